@@ -1,0 +1,6 @@
+import './instrumentation'; // must stay the first import
+import { bootstrapService } from '@ecotrack/platform';
+import { AppModule } from './app.module';
+import { service } from './service';
+
+void bootstrapService({ ...service, module: AppModule });

@@ -1,0 +1,7 @@
+import './instrumentation'; // must stay the first import
+import { bootstrapService } from '@ecotrack/platform';
+import { AppModule } from './app.module';
+import { orderConfig } from './config';
+import { service } from './service';
+
+void bootstrapService({ ...service, module: AppModule, config: orderConfig });

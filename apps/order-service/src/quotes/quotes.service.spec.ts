@@ -1,0 +1,29 @@
+import { UnprocessableEntityException } from '@nestjs/common';
+import type { CatalogProduct, ProductCatalogClient } from '../catalog/product-catalog.client';
+import { QuotesService } from './quotes.service';
+
+const products: Record<string, CatalogProduct> = {
+  brush: { id: 'brush', name: 'Bamboo toothbrush', priceCents: 399, currency: 'EUR', carbonKgCo2e: 0.12 },
+  bottle: { id: 'bottle', name: 'Steel bottle', priceCents: 2450, currency: 'EUR', carbonKgCo2e: 1.337 },
+  dollar: { id: 'dollar', name: 'Imported soap', priceCents: 500, currency: 'USD', carbonKgCo2e: 0.2 },
+};
+// An in-memory catalog standing in for product-service's answers (the HTTP side is covered end to end).
+const catalog = { getProduct: async (id: string) => products[id] } as ProductCatalogClient;
+
+describe('QuotesService', () => {
+  const quotes = new QuotesService(catalog);
+
+  it('prices lines in cents and sums footprints to the gram', async () => {
+    const quote = await quotes.quote({ items: [{ productId: 'brush', quantity: 3 }, { productId: 'bottle', quantity: 1 }] });
+    expect(quote.lines.map((line) => line.lineTotalCents)).toEqual([1197, 2450]);
+    expect(quote.totalCents).toBe(3647);
+    expect(quote.currency).toBe('EUR');
+    expect(quote.carbonKgCo2e).toBe(1.697);
+  });
+
+  it('refuses a basket in two currencies', async () => {
+    await expect(
+      quotes.quote({ items: [{ productId: 'brush', quantity: 1 }, { productId: 'dollar', quantity: 1 }] }),
+    ).rejects.toBeInstanceOf(UnprocessableEntityException);
+  });
+});

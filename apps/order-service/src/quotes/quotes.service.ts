@@ -1,0 +1,36 @@
+import { Injectable, UnprocessableEntityException } from '@nestjs/common';
+import { ProductCatalogClient } from '../catalog/product-catalog.client';
+import type { CreateQuoteDto, QuoteDto } from './dto/quote.dto';
+
+/** Footprints are kept to grams to avoid float noise in sums. */
+const roundKg = (kg: number) => Math.round(kg * 1000) / 1000;
+
+@Injectable()
+export class QuotesService {
+  constructor(private readonly catalog: ProductCatalogClient) {}
+
+  /** Prices a basket with product-service's current prices and footprints. */
+  async quote(request: CreateQuoteDto): Promise<QuoteDto> {
+    const products = await Promise.all(request.items.map((item) => this.catalog.getProduct(item.productId)));
+    const currencies = new Set(products.map((product) => product.currency));
+    if (currencies.size > 1) throw new UnprocessableEntityException('a basket must be in a single currency');
+
+    const lines = request.items.map((item, index) => {
+      const product = products[index];
+      return {
+        productId: product.id,
+        name: product.name,
+        quantity: item.quantity,
+        unitPriceCents: product.priceCents,
+        lineTotalCents: product.priceCents * item.quantity,
+        carbonKgCo2e: roundKg(product.carbonKgCo2e * item.quantity),
+      };
+    });
+    return {
+      lines,
+      totalCents: lines.reduce((sum, line) => sum + line.lineTotalCents, 0),
+      currency: products[0].currency,
+      carbonKgCo2e: roundKg(lines.reduce((sum, line) => sum + line.carbonKgCo2e, 0)),
+    };
+  }
+}

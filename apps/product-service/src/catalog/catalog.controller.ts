@@ -1,0 +1,23 @@
+import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
+import { ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { CatalogService } from './catalog.service';
+import { ListProductsQuery, ProductDto, ProductPageDto } from './dto/product.dto';
+
+@ApiTags('catalog')
+@Controller('v1/products')
+export class CatalogController {
+  constructor(private readonly catalog: CatalogService) {}
+
+  @Get()
+  @ApiOkResponse({ type: ProductPageDto })
+  list(@Query() query: ListProductsQuery): Promise<ProductPageDto> {
+    return this.catalog.list(query);
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: ProductDto })
+  @ApiNotFoundResponse({ description: 'No such product (problem+json)' })
+  get(@Param('id', new ParseUUIDPipe({ version: '4' })) id: string): Promise<ProductDto> {
+    return this.catalog.get(id);
+  }
+}

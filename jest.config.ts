@@ -1,0 +1,57 @@
+import type { Config } from 'jest';
+
+/**
+ * Test layers (DESIGN.md "Tests, bottom to top"):
+ *   unit        *.spec.ts      no I/O
+ *   integration *.int-spec.ts  real PostgreSQL, Redis, Kafka, OpenBao from libs/testing
+ *   e2e         *.e2e-spec.ts  the whole local stack, started by `./ecotrack up`
+ *   lifecycle   *.lifecycle-spec.ts  stops and restarts the stack; runs last
+ */
+const swc: [string, Record<string, unknown>] = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+    },
+    module: { type: 'commonjs' },
+  },
+];
+
+const shared = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': swc },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  moduleNameMapper: {
+    '^@ecotrack/telemetry/tracing$': '<rootDir>/libs/telemetry/src/tracing.ts',
+    '^@ecotrack/(platform|telemetry|events|testing)$': '<rootDir>/libs/$1/src/index.ts',
+  },
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.stack/'],
+} satisfies Config;
+
+const config: Config = {
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools}/**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/{apps,libs,tools}/**/*.int-spec.ts'],
+      globalSetup: '<rootDir>/libs/testing/src/jest/integration-setup.ts',
+      slowTestThreshold: 30,
+    },
+    {
+      ...shared,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/{apps,libs,tools}/**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/libs/testing/src/jest/e2e-setup.ts',
+    },
+    {
+      ...shared,
+      displayName: 'lifecycle',
+      testMatch: ['<rootDir>/{apps,libs,tools}/**/*.lifecycle-spec.ts'],
+    },
+  ],
+};
+
+export default config;

@@ -1,0 +1,1 @@
+export { KAFKA, KAFKA_PRODUCER, KafkaModule } from './kafka.module';

@@ -1,0 +1,93 @@
+import { Module, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { createMetricsRegistry, instrumentHttpServer, pinoOptions } from '@ecotrack/telemetry';
+import { Logger } from 'nestjs-pino';
+import pino from 'pino';
+import { randomUUID } from 'node:crypto';
+import { ConfigError, loadConfig, type PlatformConfig } from './config/config';
+import { problemErrorHandler } from './errors/problem.filter';
+import { strictValidationPipe } from './errors/validation';
+import { DependencyRegistry } from './lifecycle/dependencies';
+import { Lifecycle } from './lifecycle/lifecycle.service';
+import { installShutdownHandlers } from './lifecycle/shutdown';
+import { PlatformModule } from './platform.module';
+import type { ServiceDefinition, ServiceInfo } from './service';
+
+function setupOpenApi(app: INestApplication, service: ServiceInfo): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle(service.name)
+      .setDescription(service.description)
+      .setVersion(service.version)
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json', yamlDocumentUrl: 'docs/openapi.yaml' });
+}
+
+/** Builds the application without listening: used by main.ts and by tests. */
+export async function createService(definition: ServiceDefinition, config: PlatformConfig): Promise<NestFastifyApplication> {
+  const { module, config: _extension, ...service } = definition;
+  const metrics = createMetricsRegistry(service.name);
+
+  @Module({ imports: [PlatformModule.forRoot(service, config, metrics), module] })
+  class ServiceRootModule {}
+
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
+    genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
+      const incoming = request.headers['x-request-id'];
+      return typeof incoming === 'string' && incoming.length <= 128 ? incoming : randomUUID();
+    },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(ServiceRootModule, adapter, { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.useGlobalPipes(strictValidationPipe());
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.setErrorHandler(problemErrorHandler);
+  instrumentHttpServer(fastify, metrics);
+  setupOpenApi(app, service);
+  return app;
+}
+
+/**
+ * The whole start-up of a service: validate config (stop with the variable's
+ * name if wrong), build, listen (ready = 503), wait for dependencies, ready.
+ */
+export async function bootstrapService(definition: ServiceDefinition): Promise<void> {
+  let config: PlatformConfig;
+  try {
+    config = loadConfig(definition.config ?? {});
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    pino(pinoOptions(definition.name, 'info')).fatal({ problems: error.problems }, error.message);
+    process.stderr.write(`${definition.name}: ${error.message}\n`);
+    process.exit(78); // EX_CONFIG
+  }
+
+  const app = await createService(definition, config);
+  const logger = app.get(Logger);
+  installShutdownHandlers(app, logger, {
+    drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
+    gracePeriodMs: config.SHUTDOWN_GRACE_PERIOD_MS,
+  });
+  const port = config.PORT ?? definition.port;
+  await app.listen({ host: config.HOST, port });
+  logger.log(`${definition.name} listening on ${config.HOST}:${port}; waiting for dependencies`);
+
+  try {
+    await app.get(DependencyRegistry).waitForAll({
+      attempts: config.DEPENDENCY_WAIT_ATTEMPTS,
+      maxDelayMs: config.DEPENDENCY_WAIT_MAX_DELAY_MS,
+    });
+  } catch (error) {
+    logger.error((error as Error).message);
+    await app.close().catch(() => undefined);
+    process.exit(1);
+  }
+  app.get(Lifecycle).markReady();
+  logger.log(`${definition.name} is ready`);
+}

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+
+/** Milliseconds, as a non-negative integer read from the environment. */
+const millis = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
+
+/** host:port pairs, comma separated, as kafkajs wants them. */
+const brokerList = z
+  .string()
+  .min(1)
+  .transform((value) => value.split(',').map((broker) => broker.trim()))
+  .refine((brokers) => brokers.every((broker) => /^[\w.-]+:\d{1,5}$/.test(broker)), {
+    message: 'expected a comma-separated list of host:port',
+  });
+
+const urlWithScheme = (...schemes: string[]) =>
+  z
+    .string()
+    .url()
+    .refine((value) => schemes.some((scheme) => value.startsWith(`${scheme}://`)), {
+      message: `expected a URL starting with ${schemes.map((s) => `${s}://`).join(' or ')}`,
+    });
+
+/**
+ * What every service needs. Services extend it with their own variables
+ * (see `ServiceDefinition.config`). Nothing secret has a default.
+ */
+export const platformConfigSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('production'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: urlWithScheme('postgres', 'postgresql'),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  REDIS_URL: urlWithScheme('redis', 'rediss'),
+  KAFKA_BROKERS: brokerList,
+  HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  /** How long to keep serving after readiness turned 503, so load balancers stop sending. */
+  SHUTDOWN_DRAIN_DELAY_MS: millis(5_000),
+  /** Hard limit for the whole shutdown; past it the process exits 1. */
+  SHUTDOWN_GRACE_PERIOD_MS: millis(25_000),
+  DEPENDENCY_WAIT_ATTEMPTS: z.coerce.number().int().min(1).default(30),
+  DEPENDENCY_WAIT_MAX_DELAY_MS: millis(5_000),
+});
+
+export type PlatformConfig = z.infer<typeof platformConfigSchema>;
+
+/** Service-specific extension of the platform schema. */
+export type ConfigExtension = z.ZodRawShape;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((line) => `  - ${line}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Validates the environment once, at start-up. The error names every bad or
+ * missing variable and why, but never echoes a value (it may be a secret).
+ */
+export function loadConfig<T extends ConfigExtension>(
+  extension: T,
+  env: NodeJS.ProcessEnv = process.env,
+): PlatformConfig & z.infer<z.ZodObject<T>> {
+  const schema = platformConfigSchema.extend(extension);
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        const name = issue.path.join('.') || '(environment)';
+        const reason = issue.code === 'invalid_type' && issue.received === 'undefined' ? 'is required but not set' : issue.message;
+        return `${name}: ${reason}`;
+      }),
+    );
+  }
+  return result.data as PlatformConfig & z.infer<z.ZodObject<T>>;
+}

@@ -1,0 +1,37 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { DependencyRegistry } from '../lifecycle/dependencies';
+import { Lifecycle } from '../lifecycle/lifecycle.service';
+
+/**
+ * live:  the process can answer at all (never looks at dependencies, so a
+ *        database outage does not get every pod restarted).
+ * ready: this instance should receive traffic: started, not draining, and every
+ *        dependency answering.
+ */
+@ApiExcludeController()
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly lifecycle: Lifecycle,
+    private readonly dependencies: DependencyRegistry,
+  ) {}
+
+  @Get('live')
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  async ready(@Res() reply: FastifyReply): Promise<void> {
+    const phase = this.lifecycle.phase;
+    if (phase !== 'ready') {
+      await reply.status(503).send({ status: phase });
+      return;
+    }
+    const checks = await this.dependencies.probe();
+    const allUp = Object.values(checks).every((state) => state === 'up');
+    await reply.status(allUp ? 200 : 503).send({ status: allUp ? 'ok' : 'degraded', checks });
+  }
+}

@@ -1,0 +1,12 @@
+export { bootstrapService, createService } from './bootstrap';
+export { ConfigError, loadConfig, platformConfigSchema, type ConfigExtension, type PlatformConfig } from './config/config';
+export { APP_CONFIG, SERVICE_INFO } from './config/tokens';
+export { postgresOptions, type DatabaseSettings } from './database/data-source-options';
+export { DatabaseModule } from './database/database.module';
+export { problem, PROBLEM_CONTENT_TYPE, ProblemType, type FieldError, type Problem } from './errors/problem';
+export { ProblemDetailsFilter, toProblem } from './errors/problem.filter';
+export { strictValidationPipe, ValidationProblemException } from './errors/validation';
+export { DependencyRegistry, type DependencyCheck, type WaitPolicy } from './lifecycle/dependencies';
+export { Lifecycle, type LifecyclePhase } from './lifecycle/lifecycle.service';
+export { REDIS, RedisModule } from './redis/redis.module';
+export type { ServiceDefinition, ServiceInfo } from './service';

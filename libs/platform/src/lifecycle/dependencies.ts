@@ -1,0 +1,87 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** Something a service cannot work without: a database, a cache, a broker. */
+export interface DependencyCheck {
+  /** Short name used in logs and the readiness body, e.g. "postgres". */
+  readonly name: string;
+  /** Resolves when the dependency answers; connects first if needed. */
+  check(): Promise<void>;
+}
+
+export interface WaitPolicy {
+  attempts: number;
+  maxDelayMs: number;
+  firstDelayMs?: number;
+}
+
+const CHECK_TIMEOUT_MS = 3_000;
+
+function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error)) || 'no answer';
+
+/**
+ * Every module that opens a connection registers its check here, so start-up
+ * waiting and readiness always cover exactly the dependencies that exist.
+ */
+@Injectable()
+export class DependencyRegistry {
+  private readonly logger = new Logger('Dependencies');
+  private readonly checks: DependencyCheck[] = [];
+
+  register(check: DependencyCheck): void {
+    this.checks.push(check);
+  }
+
+  get names(): string[] {
+    return this.checks.map((check) => check.name);
+  }
+
+  /** Runs all checks once, concurrently; maps each name to "up" or the reason it is down. */
+  async probe(): Promise<Record<string, string>> {
+    const results = await Promise.all(
+      this.checks.map(async (dependency) => {
+        try {
+          await withTimeout(dependency.check(), CHECK_TIMEOUT_MS, dependency.name);
+          return [dependency.name, 'up'] as const;
+        } catch (error) {
+          return [dependency.name, `down: ${describe(error)}`] as const;
+        }
+      }),
+    );
+    return Object.fromEntries(results);
+  }
+
+  /**
+   * Start-up ordering: waits for each dependency with bounded, exponential
+   * backoff, saying what it waits for. Throws when a dependency never answers.
+   */
+  async waitForAll(policy: WaitPolicy): Promise<void> {
+    for (const dependency of this.checks) {
+      let delay = policy.firstDelayMs ?? 250;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await withTimeout(dependency.check(), CHECK_TIMEOUT_MS, dependency.name);
+          this.logger.log(`${dependency.name} is up`);
+          break;
+        } catch (error) {
+          if (attempt >= policy.attempts) {
+            throw new Error(`gave up waiting for ${dependency.name} after ${attempt} attempts: ${describe(error)}`);
+          }
+          this.logger.warn(
+            `waiting for ${dependency.name} (attempt ${attempt}/${policy.attempts}): ${describe(error)}; next try in ${delay} ms`,
+          );
+          await sleep(delay);
+          delay = Math.min(delay * 2, policy.maxDelayMs);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,55 @@
+import { Global, Inject, Injectable, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import Redis from 'ioredis';
+import { APP_CONFIG, SERVICE_INFO } from '../config/tokens';
+import type { PlatformConfig } from '../config/config';
+import type { ServiceInfo } from '../service';
+import { DependencyRegistry, type DependencyCheck } from '../lifecycle/dependencies';
+
+export const REDIS = Symbol('REDIS');
+
+@Injectable()
+class RedisConnection implements DependencyCheck, OnModuleInit, OnApplicationShutdown {
+  readonly name = 'redis';
+
+  constructor(
+    @Inject(REDIS) private readonly client: Redis,
+    private readonly registry: DependencyRegistry,
+  ) {}
+
+  onModuleInit(): void {
+    this.registry.register(this);
+  }
+
+  async check(): Promise<void> {
+    if (this.client.status === 'wait') await this.client.connect();
+    await this.client.ping();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.client.status === 'ready') await this.client.quit();
+    else this.client.disconnect();
+  }
+}
+
+@Global()
+@Module({
+  providers: [
+    {
+      provide: REDIS,
+      inject: [APP_CONFIG, SERVICE_INFO],
+      useFactory: (config: PlatformConfig, service: ServiceInfo) =>
+        new Redis(config.REDIS_URL, {
+          connectionName: service.name,
+          // Connect when start-up checks it, not when the module is built.
+          lazyConnect: true,
+          // Fail fast while disconnected instead of queueing requests without bound.
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 2,
+          retryStrategy: (attempt) => Math.min(attempt * 200, 5_000),
+        }),
+    },
+    RedisConnection,
+  ],
+  exports: [REDIS],
+})
+export class RedisModule {}

@@ -1,0 +1,18 @@
+import type { Type } from '@nestjs/common';
+import type { ConfigExtension } from './config/config';
+
+/** What a service tells the platform about itself. */
+export interface ServiceInfo {
+  /** e.g. "product-service"; used for logs, traces, metrics and the DB application name. */
+  name: string;
+  version: string;
+  /** The documented default port (DESIGN.md); PORT overrides it. */
+  port: number;
+  description: string;
+}
+
+export interface ServiceDefinition extends ServiceInfo {
+  module: Type<unknown>;
+  /** Extra environment variables this service requires, validated with the platform's. */
+  config?: ConfigExtension;
+}

@@ -1,0 +1,65 @@
+import { trace } from '@opentelemetry/api';
+import type { Params } from 'nestjs-pino';
+import type { LoggerOptions } from 'pino';
+
+/**
+ * Fields that must never reach a log line: credentials, tokens and personal data.
+ * pino replaces their values with "[Redacted]".
+ */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'req.headers["idempotency-key"]',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.newPassword',
+  '*.token',
+  '*.accessToken',
+  '*.refreshToken',
+  '*.secret',
+  '*.apiKey',
+  '*.cardNumber',
+  '*.cvc',
+  '*.email',
+  '*.phone',
+  '*.address',
+  'password',
+  'token',
+  'secret',
+  'email',
+  'phone',
+];
+
+/** Adds the active span's ids so a log line can be joined to its trace. */
+export function traceContextMixin(): Record<string, string> {
+  const context = trace.getActiveSpan()?.spanContext();
+  return context ? { trace_id: context.traceId, span_id: context.spanId } : {};
+}
+
+export function pinoOptions(service: string, level: string): LoggerOptions {
+  return {
+    level,
+    base: { service },
+    messageKey: 'msg',
+    timestamp: () => `,"time":"${new Date().toISOString()}"`,
+    formatters: { level: (label) => ({ level: label }) },
+    redact: { paths: REDACTED_PATHS, censor: '[Redacted]' },
+    mixin: traceContextMixin,
+  };
+}
+
+/** nestjs-pino options: JSON logs, one line per request, probes and scrapes kept quiet. */
+export function loggerModuleParams(service: string, level: string): Params {
+  return {
+    pinoHttp: {
+      ...pinoOptions(service, level),
+      autoLogging: { ignore: (req) => /^\/(health\/|metrics)/.test(req.url ?? '') },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    },
+  };
+}

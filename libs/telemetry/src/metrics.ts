@@ -1,0 +1,70 @@
+import { Controller, Get, Header, Inject, Module, type DynamicModule } from '@nestjs/common';
+import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+
+export const METRICS_REGISTRY = Symbol('METRICS_REGISTRY');
+
+/** Seconds buckets for HTTP latency: 5 ms to 10 s. */
+const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** One registry per service process, with Node's default process metrics. */
+export function createMetricsRegistry(service: string): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+/** The parts of a Fastify instance the HTTP metrics need (keeps fastify a type-only concern). */
+interface HookableServer {
+  addHook(
+    name: 'onResponse',
+    hook: (
+      request: { method: string; routeOptions?: { url?: string } },
+      reply: { statusCode: number; elapsedTime: number },
+    ) => Promise<void>,
+  ): unknown;
+}
+
+/**
+ * RED metrics for every HTTP request, labelled by route TEMPLATE (never the raw URL,
+ * which would explode cardinality), method and status code.
+ */
+export function instrumentHttpServer(server: HookableServer, registry: Registry): void {
+  const duration = new Histogram({
+    name: 'http_server_request_duration_seconds',
+    help: 'Duration of HTTP requests handled by this service, by route template',
+    labelNames: ['method', 'route', 'status_code'],
+    buckets: HTTP_BUCKETS,
+    registers: [registry],
+  });
+  server.addHook('onResponse', async (request, reply) => {
+    duration.observe(
+      { method: request.method, route: request.routeOptions?.url ?? 'unmatched', status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+}
+
+@Controller()
+class MetricsController {
+  constructor(@Inject(METRICS_REGISTRY) private readonly registry: Registry) {}
+
+  @Get('metrics')
+  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+  scrape(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
+
+@Module({})
+export class MetricsModule {
+  static forRoot(registry: Registry): DynamicModule {
+    return {
+      module: MetricsModule,
+      global: true,
+      controllers: [MetricsController],
+      providers: [{ provide: METRICS_REGISTRY, useValue: registry }],
+      exports: [METRICS_REGISTRY],
+    };
+  }
+}

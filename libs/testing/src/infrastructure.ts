@@ -1,0 +1,45 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { STATE_DIR, WORKSPACE_ROOT } from './paths';
+import { startContainers } from './containers';
+
+/** Connection settings for the infrastructure, as written to .stack/stack.env. */
+export type InfraEnv = Record<string, string>;
+
+export function dockerEngineAnswers(): boolean {
+  const result = spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 5_000 });
+  return result.status === 0;
+}
+
+/** Parses the `export KEY=value` lines that the stack script writes. */
+export function readStackEnv(file = path.join(STATE_DIR, 'stack.env')): InfraEnv {
+  const env: InfraEnv = {};
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const match = /^(?:export\s+)?([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (match) env[match[1]] = match[2].replace(/^(['"])(.*)\1$/, '$2');
+  }
+  return env;
+}
+
+/**
+ * The one way tests get PostgreSQL, Redis, Kafka and OpenBao: Testcontainers
+ * where a Docker engine answers, otherwise the native processes of
+ * tools/stack (installed and started on demand; a no-op when already up).
+ */
+export async function ensureInfrastructure(): Promise<InfraEnv> {
+  if (process.env.ECOTRACK_INFRA !== 'native' && dockerEngineAnswers()) return startContainers();
+  execFileSync('bash', [path.join(WORKSPACE_ROOT, 'tools/stack/stack.sh'), 'up'], { stdio: 'inherit' });
+  return readStackEnv();
+}
+
+/** The environment a service process gets: its own database URL under the generic name. */
+export function serviceEnv(infra: InfraEnv, service: string): InfraEnv {
+  const prefix = service.toUpperCase().replace(/-/g, '_');
+  return {
+    DATABASE_URL: infra[`${prefix}_DATABASE_URL`],
+    REDIS_URL: infra.REDIS_URL,
+    KAFKA_BROKERS: infra.KAFKA_BROKERS,
+    OTEL_EXPORTER_OTLP_ENDPOINT: infra.OTEL_EXPORTER_OTLP_ENDPOINT,
+  };
+}

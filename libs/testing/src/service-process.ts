@@ -1,0 +1,65 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { WORKSPACE_ROOT } from './paths';
+
+export interface ServiceProcess {
+  readonly child: ChildProcess;
+  readonly baseUrl: string;
+  /** Everything the process printed, line by line (JSON logs on stdout, plain text on stderr). */
+  readonly stdout: string[];
+  readonly stderr: string[];
+  /** Resolves with the exit code (or the signal's name) once the process has ended. */
+  readonly exited: Promise<number | string>;
+  waitUntilReady(timeoutMs?: number): Promise<void>;
+  stop(signal?: NodeJS.Signals): Promise<number | string>;
+}
+
+/** Runs a built service (dist/apps/<name>/src/main.js) as a real child process. */
+export function spawnService(name: string, port: number, env: Record<string, string | undefined>): ServiceProcess {
+  const entry = path.join(WORKSPACE_ROOT, 'dist/apps', name, 'src/main.js');
+  const child = spawn(process.execPath, [entry], {
+    cwd: WORKSPACE_ROOT,
+    env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', NODE_ENV: 'test', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const collect = (stream: NodeJS.ReadableStream, lines: string[]) => {
+    let partial = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      const parts = (partial + chunk).split('\n');
+      partial = parts.pop() ?? '';
+      lines.push(...parts.filter(Boolean));
+    });
+  };
+  collect(child.stdout!, stdout);
+  collect(child.stderr!, stderr);
+  const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | string);
+  const baseUrl = `http://127.0.0.1:${port}`;
+
+  return {
+    child,
+    baseUrl,
+    stdout,
+    stderr,
+    exited,
+    async waitUntilReady(timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      let ended = false;
+      void exited.then(() => (ended = true));
+      while (Date.now() < deadline && !ended) {
+        const status = await fetch(`${baseUrl}/health/ready`).then((r) => r.status, () => 0);
+        if (status === 200) return;
+        await sleep(200);
+      }
+      throw new Error(`${name} not ready within ${timeoutMs} ms (exited: ${ended})\n${[...stdout, ...stderr].slice(-20).join('\n')}`);
+    },
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
