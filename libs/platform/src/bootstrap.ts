@@ -7,7 +7,6 @@ import { Logger } from 'nestjs-pino';
 import pino from 'pino';
 import { randomUUID } from 'node:crypto';
 import { ConfigError, loadConfig, type PlatformConfig } from './config/config';
-import { problemErrorHandler } from './errors/problem.filter';
 import { strictValidationPipe } from './errors/validation';
 import { DependencyRegistry } from './lifecycle/dependencies';
 import { Lifecycle } from './lifecycle/lifecycle.service';
@@ -47,7 +46,8 @@ export async function createService(definition: ServiceDefinition, config: Platf
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(strictValidationPipe());
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.setErrorHandler(problemErrorHandler);
+  // JSON APIs only: a text/plain body gets 415, not a string that fails validation oddly.
+  fastify.removeContentTypeParser(['text/plain']);
   instrumentHttpServer(fastify, metrics);
   setupOpenApi(app, service);
   return app;

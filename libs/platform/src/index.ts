@@ -5,7 +5,7 @@ export { postgresOptions, type DatabaseSettings } from './database/data-source-o
 export { DatabaseModule } from './database/database.module';
 export { problem, PROBLEM_CONTENT_TYPE, ProblemType, type FieldError, type Problem } from './errors/problem';
 export { ProblemDetailsFilter, toProblem } from './errors/problem.filter';
-export { strictValidationPipe, ValidationProblemException } from './errors/validation';
+export { strictValidationPipe, uuidParam, ValidationProblemException } from './errors/validation';
 export { DependencyRegistry, type DependencyCheck, type WaitPolicy } from './lifecycle/dependencies';
 export { Lifecycle, type LifecyclePhase } from './lifecycle/lifecycle.service';
 export { REDIS, RedisModule } from './redis/redis.module';

@@ -1,4 +1,5 @@
 import { Controller, Get, Header, Inject, Module, type DynamicModule } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
 export const METRICS_REGISTRY = Symbol('METRICS_REGISTRY');
@@ -45,6 +46,7 @@ export function instrumentHttpServer(server: HookableServer, registry: Registry)
   });
 }
 
+@ApiExcludeController()
 @Controller()
 class MetricsController {
   constructor(@Inject(METRICS_REGISTRY) private readonly registry: Registry) {}

@@ -1,4 +1,5 @@
-import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { uuidParam } from '@ecotrack/platform';
 import { ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { CatalogService } from './catalog.service';
 import { ListProductsQuery, ProductDto, ProductPageDto } from './dto/product.dto';
@@ -17,7 +18,7 @@ export class CatalogController {
   @Get(':id')
   @ApiOkResponse({ type: ProductDto })
   @ApiNotFoundResponse({ description: 'No such product (problem+json)' })
-  get(@Param('id', new ParseUUIDPipe({ version: '4' })) id: string): Promise<ProductDto> {
+  get(@Param('id', uuidParam('id')) id: string): Promise<ProductDto> {
     return this.catalog.get(id);
   }
 }

@@ -52,10 +52,3 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     sendProblem(http.getResponse<FastifyReply>(), body);
   }
 }
-
-/** Same mapping for errors raised by Fastify before a Nest handler runs (e.g. malformed JSON). */
-export function problemErrorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
-  const body = toProblem(error, request.url);
-  if (body.status >= 500) logger.error({ err: error, path: request.url }, 'unhandled error');
-  sendProblem(reply, body);
-}

@@ -1,4 +1,4 @@
-import { BadRequestException, ValidationPipe, type ValidationError } from '@nestjs/common';
+import { BadRequestException, ParseUUIDPipe, ValidationPipe, type ValidationError } from '@nestjs/common';
 import { problem, ProblemType, type FieldError } from './problem';
 
 /** A 400 whose body names each invalid field. */
@@ -33,7 +33,16 @@ export function strictValidationPipe(): ValidationPipe {
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
     transform: true,
+    // One message per field: the first constraint that fails.
+    stopAtFirstError: true,
     validationError: { target: false, value: false },
     exceptionFactory: (errors) => new ValidationProblemException(flatten(errors)),
+  });
+}
+
+/** A path parameter that must be a UUID; the 400 names the parameter. */
+export function uuidParam(name: string): ParseUUIDPipe {
+  return new ParseUUIDPipe({
+    exceptionFactory: () => new ValidationProblemException([{ field: name, message: `${name} must be a UUID` }]),
   });
 }

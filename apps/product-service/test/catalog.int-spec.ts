@@ -1,0 +1,70 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { PROBLEM_CONTENT_TYPE } from '@ecotrack/platform';
+import { startInProcess } from '@ecotrack/testing';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { AppModule } from '../src/app.module';
+import { service } from '../src/service';
+
+describe('product-service catalog (real PostgreSQL, Redis, Kafka)', () => {
+  let app: NestFastifyApplication;
+  let db: DataSource;
+  const sku = `TEST-${randomUUID().slice(0, 8)}`;
+  let id: string;
+
+  beforeAll(async () => {
+    app = await startInProcess({ ...service, module: AppModule }, process.env as Record<string, string>);
+    db = app.get(DataSource);
+    [{ id }] = await db.query(
+      `INSERT INTO products (sku, name, category, price_cents, currency, carbon_kg_co2e, stock)
+       VALUES ($1, 'Bamboo toothbrush', 'personal-care', 399, 'EUR', 0.125, 250) RETURNING id`,
+      [sku],
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await db?.query('DELETE FROM products WHERE sku = $1', [sku]);
+    await app?.close();
+  });
+
+  it('returns a product with its price in cents and its carbon footprint', async () => {
+    const response = await app.inject({ method: 'GET', url: `/v1/products/${id}` });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({ id, sku, priceCents: 399, currency: 'EUR', carbonKgCo2e: 0.125, stock: 250 });
+  });
+
+  it('pages the catalog', async () => {
+    const response = await app.inject({ method: 'GET', url: '/v1/products?limit=100&offset=0' });
+    expect(response.statusCode).toBe(200);
+    const page = response.json();
+    expect(page.items.map((p: { sku: string }) => p.sku)).toContain(sku);
+    expect(page.total).toBeGreaterThanOrEqual(1);
+  });
+
+  it('answers an unknown product with a 404 problem', async () => {
+    const missing = randomUUID();
+    const response = await app.inject({ method: 'GET', url: `/v1/products/${missing}` });
+    expect(response.statusCode).toBe(404);
+    expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+    expect(response.json()).toMatchObject({ status: 404, title: 'Not Found', instance: `/v1/products/${missing}` });
+  });
+
+  it.each([
+    ['/v1/products/not-a-uuid', 'id'],
+    ['/v1/products?limit=0', 'limit'],
+    ['/v1/products?limit=abc', 'limit'],
+    ['/v1/products?offset=-1', 'offset'],
+    ['/v1/products?color=green', 'color'],
+  ])('answers %s with a 400 problem naming %s', async (url, field) => {
+    const response = await app.inject({ method: 'GET', url });
+    expect(response.statusCode).toBe(400);
+    expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+    expect(response.json().errors).toEqual([expect.objectContaining({ field })]);
+  });
+
+  it('reports every dependency in readiness', async () => {
+    const response = await app.inject({ method: 'GET', url: '/health/ready' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ status: 'ok', checks: { postgres: 'up', redis: 'up', kafka: 'up' } });
+  });
+});

@@ -1,0 +1,21 @@
+import { createService, DependencyRegistry, Lifecycle, loadConfig, type ServiceDefinition } from '@ecotrack/platform';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { serviceEnv, type InfraEnv } from './infrastructure';
+
+/**
+ * Builds a service in the test process against the real infrastructure, the
+ * same way bootstrap does, minus the listening socket: use `app.inject()`.
+ */
+export async function startInProcess(
+  definition: ServiceDefinition,
+  infra: InfraEnv,
+  overrides: Record<string, string> = {},
+): Promise<NestFastifyApplication> {
+  const config = loadConfig(definition.config ?? {}, { LOG_LEVEL: 'warn', ...serviceEnv(infra, definition.name), ...overrides });
+  const app = await createService(definition, config);
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  await app.get(DependencyRegistry).waitForAll({ attempts: 10, maxDelayMs: 1_000 });
+  app.get(Lifecycle).markReady();
+  return app;
+}

@@ -1,0 +1,49 @@
+import Ajv from 'ajv';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+
+/**
+ * docker-compose.yml cannot be run here (no Docker engine), so it is checked
+ * against the Compose Specification's own JSON Schema (../shared/schemas), and
+ * for the parts of the house it must contain.
+ */
+const root = path.resolve(__dirname, '../..');
+const schemaFile = path.resolve(root, '../shared/schemas/compose-spec.json');
+
+describe('docker-compose.yml', () => {
+  const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'));
+
+  it('validates against the compose-spec JSON Schema', () => {
+    expect(existsSync(schemaFile)).toBe(true);
+    const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+    const validate = ajv.compile(JSON.parse(readFileSync(schemaFile, 'utf8')));
+    const valid = validate(compose);
+    expect(validate.errors ?? []).toEqual([]);
+    expect(valid).toBe(true);
+  });
+
+  it('the schema check is not vacuous: an unknown service key is rejected', () => {
+    const ajv = new Ajv({ strict: false, validateFormats: false });
+    const validate = ajv.compile(JSON.parse(readFileSync(schemaFile, 'utf8')));
+    expect(validate({ services: { x: { image: 'a', imagee: 'typo' } } })).toBe(false);
+  });
+
+  it('defines the infrastructure, the five services and the observability extras', () => {
+    const services = Object.keys(compose.services);
+    for (const name of [
+      'postgres', 'redis', 'kafka', 'openbao', 'prometheus', 'jaeger',
+      'user-service', 'product-service', 'order-service', 'payment-service', 'notification-service',
+      'grafana', 'loki', 'tempo', 'otel-collector',
+    ]) {
+      expect(services).toContain(name);
+    }
+  });
+
+  it('holds no literal secret: credentials come from interpolated variables', () => {
+    const text = readFileSync(path.join(root, 'docker-compose.yml'), 'utf8');
+    for (const line of text.split('\n').filter((l) => /(PASSWORD|TOKEN|SECRET)[A-Z_]*\s*[:=]/.test(l))) {
+      expect(line).toMatch(/\$\{[A-Z0-9_]+(:\?[^}]*)?\}/);
+    }
+  });
+});

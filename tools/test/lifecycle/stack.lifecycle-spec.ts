@@ -1,0 +1,82 @@
+import { STATE_DIR, WORKSPACE_ROOT } from '@ecotrack/testing';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+
+/**
+ * `./ecotrack up` twice: the second changes nothing. `./ecotrack down`: nothing
+ * of ours keeps running. Runs last in the suite, because it stops the stack.
+ */
+const ecotrack = (command: string) =>
+  spawnSync('bash', [path.join(WORKSPACE_ROOT, 'ecotrack'), command], { cwd: WORKSPACE_ROOT, encoding: 'utf8', timeout: 20 * 60_000 });
+
+const COMPONENTS = ['postgres', 'redis', 'kafka', 'openbao', 'prometheus', 'jaeger',
+  'user-service', 'product-service', 'order-service', 'payment-service', 'notification-service'];
+const PORTS = [5432, 6379, 9092, 9093, 8200, 9090, 16686, 4317, 4318, 3001, 3002, 3003, 3004, 3005];
+
+function pidFiles(): Record<string, number> {
+  const dir = path.join(STATE_DIR, 'run');
+  return Object.fromEntries(
+    readdirSync(dir).filter((f) => f.endsWith('.pid')).map((f) => [f.replace(/\.pid$/, ''), Number(readFileSync(path.join(dir, f), 'utf8').trim())]),
+  );
+}
+
+/** Every process on the machine with its parent and command line. */
+function processTable(): { pid: number; ppid: number; args: string }[] {
+  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).flatMap((d) => {
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      return [{ pid: Number(d), ppid, args: readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ') }];
+    } catch {
+      return []; // exited while we looked
+    }
+  });
+}
+
+/** The started processes and all their descendants (e.g. PostgreSQL's backends). */
+function processTree(roots: number[]): Set<number> {
+  const table = processTable();
+  const tree = new Set(roots);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of table) if (tree.has(p.ppid) && !tree.has(p.pid)) (tree.add(p.pid), (grew = true));
+  }
+  return tree;
+}
+
+const ours = () => processTable().filter((p) => p.args.includes(STATE_DIR) || p.args.includes(path.join(WORKSPACE_ROOT, 'dist/apps')));
+const alive = (pid: number) => processTable().some((p) => p.pid === pid);
+const portOpen = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port }, () => (socket.destroy(), resolve(true)));
+    socket.on('error', () => resolve(false));
+  });
+
+describe('./ecotrack up / down', () => {
+  it('up on a running stack is a no-op', () => {
+    expect(ecotrack('up').status).toBe(0);
+    const before = pidFiles();
+    expect(Object.keys(before).sort()).toEqual([...COMPONENTS].sort());
+    const treeBefore = processTree(Object.values(before));
+
+    const second = ecotrack('up');
+    expect(second.status).toBe(0);
+    for (const component of COMPONENTS) expect(second.stdout).toMatch(new RegExp(`${component}: already running`));
+    expect(pidFiles()).toEqual(before);
+    expect(processTree(Object.values(before))).toEqual(treeBefore);
+  }, 20 * 60_000);
+
+  it('down stops everything it started and leaves no process of ours', async () => {
+    const tree = processTree(Object.values(pidFiles()));
+    expect(tree.size).toBeGreaterThanOrEqual(COMPONENTS.length);
+
+    const down = ecotrack('down');
+    expect(down.status).toBe(0);
+    expect([...tree].filter(alive)).toEqual([]);
+    expect(ours()).toEqual([]);
+    for (const port of PORTS) expect([port, await portOpen(port)]).toEqual([port, false]);
+    expect(ecotrack('status').status).not.toBe(0);
+  }, 5 * 60_000);
+});

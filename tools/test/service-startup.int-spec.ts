@@ -1,0 +1,59 @@
+import { serviceEnv, spawnService, type ServiceProcess } from '@ecotrack/testing';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const infra = () => serviceEnv(process.env as Record<string, string>, 'product-service');
+
+describe('service start-up', () => {
+  let proc: ServiceProcess | undefined;
+  afterEach(async () => {
+    await proc?.stop('SIGKILL');
+    proc = undefined;
+  });
+
+  it.each([
+    ['missing', { DATABASE_URL: undefined }, 'DATABASE_URL: is required but not set'],
+    ['invalid', { PORT: 'eighty' }, 'PORT:'],
+    ['invalid', { KAFKA_BROKERS: 'kafka' }, 'KAFKA_BROKERS: expected a comma-separated list of host:port'],
+    ['invalid', { REDIS_URL: 'http://127.0.0.1:6379' }, 'REDIS_URL: expected a URL starting with redis:// or rediss://'],
+  ])('a %s variable stops start-up with a message naming it (%o)', async (_kind, override, message) => {
+    proc = spawnService('product-service', 13102, { ...infra(), ...override });
+    expect(await proc.exited).toBe(78);
+    expect(proc.stderr.join('\n')).toContain(message);
+  });
+
+  it('order-service requires its own variable too', async () => {
+    proc = spawnService('order-service', 13103, serviceEnv(process.env as Record<string, string>, 'order-service'));
+    expect(await proc.exited).toBe(78);
+    expect(proc.stderr.join('\n')).toContain('PRODUCT_SERVICE_URL: is required but not set');
+  });
+
+  it('waits for a dependency with bounded retries, is unready meanwhile, then gives up', async () => {
+    proc = spawnService('product-service', 13104, {
+      ...infra(),
+      REDIS_URL: 'redis://:x@127.0.0.1:1', // nothing listens on port 1
+      DEPENDENCY_WAIT_ATTEMPTS: '4',
+      DEPENDENCY_WAIT_MAX_DELAY_MS: '400',
+    });
+    let sawUnready = false;
+    while (proc.child.exitCode === null && !sawUnready) {
+      const status = await fetch(`${proc.baseUrl}/health/ready`).then((r) => r.status, () => 0);
+      sawUnready = status === 503;
+      if (!sawUnready) await sleep(100);
+    }
+    expect(sawUnready).toBe(true);
+    expect(await proc.exited).toBe(1);
+    const logs = proc.stdout.join('\n');
+    expect(logs).toContain('postgres is up');
+    expect(logs).toMatch(/waiting for redis \(attempt 1\/4\)/);
+    expect(logs).toMatch(/waiting for redis \(attempt 3\/4\)/);
+    expect(logs).toContain('gave up waiting for redis after 4 attempts');
+  }, 30_000);
+
+  it('becomes ready once its dependencies answer', async () => {
+    proc = spawnService('product-service', 13105, infra());
+    await proc.waitUntilReady();
+    const ready = await fetch(`${proc.baseUrl}/health/ready`).then((r) => r.json());
+    expect(ready).toEqual({ status: 'ok', checks: { postgres: 'up', redis: 'up', kafka: 'up' } });
+    expect(await fetch(`${proc.baseUrl}/health/live`).then((r) => r.status)).toBe(200);
+  }, 60_000);
+});
