@@ -41,7 +41,12 @@ function processTree(roots: number[]): Set<number> {
   const tree = new Set(roots);
   for (let grew = true; grew; ) {
     grew = false;
-    for (const p of table) if (tree.has(p.ppid) && !tree.has(p.pid)) (tree.add(p.pid), (grew = true));
+    for (const p of table) {
+      if (tree.has(p.ppid) && !tree.has(p.pid)) {
+        tree.add(p.pid);
+        grew = true;
+      }
+    }
   }
   return tree;
 }
@@ -50,7 +55,10 @@ const ours = () => processTable().filter((p) => p.args.includes(STATE_DIR) || p.
 const alive = (pid: number) => processTable().some((p) => p.pid === pid);
 const portOpen = (port: number) =>
   new Promise<boolean>((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port }, () => (socket.destroy(), resolve(true)));
+    const socket = net.connect({ host: '127.0.0.1', port }, () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.on('error', () => resolve(false));
   });
 
