@@ -36,7 +36,7 @@ export async function startContainers(): Promise<InfraEnv> {
     .withExposedPorts({ container: 6379, host: 6379 })
     .withWaitStrategy(Wait.forLogMessage(/Ready to accept connections/))
     .start();
-  const kafka = await new GenericContainer('apache/kafka:4.1.1')
+  const kafka = await new GenericContainer('apache/kafka:4.4.0')
     .withEnvironment({
       KAFKA_NODE_ID: '1',
       KAFKA_PROCESS_ROLES: 'broker,controller',
@@ -53,7 +53,7 @@ export async function startContainers(): Promise<InfraEnv> {
     .withExposedPorts({ container: 9092, host: 9092 })
     .withWaitStrategy(Wait.forLogMessage(/Kafka Server started/))
     .start();
-  const openbao = await new GenericContainer('openbao/openbao:2.4.1')
+  const openbao = await new GenericContainer('openbao/openbao:2.6.2')
     .withCommand(['server', '-dev', '-dev-listen-address=0.0.0.0:8200', `-dev-root-token-id=${baoToken}`])
     .withExposedPorts({ container: 8200, host: 8200 })
     .withWaitStrategy(Wait.forHttp('/v1/sys/health', 8200))

@@ -12,8 +12,9 @@ export interface ShutdownPolicy {
  * Graceful shutdown in the order a load balancer needs:
  * 1. readiness turns 503 (the instance is taken out of rotation),
  * 2. keep serving for the drain delay while that propagates,
- * 3. close the HTTP server (in-flight requests finish), then consumers and pools
- *    through Nest's shutdown hooks,
+ * 3. app.close(): Nest closes the HTTP server (in-flight requests finish) and
+ *    only then runs onApplicationShutdown hooks, where consumers and pools close
+ *    (so a request still in flight never loses its database connection),
  * 4. flush traces and exit 0. Past the grace period, exit 1 whatever is left.
  */
 export function installShutdownHandlers(app: INestApplication, logger: LoggerService, policy: ShutdownPolicy): void {
