@@ -43,8 +43,10 @@ describe('service start-up', () => {
     expect(sawUnready).toBe(true);
     expect(await proc.exited).toBe(1);
     const logs = proc.stdout.join('\n');
+    // The others are waited for concurrently and come up; only redis is missing.
     expect(logs).toContain('postgres is up');
-    expect(logs).toMatch(/waiting for redis \(attempt 1\/4\)/);
+    expect(logs).toContain('kafka is up');
+    expect(logs).toMatch(/waiting for redis \(attempt 1\/4\): (\w+: )?connect ECONNREFUSED 127\.0\.0\.1:1/);
     expect(logs).toMatch(/waiting for redis \(attempt 3\/4\)/);
     expect(logs).toContain('gave up waiting for redis after 4 attempts');
   }, 30_000);

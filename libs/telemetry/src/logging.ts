@@ -1,4 +1,5 @@
 import { trace } from '@opentelemetry/api';
+import { RequestMethod } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
 import type { LoggerOptions } from 'pino';
 
@@ -49,12 +50,15 @@ export function pinoOptions(service: string, level: string): LoggerOptions {
   };
 }
 
+/** Probes and scrapes arrive every few seconds; a log line each would drown the rest. */
+const QUIET_ROUTES = ['health/live', 'health/ready', 'metrics'].map((path) => ({ path, method: RequestMethod.GET }));
+
 /** nestjs-pino options: JSON logs, one line per request, probes and scrapes kept quiet. */
 export function loggerModuleParams(service: string, level: string): Params {
   return {
+    exclude: QUIET_ROUTES,
     pinoHttp: {
       ...pinoOptions(service, level),
-      autoLogging: { ignore: (req) => /^\/(health\/|metrics)/.test(req.url ?? '') },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
       serializers: {
         req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),

@@ -60,27 +60,27 @@ export class DependencyRegistry {
   }
 
   /**
-   * Start-up ordering: waits for each dependency with bounded, exponential
-   * backoff, saying what it waits for. Throws when a dependency never answers.
+   * Start-up ordering: waits for every dependency (concurrently) with bounded,
+   * exponential backoff, saying what it waits for. Throws when one never answers.
    */
   async waitForAll(policy: WaitPolicy): Promise<void> {
-    for (const dependency of this.checks) {
-      let delay = policy.firstDelayMs ?? 250;
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await withTimeout(dependency.check(), CHECK_TIMEOUT_MS, dependency.name);
-          this.logger.log(`${dependency.name} is up`);
-          break;
-        } catch (error) {
-          if (attempt >= policy.attempts) {
-            throw new Error(`gave up waiting for ${dependency.name} after ${attempt} attempts: ${describe(error)}`);
-          }
-          this.logger.warn(
-            `waiting for ${dependency.name} (attempt ${attempt}/${policy.attempts}): ${describe(error)}; next try in ${delay} ms`,
-          );
-          await sleep(delay);
-          delay = Math.min(delay * 2, policy.maxDelayMs);
+    await Promise.all(this.checks.map((dependency) => this.waitFor(dependency, policy)));
+  }
+
+  private async waitFor(dependency: DependencyCheck, policy: WaitPolicy): Promise<void> {
+    let delay = policy.firstDelayMs ?? 250;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await withTimeout(dependency.check(), CHECK_TIMEOUT_MS, dependency.name);
+        this.logger.log(`${dependency.name} is up`);
+        return;
+      } catch (error) {
+        if (attempt >= policy.attempts) {
+          throw new Error(`gave up waiting for ${dependency.name} after ${attempt} attempts: ${describe(error)}`);
         }
+        this.logger.warn(`waiting for ${dependency.name} (attempt ${attempt}/${policy.attempts}): ${describe(error)}; next try in ${delay} ms`);
+        await sleep(delay);
+        delay = Math.min(delay * 2, policy.maxDelayMs);
       }
     }
   }

@@ -10,18 +10,29 @@ export const REDIS = Symbol('REDIS');
 @Injectable()
 class RedisConnection implements DependencyCheck, OnModuleInit, OnApplicationShutdown {
   readonly name = 'redis';
+  private lastError: Error | undefined;
 
   constructor(
     @Inject(REDIS) private readonly client: Redis,
     private readonly registry: DependencyRegistry,
-  ) {}
+  ) {
+    // ioredis reconnects by itself; remember why it is down so checks can say so.
+    client.on('error', (error: Error) => (this.lastError = error));
+    client.on('ready', () => (this.lastError = undefined));
+  }
 
   onModuleInit(): void {
     this.registry.register(this);
   }
 
   async check(): Promise<void> {
-    if (this.client.status === 'wait') await this.client.connect();
+    if (this.client.status === 'wait') {
+      // connect() rejects with a bare "Connection is closed."; the error event has the cause.
+      await this.client.connect().catch((error: Error) => {
+        throw this.lastError ?? error;
+      });
+    }
+    if (this.client.status !== 'ready') throw new Error(`${this.client.status}: ${this.lastError?.message ?? 'not connected'}`);
     await this.client.ping();
   }
 
