@@ -1,4 +1,3 @@
-import { trace } from '@opentelemetry/api';
 import { RequestMethod } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
 import type { LoggerOptions } from 'pino';
@@ -32,12 +31,10 @@ export const REDACTED_PATHS = [
   'phone',
 ];
 
-/** Adds the active span's ids so a log line can be joined to its trace. */
-export function traceContextMixin(): Record<string, string> {
-  const context = trace.getActiveSpan()?.spanContext();
-  return context ? { trace_id: context.traceId, span_id: context.spanId } : {};
-}
-
+/**
+ * Base pino options. trace_id and span_id are added to every line logged inside a
+ * span by OpenTelemetry's pino instrumentation (tracing.ts), which patches pino at load.
+ */
 export function pinoOptions(service: string, level: string): LoggerOptions {
   return {
     level,
@@ -46,7 +43,6 @@ export function pinoOptions(service: string, level: string): LoggerOptions {
     timestamp: () => `,"time":"${new Date().toISOString()}"`,
     formatters: { level: (label) => ({ level: label }) },
     redact: { paths: REDACTED_PATHS, censor: '[Redacted]' },
-    mixin: traceContextMixin,
   };
 }
 

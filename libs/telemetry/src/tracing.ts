@@ -36,8 +36,9 @@ export function startTracing(serviceName: string, serviceVersion = process.env.S
         '@opentelemetry/instrumentation-fs': { enabled: false },
         '@opentelemetry/instrumentation-dns': { enabled: false },
         '@opentelemetry/instrumentation-net': { enabled: false },
-        // Trace ids are put on log lines by the logger's mixin (logging.ts), explicitly.
-        '@opentelemetry/instrumentation-pino': { enabled: false },
+        // Log lines carry trace_id/span_id (correlation); they are shipped as stdout JSON,
+        // not through the OTel logs pipeline.
+        '@opentelemetry/instrumentation-pino': { disableLogSending: true },
         '@opentelemetry/instrumentation-http': {
           ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has((req.url ?? '').split('?')[0]),
         },
