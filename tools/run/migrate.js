@@ -8,6 +8,7 @@ const path = require('node:path');
 const { DataSource } = require('typeorm');
 
 const root = path.resolve(__dirname, '../..');
+const MIGRATION_LOCK = 'ecotrack:migrations';
 const SERVICES = ['user-service', 'product-service', 'order-service', 'payment-service', 'notification-service'];
 const { postgresOptions } = require(path.join(root, 'dist/libs/platform/src/database/data-source-options.js'));
 
@@ -16,11 +17,18 @@ async function migrate(service, url) {
   const { entities, migrations } = require(path.join(root, 'dist/apps', service, 'src/entities.js'));
   const dataSource = new DataSource(postgresOptions({ url, applicationName: `${service}-migrate`, entities, migrations }));
   await dataSource.initialize();
+  // Pods of one service may start together (e.g. a migration init container in each):
+  // a session advisory lock makes them take turns; the later ones find nothing to do.
+  const lock = dataSource.createQueryRunner();
+  await lock.connect();
   try {
+    await lock.query('SELECT pg_advisory_lock(hashtext($1))', [MIGRATION_LOCK]);
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     const names = applied.map((migration) => migration.name);
     console.log(`[migrate] ${service}: ${names.length ? `applied ${names.join(', ')}` : 'up to date'}`);
   } finally {
+    await lock.query('SELECT pg_advisory_unlock(hashtext($1))', [MIGRATION_LOCK]).catch(() => undefined);
+    await lock.release();
     await dataSource.destroy();
   }
 }

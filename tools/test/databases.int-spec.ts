@@ -1,4 +1,6 @@
-import { SERVICES } from '@ecotrack/testing';
+import { SERVICES, WORKSPACE_ROOT } from '@ecotrack/testing';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { Client } from 'pg';
 
 const urlOf = (service: string) => process.env[`${service.toUpperCase().replace(/-/g, '_')}_DATABASE_URL`]!;
@@ -34,4 +36,35 @@ describe('service databases', () => {
     await expect(client.connect()).rejects.toThrow(/permission denied/);
     await client.end().catch(() => undefined);
   });
+});
+
+describe('the migration step', () => {
+  const scratch = `ecotrack_migrate_${process.pid}`;
+  const admin = () => new Client({ connectionString: process.env.POSTGRES_ADMIN_URL });
+
+  beforeAll(async () => {
+    const client = admin();
+    await client.connect();
+    await client.query(`CREATE DATABASE ${scratch}`);
+    await client.end();
+  });
+  afterAll(async () => {
+    const client = admin();
+    await client.connect();
+    await client.query(`DROP DATABASE IF EXISTS ${scratch}`);
+    await client.end();
+  });
+
+  it('run by three pods at once: one applies, the others wait and find it up to date', async () => {
+    const url = new URL(process.env.POSTGRES_ADMIN_URL!);
+    url.pathname = `/${scratch}`;
+    const run = () =>
+      promisify(execFile)(process.execPath, ['tools/run/migrate.js', 'product-service'], {
+        cwd: WORKSPACE_ROOT,
+        env: { PATH: process.env.PATH, DATABASE_URL: url.toString() },
+      });
+    const outputs = (await Promise.all([run(), run(), run()])).map((r) => r.stdout.trim());
+    expect(outputs.filter((o) => o.includes('applied CreateProducts')).length).toBe(1);
+    expect(outputs.filter((o) => o.endsWith('up to date')).length).toBe(2);
+  }, 60_000);
 });

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite, bottom to top (DESIGN.md): static checks, unit,
-# integration (real infrastructure), end-to-end (the running stack), lifecycle.
-# Ends with one line "ecotrack: N passed, N failed".
+# The whole test suite, bottom to top (DESIGN.md): static checks, unit, offline
+# Kubernetes validation, integration (real infrastructure), end-to-end (the
+# running stack), lifecycle. Ends with one line "ecotrack: N passed, N failed".
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
@@ -13,24 +13,42 @@ failed_steps=()
 step() { # name command...
   local name=$1; shift
   printf '\n[test] ===== %s =====\n' "$name"
-  if "$@"; then printf '[test] %s: ok\n' "$name"; else printf '[test] %s: FAILED\n' "$name"; failed_steps+=("$name"); fi
+  if "$@"; then echo ok >"$RESULTS/$name.status"; printf '[test] %s: ok\n' "$name"
+  else echo failed >"$RESULTS/$name.status"; printf '[test] %s: FAILED\n' "$name"; failed_steps+=("$name"); fi
 }
 jest_layer() { npx jest -c jest.config.ts --selectProjects "$1" --runInBand --json --outputFile="$RESULTS/$1.json"; }
+k8s() { bash tools/k8s/validate.sh | tee "$RESULTS/k8s.out"; return "${PIPESTATUS[0]}"; }
 
 # The boundary rule needs Nx's project graph; without it the rule silently skips.
 step lint bash -c 'npx nx show projects >/dev/null && npx eslint --max-warnings 0 .'
 step typecheck npx tsc -p tsconfig.json --noEmit
 step unit jest_layer unit
+# Helm chart, policies and GitOps, validated offline (helm lint, kubeconform, helm-unittest, gator, kube-score).
+step k8s k8s
 step integration jest_layer integration
 step e2e jest_layer e2e
 step lifecycle jest_layer lifecycle
 
-node -e '
-  const fs = require("fs"); let passed = 0, failed = 0;
-  for (const f of fs.readdirSync(process.argv[1])) {
-    const r = JSON.parse(fs.readFileSync(`${process.argv[1]}/${f}`, "utf8"));
-    passed += r.numPassedTests; failed += r.numFailedTests + r.numRuntimeErrorTestSuites;
-  }
-  console.log(`\n${passed} passed, ${failed} failed`.replace(/^\n/, "\necotrack: "));
-' "$RESULTS"
+# One total: Jest's tests, the k8s checks, and each other step as one check.
+node - "$RESULTS" <<'JS'
+const fs = require('fs');
+const dir = process.argv[2];
+let passed = 0, failed = 0;
+for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.status'))) {
+  const name = file.replace(/\.status$/, '');
+  const ok = fs.readFileSync(`${dir}/${file}`, 'utf8').trim() === 'ok';
+  const jest = `${dir}/${name}.json`;
+  const k8s = /^k8s: (\d+) passed, (\d+) failed$/m.exec(fs.existsSync(`${dir}/${name}.out`) ? fs.readFileSync(`${dir}/${name}.out`, 'utf8') : '');
+  if (fs.existsSync(jest)) {
+    const r = JSON.parse(fs.readFileSync(jest, 'utf8'));
+    passed += r.numPassedTests;
+    failed += r.numFailedTests + r.numRuntimeErrorTestSuites + (ok || r.numFailedTests ? 0 : 1);
+  } else if (k8s) {
+    passed += Number(k8s[1]);
+    failed += Number(k8s[2]) + (ok || Number(k8s[2]) ? 0 : 1);
+  } else if (ok) passed += 1;
+  else failed += 1;
+}
+console.log(`\necotrack: ${passed} passed, ${failed} failed`);
+JS
 if ((${#failed_steps[@]})); then echo "[test] failed steps: ${failed_steps[*]}"; exit 1; fi

@@ -1,0 +1,141 @@
+{{/*
+Helpers of the ecotrack chart. Naming and label style after Bitnami's common chart
+and Online Boutique: every object carries the recommended app.kubernetes.io labels.
+*/}}
+
+{{/* Chart name and version, as in the helm.sh/chart label. */}}
+{{- define "ecotrack.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Namespace of the release (all namespaced objects of the services live there). */}}
+{{- define "ecotrack.namespace" -}}
+{{- .Release.Namespace -}}
+{{- end -}}
+
+{{/* Labels shared by every object. */}}
+{{- define "ecotrack.labels" -}}
+helm.sh/chart: {{ include "ecotrack.chart" . }}
+app.kubernetes.io/part-of: {{ .Values.global.partOf }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+ecotrack.io/environment: {{ .Values.global.environment }}
+{{- end -}}
+
+{{/*
+Settings of one service: serviceDefaults deep-merged under services.<name>.
+Usage: include "ecotrack.service" (dict "root" $ "name" "order-service") | fromYaml
+*/}}
+{{- define "ecotrack.service" -}}
+{{- $own := index .root.Values.services .name | default dict -}}
+{{- $merged := mergeOverwrite (deepCopy .root.Values.serviceDefaults) (deepCopy $own) -}}
+{{- $_ := set $merged "name" .name -}}
+{{- toYaml $merged -}}
+{{- end -}}
+
+{{/* Names of the enabled services, sorted, as a YAML list. */}}
+{{- define "ecotrack.enabledServices" -}}
+{{- $names := list -}}
+{{- range $name := keys .Values.services | sortAlpha -}}
+{{- $svc := include "ecotrack.service" (dict "root" $ "name" $name) | fromYaml -}}
+{{- if $svc.enabled }}{{ $names = append $names $name }}{{ end -}}
+{{- end -}}
+{{- toYaml $names -}}
+{{- end -}}
+
+{{/* Labels of one service's objects. Params: root, svc. */}}
+{{- define "ecotrack.serviceLabels" -}}
+{{ include "ecotrack.labels" .root }}
+{{ include "ecotrack.selectorLabels" . }}
+app.kubernetes.io/component: service
+app.kubernetes.io/version: {{ include "ecotrack.imageTag" . | quote }}
+{{- end -}}
+
+{{/* Selector labels of one service (stable across upgrades). Params: root, svc. */}}
+{{- define "ecotrack.selectorLabels" -}}
+app.kubernetes.io/name: {{ .svc.name }}
+{{- end -}}
+
+{{/* Image tag of one service; refuses `latest` and empty tags. Params: root, svc, [track]. */}}
+{{- define "ecotrack.imageTag" -}}
+{{- $tag := .svc.image.tag | default .root.Values.global.image.tag | toString -}}
+{{- if eq (.track | default "stable") "canary" -}}
+{{- $tag = required (printf "services.%s.canary.tag is required when the canary is enabled" .svc.name) .svc.canary.tag | toString -}}
+{{- end -}}
+{{- if or (eq $tag "") (eq $tag "latest") -}}
+{{- fail (printf "%s: image tag must be set and must not be 'latest'" .svc.name) -}}
+{{- end -}}
+{{- $tag -}}
+{{- end -}}
+
+{{/* Full image reference of one service. Params: root, svc, [track]. */}}
+{{- define "ecotrack.image" -}}
+{{- $g := .root.Values.global.image -}}
+{{- $repo := .svc.image.repository | default (printf "%s/%s/%s" $g.registry $g.repository .svc.name) -}}
+{{- printf "%s:%s" $repo (include "ecotrack.imageTag" .) -}}
+{{- end -}}
+
+{{/* Name of the ServiceAccount of one service. */}}
+{{- define "ecotrack.serviceAccountName" -}}
+{{- .svc.name -}}
+{{- end -}}
+
+{{/* IRSA role ARN of one service. Params: root, svc. */}}
+{{- define "ecotrack.roleArn" -}}
+{{- .svc.serviceAccount.roleArn | default (printf "arn:aws:iam::%s:role/ecotrack-%s-%s" (toString .root.Values.serviceAccount.awsAccountId) .root.Values.global.environment .svc.name) -}}
+{{- end -}}
+
+{{/* SPIFFE principal of a service's ServiceAccount (Istio AuthorizationPolicy). Params: root, name. */}}
+{{- define "ecotrack.principal" -}}
+{{- printf "%s/ns/%s/sa/%s" .root.Values.global.clusterDomain .root.Release.Namespace .name -}}
+{{- end -}}
+
+{{/* In-cluster base URL of a service. Params: root, name. */}}
+{{- define "ecotrack.serviceUrl" -}}
+{{- $svc := include "ecotrack.service" (dict "root" .root "name" .name) | fromYaml -}}
+{{- printf "http://%s.%s.svc.%s:%v" .name .root.Release.Namespace .root.Values.global.clusterDomain $svc.port -}}
+{{- end -}}
+
+{{/* Kubernetes kind of the workload (Rollout when Argo Rollouts is on). */}}
+{{- define "ecotrack.workloadKind" -}}
+{{- if .Values.rollouts.enabled }}Rollout{{ else }}Deployment{{ end -}}
+{{- end -}}
+
+{{- define "ecotrack.workloadApiVersion" -}}
+{{- if .Values.rollouts.enabled }}argoproj.io/v1alpha1{{ else }}apps/v1{{ end -}}
+{{- end -}}
+
+{{/* Argo CD sync wave annotation. */}}
+{{- define "ecotrack.syncWave" -}}
+argocd.argoproj.io/sync-wave: {{ . | quote }}
+{{- end -}}
+
+{{/*
+Shutdown numbers of the pod, all derived from global.shutdown so that the env vars,
+the preStop hook and terminationGracePeriodSeconds cannot disagree.
+Returns YAML: preStop, drainMs, graceMs, terminationGracePeriodSeconds.
+*/}}
+{{- define "ecotrack.shutdown" -}}
+{{- $s := .Values.global.shutdown -}}
+{{- if ge (int $s.drainDelaySeconds) (int $s.gracePeriodSeconds) -}}
+{{- fail "global.shutdown.drainDelaySeconds must be smaller than global.shutdown.gracePeriodSeconds" -}}
+{{- end -}}
+preStop: {{ int $s.preStopSleepSeconds }}
+drainMs: {{ mul (int $s.drainDelaySeconds) 1000 }}
+graceMs: {{ mul (int $s.gracePeriodSeconds) 1000 }}
+terminationGracePeriodSeconds: {{ add (int $s.preStopSleepSeconds) (int $s.gracePeriodSeconds) (int $s.bufferSeconds) }}
+{{- end -}}
+
+{{/* Restricted container securityContext (Pod Security Standard "restricted"). */}}
+{{- define "ecotrack.containerSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 10001
+runAsGroup: 10001
+readOnlyRootFilesystem: true
+allowPrivilegeEscalation: false
+privileged: false
+capabilities:
+  drop: [ALL]
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}

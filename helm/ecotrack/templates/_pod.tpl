@@ -1,0 +1,202 @@
+{{/*
+Pod template of one service, shared by Deployment, canary Deployment and Rollout.
+Params: root, svc, track ("stable" or "canary").
+*/}}
+{{- define "ecotrack.podTemplate" -}}
+{{- $root := .root -}}
+{{- $svc := .svc -}}
+{{- $track := .track | default "stable" -}}
+{{- $sd := include "ecotrack.shutdown" $root | fromYaml -}}
+{{- $image := include "ecotrack.image" . -}}
+{{- $g := $root.Values.global -}}
+{{- $infra := $root.Values.infrastructure -}}
+metadata:
+  labels:
+    {{- include "ecotrack.serviceLabels" . | nindent 4 }}
+    {{- if not $root.Values.rollouts.enabled }}
+    ecotrack.io/track: {{ $track }}
+    {{- end }}
+  annotations:
+    {{- if $root.Values.istio.enabled }}
+    # istio-proxy as a native sidecar: it starts before our init containers, so they
+    # reach PostgreSQL and the other services through the mesh (STRICT mTLS), and it
+    # stops after the service has drained.
+    sidecar.istio.io/nativeSidecar: {{ $root.Values.istio.nativeSidecar | quote }}
+    {{- end }}
+    {{- with $svc.podAnnotations }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+spec:
+  serviceAccountName: {{ include "ecotrack.serviceAccountName" . }}
+  automountServiceAccountToken: {{ $root.Values.serviceAccount.automountToken }}
+  {{- with $g.imagePullSecrets }}
+  imagePullSecrets:
+    {{- range . }}
+    - name: {{ . }}
+    {{- end }}
+  {{- end }}
+  # = preStop sleep + SHUTDOWN_GRACE_PERIOD_MS + buffer (global.shutdown).
+  terminationGracePeriodSeconds: {{ $sd.terminationGracePeriodSeconds }}
+  securityContext:
+    runAsNonRoot: true
+    runAsUser: 10001
+    runAsGroup: 10001
+    fsGroup: 10001
+    seccompProfile:
+      type: RuntimeDefault
+  topologySpreadConstraints:
+    - maxSkew: 1
+      topologyKey: topology.kubernetes.io/zone
+      whenUnsatisfiable: ScheduleAnyway
+      labelSelector:
+        matchLabels:
+          {{- include "ecotrack.selectorLabels" . | nindent 10 }}
+    - maxSkew: 1
+      topologyKey: kubernetes.io/hostname
+      whenUnsatisfiable: ScheduleAnyway
+      labelSelector:
+        matchLabels:
+          {{- include "ecotrack.selectorLabels" . | nindent 10 }}
+  {{- with $svc.nodeSelector }}
+  nodeSelector:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with $svc.tolerations }}
+  tolerations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  affinity:
+    {{- if $svc.affinity }}
+    {{- toYaml $svc.affinity | nindent 4 }}
+    {{- else }}
+    # Prefer one pod per node (the topology spread above also balances zones).
+    podAntiAffinity:
+      preferredDuringSchedulingIgnoredDuringExecution:
+        - weight: 100
+          podAffinityTerm:
+            topologyKey: kubernetes.io/hostname
+            labelSelector:
+              matchLabels:
+                {{- include "ecotrack.selectorLabels" . | nindent 16 }}
+    {{- end }}
+  initContainers:
+    # 1. Databases first: PostgreSQL, Redis and Kafka accept connections.
+    - name: wait-for-infrastructure
+      image: {{ $image }}
+      imagePullPolicy: {{ $g.image.pullPolicy }}
+      command: ["node", "tools/k8s/wait-for.js", "--timeout={{ $g.waitTimeoutSeconds }}", "env:DATABASE_URL", "env:REDIS_URL", "env:KAFKA_BROKERS"]
+      env:
+        - name: KAFKA_BROKERS
+          value: {{ $infra.kafka.brokers | quote }}
+      envFrom:
+        - secretRef:
+            name: {{ $svc.name }}-secrets
+      resources:
+        {{- toYaml $g.initResources | nindent 8 }}
+      securityContext:
+        {{- include "ecotrack.containerSecurityContext" . | nindent 8 }}
+    {{- if $svc.database }}
+    # 2. This service's migrations, as their own step (never at application start).
+    - name: migrate
+      image: {{ $image }}
+      imagePullPolicy: {{ $g.image.pullPolicy }}
+      command: ["node", "tools/run/migrate.js", {{ $svc.name | quote }}]
+      envFrom:
+        - secretRef:
+            name: {{ $svc.name }}-secrets
+      resources:
+        {{- toYaml $g.initResources | nindent 8 }}
+      securityContext:
+        {{- include "ecotrack.containerSecurityContext" . | nindent 8 }}
+      volumeMounts:
+        - name: tmp
+          mountPath: /tmp
+    {{- end }}
+    {{- if $svc.dependsOn }}
+    # 3. Core services before their dependents: wait for their readiness.
+    - name: wait-for-services
+      image: {{ $image }}
+      imagePullPolicy: {{ $g.image.pullPolicy }}
+      command:
+        - node
+        - tools/k8s/wait-for.js
+        - --timeout={{ $g.waitTimeoutSeconds }}
+        {{- range $dep := $svc.dependsOn }}
+        - {{ printf "%s/health/ready" (include "ecotrack.serviceUrl" (dict "root" $root "name" $dep)) }}
+        {{- end }}
+      resources:
+        {{- toYaml $g.initResources | nindent 8 }}
+      securityContext:
+        {{- include "ecotrack.containerSecurityContext" . | nindent 8 }}
+    {{- end }}
+  containers:
+    - name: {{ $svc.name }}
+      image: {{ $image }}
+      imagePullPolicy: {{ $g.image.pullPolicy }}
+      ports:
+        - name: http
+          containerPort: {{ $svc.port }}
+          protocol: TCP
+      env:
+        {{- $env := mergeOverwrite (deepCopy $g.env) (deepCopy $svc.env) -}}
+        {{- range $reserved := list "SHUTDOWN_DRAIN_DELAY_MS" "SHUTDOWN_GRACE_PERIOD_MS" "PORT" "DATABASE_URL" "REDIS_URL" }}
+        {{- if hasKey $env $reserved }}
+        {{- fail (printf "%s: %s is set by the chart (global.shutdown, port, secrets); do not set it in env" $svc.name $reserved) }}
+        {{- end }}
+        {{- end }}
+        {{- range $key := keys $env | sortAlpha }}
+        - name: {{ $key }}
+          value: {{ index $env $key | toString | quote }}
+        {{- end }}
+        - name: HOST
+          value: "0.0.0.0"
+        - name: PORT
+          value: {{ $svc.port | quote }}
+        - name: KAFKA_BROKERS
+          value: {{ $infra.kafka.brokers | quote }}
+        - name: OTEL_EXPORTER_OTLP_ENDPOINT
+          value: {{ $infra.otlp.endpoint | quote }}
+        - name: SERVICE_VERSION
+          value: {{ include "ecotrack.imageTag" . | quote }}
+        - name: SHUTDOWN_DRAIN_DELAY_MS
+          value: {{ $sd.drainMs | quote }}
+        - name: SHUTDOWN_GRACE_PERIOD_MS
+          value: {{ $sd.graceMs | quote }}
+        {{- range $dep := $svc.dependsOn }}
+        - name: {{ printf "%s_URL" ($dep | upper | replace "-" "_") }}
+          value: {{ include "ecotrack.serviceUrl" (dict "root" $root "name" $dep) | quote }}
+        {{- end }}
+      envFrom:
+        - secretRef:
+            name: {{ $svc.name }}-secrets
+      startupProbe:
+        httpGet: {path: {{ $svc.probes.startup.path }}, port: http}
+        periodSeconds: {{ $svc.probes.startup.periodSeconds }}
+        timeoutSeconds: {{ $svc.probes.startup.timeoutSeconds }}
+        failureThreshold: {{ $svc.probes.startup.failureThreshold }}
+      readinessProbe:
+        httpGet: {path: {{ $svc.probes.readiness.path }}, port: http}
+        periodSeconds: {{ $svc.probes.readiness.periodSeconds }}
+        timeoutSeconds: {{ $svc.probes.readiness.timeoutSeconds }}
+        failureThreshold: {{ $svc.probes.readiness.failureThreshold }}
+      livenessProbe:
+        httpGet: {path: {{ $svc.probes.liveness.path }}, port: http}
+        periodSeconds: {{ $svc.probes.liveness.periodSeconds }}
+        timeoutSeconds: {{ $svc.probes.liveness.timeoutSeconds }}
+        failureThreshold: {{ $svc.probes.liveness.failureThreshold }}
+      lifecycle:
+        preStop:
+          sleep:
+            seconds: {{ $sd.preStop }}
+      resources:
+        {{- toYaml $svc.resources | nindent 8 }}
+      securityContext:
+        {{- include "ecotrack.containerSecurityContext" . | nindent 8 }}
+      volumeMounts:
+        - name: tmp
+          mountPath: /tmp
+  volumes:
+    - name: tmp
+      emptyDir:
+        sizeLimit: 256Mi
+{{- end -}}

