@@ -68,7 +68,8 @@ is_ours() {
   local pid="$1" cwd
   [[ -n "$pid" && -d "/proc/$pid" ]] || return 1
   cwd="$(readlink "/proc/$pid/cwd" 2>/dev/null)" || return 1
-  [[ "$cwd" == "$STATE" || "$cwd" == "$STATE/"* ]]
+  [[ "$cwd" == "$STATE" || "$cwd" == "$STATE/"* ]] && return 0
+  pg_paths; [[ "$cwd" == "$PG_HOME" || "$cwd" == "$PG_HOME/"* ]]   # postgres runs in its data dir
 }
 running() { is_ours "$(read_pid "$1")"; }
 
@@ -270,24 +271,39 @@ cmd_install() {
 # components (native)
 # ---------------------------------------------------------------------------------------
 
-pg_sockdir() { echo "$STATE/postgres/run"; }
+# PostgreSQL runs as the `postgres` OS user, which must reach its files. A state dir under a
+# private parent (mode 700: a `mktemp -d` clone, a home directory) is out of its reach; then
+# the cluster lives under /var/lib/ecotrack/<id of the state dir>, and $STATE/postgres links there.
+pg_home() {
+  if [[ -L $STATE/postgres ]]; then readlink "$STATE/postgres"; return; fi
+  mkdir -p "$STATE"
+  if ! id postgres >/dev/null 2>&1 || runuser -u postgres -- test -x "$STATE"; then echo "$STATE/postgres"; return; fi
+  local home; home="/var/lib/ecotrack/$(printf '%s' "$STATE" | sha1sum | cut -c1-12)/postgres"
+  mkdir -p "$home"; chmod 755 "$(dirname "$(dirname "$home")")" "$(dirname "$home")"
+  ln -sfn "$home" "$STATE/postgres"
+  echo "$home"
+}
+PG_HOME=""
+pg_paths() { [[ -n $PG_HOME ]] || PG_HOME="$(pg_home)"; }
+pg_sockdir() { pg_paths; echo "$PG_HOME/run"; }
 pg_as_postgres() { runuser -u postgres -- "$@"; }
 pg_psql() { pg_as_postgres "$(pg_bindir)/psql" -X -q -v ON_ERROR_STOP=1 -h "$(pg_sockdir)" -p "$PG_PORT" -U postgres "$@"; }
 # postgres writes its own pid file; mirror it into ours so status/down treat all alike.
 pg_sync_pid() {
-  local pm="$STATE/postgres/data/postmaster.pid"
+  pg_paths
+  local pm="$PG_HOME/data/postmaster.pid"
   if [[ -s $pm ]]; then head -1 "$pm" > "$(pidfile postgres)"; fi
 }
 
 start_postgres() {
-  local bindir data="$STATE/postgres/data"; bindir="$(pg_bindir)" || die "postgres: server binaries not found (run install)"
+  pg_paths
+  local bindir data="$PG_HOME/data"; bindir="$(pg_bindir)" || die "postgres: server binaries not found (run install)"
   pg_sync_pid
   if running postgres; then log "postgres: already running (pid $(read_pid postgres)) on $HOST:$PG_PORT"; return 0; fi
   check_ports_free postgres "$PG_PORT"
-  mkdir -p "$STATE/postgres/run" "$STATE/run" "$STATE/logs"
-  chown postgres: "$STATE/postgres" "$STATE/postgres/run"
-  pg_as_postgres test -w "$STATE/postgres" \
-    || die "postgres: user 'postgres' cannot reach $STATE/postgres (a parent dir is not world-executable); set ECOTRACK_STATE_DIR"
+  mkdir -p "$PG_HOME/run" "$STATE/run" "$STATE/logs"
+  chown postgres: "$PG_HOME" "$PG_HOME/run"
+  pg_as_postgres test -w "$PG_HOME" || die "postgres: user 'postgres' cannot write $PG_HOME; set ECOTRACK_STATE_DIR"
   if [[ ! -s "$data/PG_VERSION" ]]; then
     log "postgres: initdb in $data"
     # Password-less bootstrap only over the private unix socket (peer auth for 'postgres');
@@ -303,10 +319,12 @@ max_connections = 200
 EOF
   fi
   printf '[stack] postgres: starting on %s:%s ...' "$HOST" "$PG_PORT"
-  touch "$STATE/logs/postgres.log"; chown postgres: "$STATE/logs/postgres.log"
+  # The server writes its log where it can reach; $STATE/logs/postgres.log points there.
+  touch "$PG_HOME/postgres.log"; chown postgres: "$PG_HOME/postgres.log"
+  ln -sfn "$PG_HOME/postgres.log" "$STATE/logs/postgres.log"
   # pg_ctl daemonizes postgres (own session); -w waits until it accepts connections.
-  pg_as_postgres "$bindir/pg_ctl" -D "$data" -l "$STATE/logs/postgres.log" -w -t 60 \
-    -o "-p $PG_PORT -k $(pg_sockdir)" start >/dev/null || { echo; tail -n 20 "$STATE/logs/postgres.log" >&2; die "postgres: failed to start"; }
+  pg_as_postgres "$bindir/pg_ctl" -D "$data" -l "$PG_HOME/postgres.log" -w -t 60 \
+    -o "-p $PG_PORT -k $(pg_sockdir)" start >/dev/null || { echo; tail -n 20 "$PG_HOME/postgres.log" >&2; die "postgres: failed to start"; }
   pg_sync_pid
   echo " ready (pid $(read_pid postgres))"
   bootstrap_postgres
@@ -314,7 +332,8 @@ EOF
 
 # Once per cluster: one login role + one database per service, and a superuser admin.
 bootstrap_postgres() {
-  local marker="$STATE/postgres/.bootstrapped"
+  pg_paths
+  local marker="$PG_HOME/.bootstrapped"
   [[ -f $marker ]] && return 0
   log "postgres: creating roles and databases"
   # SQL (with passwords) goes through stdin, never argv, so it stays out of `ps`.
@@ -340,7 +359,7 @@ stop_postgres() {
   local pid; pid="$(read_pid postgres)"
   if ! is_ours "$pid"; then rm -f "$(pidfile postgres)"; log "postgres: not running"; return 0; fi
   printf '[stack] postgres: stopping pid %s ...' "$pid"
-  pg_as_postgres "$(pg_bindir)/pg_ctl" -D "$STATE/postgres/data" -m fast -w -t 60 stop >/dev/null
+  pg_as_postgres "$(pg_bindir)/pg_ctl" -D "$PG_HOME/data" -m fast -w -t 60 stop >/dev/null
   local _; for _ in $(seq 1 40); do [[ -d /proc/$pid ]] || break; sleep 0.25; done
   rm -f "$(pidfile postgres)"
   echo " stopped"
