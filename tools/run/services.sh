@@ -20,7 +20,7 @@ running() {
   [[ -n $pid ]] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "dist/apps/$1/src/main.js"
 }
 
-ready() { curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:${PORT[$1]}/health/ready"; }
+ready() { curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:${PORT[$1]}/health/ready"; }
 
 start() {
   local svc=$1 var
