@@ -1,10 +1,8 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { PROBLEM_CONTENT_TYPE } from '@ecotrack/platform';
-import { startInProcess } from '@ecotrack/testing';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { AppModule } from '../src/app.module';
-import { service } from '../src/service';
+import { startProductService } from './support';
 
 describe('product-service catalog (real PostgreSQL, Redis, Kafka)', () => {
   let app: NestFastifyApplication;
@@ -13,7 +11,7 @@ describe('product-service catalog (real PostgreSQL, Redis, Kafka)', () => {
   let id: string;
 
   beforeAll(async () => {
-    app = await startInProcess({ ...service, module: AppModule }, process.env as Record<string, string>);
+    app = await startProductService();
     db = app.get(DataSource);
     [{ id }] = await db.query(
       `INSERT INTO products (sku, name, category, price_cents, currency, carbon_kg_co2e, stock)
@@ -31,6 +29,15 @@ describe('product-service catalog (real PostgreSQL, Redis, Kafka)', () => {
     const response = await app.inject({ method: 'GET', url: `/v1/products/${id}` });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ id, sku, priceCents: 399, currency: 'EUR', carbonKgCo2e: 0.125, stock: 250 });
+  });
+
+  it('keeps the contract order-service reads (also when the answer comes from the cache)', async () => {
+    for (let read = 0; read < 2; read++) {
+      const product = (await app.inject({ method: 'GET', url: `/v1/products/${id}` })).json();
+      expect(product).toMatchObject({ id, name: 'Bamboo toothbrush', priceCents: 399, currency: 'EUR', carbonKgCo2e: 0.125 });
+      expect(typeof product.carbonKgCo2e).toBe('number');
+      expect(Number.isInteger(product.priceCents)).toBe(true);
+    }
   });
 
   it('pages the catalog', async () => {
@@ -66,5 +73,21 @@ describe('product-service catalog (real PostgreSQL, Redis, Kafka)', () => {
     const response = await app.inject({ method: 'GET', url: '/health/ready' });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({ status: 'ok', checks: { postgres: 'up', redis: 'up', kafka: 'up' } });
+  });
+
+  it('documents every route in OpenAPI', async () => {
+    const paths = Object.keys((await app.inject({ method: 'GET', url: '/docs/openapi.json' })).json().paths);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        '/v1/products',
+        '/v1/products/{id}',
+        '/v1/products/search',
+        '/v1/products/{id}/recommendations',
+        '/v1/reservations',
+        '/v1/reservations/{id}',
+        '/v1/reservations/{id}/confirm',
+        '/v1/reservations/{id}/release',
+      ]),
+    );
   });
 });

@@ -1,9 +1,27 @@
 import { Module } from '@nestjs/common';
-import { DatabaseModule, RedisModule } from '@ecotrack/platform';
+import { APP_CONFIG, AuthModule, DatabaseModule, RedisModule } from '@ecotrack/platform';
 import { KafkaModule } from '@ecotrack/events';
+import { AccountsModule } from './accounts/accounts.module';
+import type { UserConfig } from './config';
 import { entities } from './entities';
+import { KeysModule } from './keys/keys.module';
+import { SigningKeys } from './keys/signing-keys';
+import { SessionsModule } from './sessions/sessions.module';
+import { SessionStore } from './sessions/session.store';
+
+/** user-service is the issuer: it verifies its own tokens with its own keys, no JWKS round trip. */
+const auth = AuthModule.forRootAsync({
+  imports: [KeysModule, SessionsModule],
+  inject: [APP_CONFIG, SigningKeys, SessionStore],
+  useFactory: (config: UserConfig, keys: SigningKeys, sessions: SessionStore) => ({
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    keys: { keySet: keys.localKeySet() },
+    revocation: sessions,
+  }),
+});
 
 @Module({
-  imports: [DatabaseModule.forRoot({ entities }), RedisModule, KafkaModule],
+  imports: [DatabaseModule.forRoot({ entities }), RedisModule, KafkaModule, auth, KeysModule, AccountsModule, SessionsModule],
 })
 export class AppModule {}

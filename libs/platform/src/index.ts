@@ -10,3 +10,13 @@ export { DependencyRegistry, type DependencyCheck, type WaitPolicy } from './lif
 export { Lifecycle, type LifecyclePhase } from './lifecycle/lifecycle.service';
 export { REDIS, RedisModule } from './redis/redis.module';
 export type { ServiceDefinition, ServiceInfo } from './service';
+export { authOptionsFromConfig, DEFAULT_JWT_AUDIENCE, DEFAULT_JWT_ISSUER, jwtVerificationConfig } from './auth/auth.config';
+export { AuthModule, type AuthModuleAsyncOptions } from './auth/auth.module';
+export { AUTH_OPTIONS, type AuthenticatedUser, type AuthOptions, type VerificationKeys } from './auth/auth.options';
+export { BearerChallengeInterceptor, setBearerChallenge } from './auth/bearer-challenge';
+export { CurrentUser, Public, Roles, type AuthenticatedRequest } from './auth/decorators';
+export { JwtAuthGuard } from './auth/jwt-auth.guard';
+export { assertOwner } from './auth/ownership';
+export { RolesGuard } from './auth/roles.guard';
+export { RedisSessionRevocation, SESSION_REVOCATION, sessionKey, type SessionRevocation } from './auth/session-revocation';
+export { ACCESS_TOKEN_TYPE, ALLOWED_ALGORITHMS, KeySetUnavailable, TokenRejected, TokenVerifier } from './auth/token-verifier';

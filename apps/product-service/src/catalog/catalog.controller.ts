@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { uuidParam } from '@ecotrack/platform';
-import { ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CatalogService } from './catalog.service';
 import { ListProductsQuery, ProductDto, ProductPageDto } from './dto/product.dto';
 
@@ -10,13 +10,18 @@ export class CatalogController {
   constructor(private readonly catalog: CatalogService) {}
 
   @Get()
+  @ApiOperation({ summary: 'Page through the catalog by name' })
   @ApiOkResponse({ type: ProductPageDto })
+  @ApiBadRequestResponse({ description: 'Unknown or invalid parameter (problem+json naming it)' })
   list(@Query() query: ListProductsQuery): Promise<ProductPageDto> {
     return this.catalog.list(query);
   }
 
+  /** order-service prices baskets from this response (id, name, priceCents, currency, carbonKgCo2e). */
   @Get(':id')
+  @ApiOperation({ summary: 'One product with its price (cents) and carbon footprint; served from the cache when possible' })
   @ApiOkResponse({ type: ProductDto })
+  @ApiBadRequestResponse({ description: 'id is not a UUID (problem+json)' })
   @ApiNotFoundResponse({ description: 'No such product (problem+json)' })
   get(@Param('id', uuidParam('id')) id: string): Promise<ProductDto> {
     return this.catalog.get(id);

@@ -1,12 +1,18 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { CacheModule } from '../cache/cache.module';
+import { AdminCatalogController } from './admin-catalog.controller';
+import { CatalogAdminService } from './catalog-admin.service';
 import { CatalogController } from './catalog.controller';
 import { CatalogService } from './catalog.service';
+import { Category } from './category.entity';
+import { ProductCacheWarmer } from './product-cache-warmer';
 import { Product } from './product.entity';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Product])],
-  controllers: [CatalogController],
-  providers: [CatalogService],
+  imports: [TypeOrmModule.forFeature([Product, Category]), CacheModule],
+  controllers: [CatalogController, AdminCatalogController],
+  providers: [CatalogService, CatalogAdminService, ProductCacheWarmer],
+  exports: [CatalogService],
 })
 export class CatalogModule {}

@@ -1,0 +1,89 @@
+import { Logger } from '@nestjs/common';
+import { Registry } from 'prom-client';
+import type { ProductConfig } from '../config';
+import { productKey, searchVersionKey } from './cache-keys';
+import { CacheMetrics } from './cache-metrics';
+import { ReadCache, type CacheClient } from './read-cache';
+
+const config: ProductConfig = { PRODUCT_CACHE_TTL_SECONDS: 300, SEARCH_CACHE_TTL_SECONDS: 60, CACHE_WARM_TOP_N: 0, CACHE_TIMEOUT_MS: 50 };
+
+/** An in-memory stand-in for Redis that can be switched off or made to hang. */
+class FakeRedis {
+  data = new Map<string, string>();
+  ttl = new Map<string, number>();
+  mode: 'up' | 'down' | 'hanging' = 'up';
+  private run<T>(work: () => T): Promise<T> {
+    if (this.mode === 'down') return Promise.reject(new Error("Stream isn't writeable and enableOfflineQueue options is false"));
+    if (this.mode === 'hanging') return new Promise<T>(() => undefined);
+    return Promise.resolve(work());
+  }
+  get = (key: string) => this.run(() => this.data.get(key) ?? null);
+  set = (key: string, value: string, _ex: 'EX', seconds: number) =>
+    this.run(() => {
+      this.data.set(key, value);
+      this.ttl.set(key, seconds);
+      return 'OK';
+    });
+  del = (...keys: string[]) => this.run(() => keys.filter((key) => this.data.delete(key)).length);
+  incr = (key: string) => this.run(() => String(Number(this.data.get(key) ?? 0) + 1)).then((value) => (this.data.set(key, value), Number(value)));
+}
+
+describe('ReadCache (cache-aside, no I/O)', () => {
+  let redis: FakeRedis;
+  let registry: Registry;
+  let cache: ReadCache;
+  let warnings: string[];
+
+  const counted = async (cacheName: string, result: string) =>
+    (await registry.getSingleMetric('ecotrack_cache_requests_total')!.get()).values.find(
+      (v) => v.labels.cache === cacheName && v.labels.result === result,
+    )?.value ?? 0;
+
+  beforeEach(() => {
+    redis = new FakeRedis();
+    registry = new Registry();
+    cache = new ReadCache(redis as unknown as CacheClient, config, new CacheMetrics(registry));
+    warnings = [];
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation((message: unknown) => void warnings.push(String(message)));
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  it('misses, loads once and stores with the product TTL; then hits without loading', async () => {
+    const load = jest.fn().mockResolvedValue({ id: 'p1', priceCents: 399 });
+    expect(await cache.product('p1', load)).toEqual({ id: 'p1', priceCents: 399 });
+    expect(await cache.product('p1', load)).toEqual({ id: 'p1', priceCents: 399 });
+    expect(load).toHaveBeenCalledTimes(1);
+    expect(redis.ttl.get(productKey('p1'))).toBe(300);
+    expect([await counted('product', 'miss'), await counted('product', 'hit')]).toEqual([1, 1]);
+  });
+
+  it('does not cache "not found"', async () => {
+    await cache.product('nope', async () => undefined);
+    expect(redis.data.has(productKey('nope'))).toBe(false);
+  });
+
+  it('one INCR of the search version makes every cached search miss', async () => {
+    const load = jest.fn().mockResolvedValue({ items: [], total: 0 });
+    await cache.search({ q: 'straw' }, load);
+    await cache.search({ q: 'straw' }, load);
+    await cache.forgetProducts([], { searches: true });
+    await cache.search({ q: 'straw' }, load);
+    expect(load).toHaveBeenCalledTimes(2);
+    expect(redis.data.get(searchVersionKey())).toBe('1');
+    expect([await counted('search', 'miss'), await counted('search', 'hit')]).toEqual([2, 1]);
+  });
+
+  it.each(['down', 'hanging'] as const)('Redis %s: reads come from the loader, counted as errors, with a warning', async (mode) => {
+    redis.mode = mode;
+    expect(await cache.product('p1', async () => ({ id: 'p1' }))).toEqual({ id: 'p1' });
+    expect(await cache.search({ q: 'straw' }, async () => ({ total: 0 }))).toEqual({ total: 0 });
+    expect([await counted('product', 'error'), await counted('search', 'error')]).toEqual([1, 1]);
+    expect(warnings.join('\n')).toMatch(/product cache unavailable, reading from PostgreSQL/);
+  });
+
+  it('Redis down during invalidation: the write is not failed, a warning says reads may be stale', async () => {
+    redis.mode = 'down';
+    await expect(cache.forgetProducts(['p1'], { searches: true })).resolves.toBeUndefined();
+    expect(warnings.join('\n')).toMatch(/invalidation failed/);
+  });
+});

@@ -1,0 +1,91 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, REDIS } from '@ecotrack/platform';
+import type Redis from 'ioredis';
+import type { ProductConfig } from '../config';
+import { productKey, searchKey, searchVersionKey } from './cache-keys';
+import { CacheMetrics, type CacheName } from './cache-metrics';
+
+/** The part of ioredis the cache uses (lets unit tests pass a fake). */
+export type CacheClient = Pick<Redis, 'get' | 'set' | 'del' | 'incr'>;
+
+class CacheTimeout extends Error {}
+
+/**
+ * Cache-aside for product reads. Redis is an optimisation, never a dependency of
+ * a read: any Redis failure is logged, counted as result="error", and the read
+ * goes to PostgreSQL. Writes invalidate after they commit.
+ */
+@Injectable()
+export class ReadCache {
+  private readonly logger = new Logger('ReadCache');
+
+  constructor(
+    @Inject(REDIS) private readonly redis: CacheClient,
+    @Inject(APP_CONFIG) private readonly config: ProductConfig,
+    private readonly metrics: CacheMetrics,
+  ) {}
+
+  /** Product detail; `load` returning undefined (no such product) is not cached. */
+  product<T>(productId: string, load: () => Promise<T>): Promise<T> {
+    return this.through('product', () => Promise.resolve(productKey(productId)), this.config.PRODUCT_CACHE_TTL_SECONDS, load);
+  }
+
+  /** A search result, keyed by the current search version and the normalized parameters. */
+  search<T>(params: Record<string, string | number | undefined>, load: () => Promise<T>): Promise<T> {
+    const key = async () => searchKey((await this.bounded(this.redis.get(searchVersionKey()))) ?? '0', params);
+    return this.through('search', key, this.config.SEARCH_CACHE_TTL_SECONDS, load);
+  }
+
+  /** Puts a product detail in the cache (warming); failures are the caller's to log. */
+  async store(productId: string, value: unknown): Promise<void> {
+    await this.bounded(this.redis.set(productKey(productId), JSON.stringify(value), 'EX', this.config.PRODUCT_CACHE_TTL_SECONDS));
+  }
+
+  /** After a product changed: its detail is dropped, and every search with it. */
+  async forgetProducts(productIds: string[], { searches }: { searches: boolean }): Promise<void> {
+    try {
+      if (productIds.length) await this.bounded(this.redis.del(...productIds.map(productKey)));
+      if (searches) await this.bounded(this.redis.incr(searchVersionKey()));
+    } catch (error) {
+      // The write is committed; a stale entry now lives at most one TTL.
+      this.logger.warn(`cache invalidation failed (stale reads possible until TTL): ${describe(error)}`);
+    }
+  }
+
+  private async through<T>(cache: CacheName, key: () => Promise<string>, ttlSeconds: number, load: () => Promise<T>): Promise<T> {
+    let cacheKey: string;
+    try {
+      cacheKey = await key();
+      const cached = await this.bounded(this.redis.get(cacheKey));
+      if (cached !== null) {
+        this.metrics.count(cache, 'hit');
+        return JSON.parse(cached) as T;
+      }
+    } catch (error) {
+      this.metrics.count(cache, 'error');
+      this.logger.warn(`${cache} cache unavailable, reading from PostgreSQL: ${describe(error)}`);
+      return load();
+    }
+    this.metrics.count(cache, 'miss');
+    const value = await load();
+    if (value !== undefined) {
+      await this.bounded(this.redis.set(cacheKey, JSON.stringify(value), 'EX', ttlSeconds)).catch((error) =>
+        this.logger.warn(`${cache} cache write failed: ${describe(error)}`),
+      );
+    }
+    return value;
+  }
+
+  /** A slow Redis must not make reads slow: past the timeout it counts as down. */
+  private bounded<T>(command: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new CacheTimeout(`no answer within ${this.config.CACHE_TIMEOUT_MS} ms`)), this.config.CACHE_TIMEOUT_MS);
+    });
+    // A command that loses the race may still fail later; that failure is already handled.
+    command.catch(() => undefined);
+    return Promise.race([command, timeout]).finally(() => clearTimeout(timer));
+  }
+}
+
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));

@@ -1,0 +1,45 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsUUID, Max, Min, ValidateNested } from 'class-validator';
+
+const EXAMPLE_PRODUCT = '6f1c2b8e-2d4a-4c1e-9a43-3f6f0c9b8a11';
+const EXAMPLE_RESERVATION = '0b7e6a52-3c1f-4f7e-8d1a-5a2c9e4b7f10';
+
+export class ReservationItemDto {
+  @ApiProperty({ format: 'uuid', example: EXAMPLE_PRODUCT })
+  @IsUUID()
+  productId: string;
+
+  @ApiProperty({ minimum: 1, maximum: 1000, example: 2 })
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  quantity: number;
+}
+
+export class CreateReservationDto {
+  @ApiProperty({ format: 'uuid', description: 'Chosen by the caller; repeating it returns the same reservation', example: EXAMPLE_RESERVATION })
+  @IsUUID()
+  reservationId: string;
+
+  @ApiProperty({ type: [ReservationItemDto], minItems: 1, maxItems: 50 })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(50)
+  @ValidateNested({ each: true })
+  @Type(() => ReservationItemDto)
+  items: ReservationItemDto[];
+}
+
+export class ReservationDto {
+  @ApiProperty({ format: 'uuid', example: EXAMPLE_RESERVATION })
+  reservationId: string;
+  @ApiProperty({ enum: ['RESERVED', 'CONFIRMED', 'RELEASED'], example: 'RESERVED' })
+  status: 'RESERVED' | 'CONFIRMED' | 'RELEASED';
+  @ApiProperty({ type: [ReservationItemDto], example: [{ productId: EXAMPLE_PRODUCT, quantity: 2 }] })
+  items: ReservationItemDto[];
+  @ApiProperty({ format: 'date-time', example: '2025-11-26T10:15:00.000Z' })
+  createdAt: string;
+  @ApiProperty({ format: 'date-time', example: '2025-11-26T10:15:00.000Z' })
+  updatedAt: string;
+}

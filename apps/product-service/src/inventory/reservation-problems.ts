@@ -1,0 +1,48 @@
+import { ConflictException, HttpException, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
+import { problem } from '@ecotrack/platform';
+import { OutOfStockError, ReservationConflictError, ReservationNotFoundError, UnknownProductsError } from './inventory.errors';
+
+/** The HTTP face of inventory outcomes: problem+json with the ids a client needs. */
+export function toHttpProblem(error: unknown): HttpException | unknown {
+  if (error instanceof OutOfStockError) {
+    return new ConflictException(
+      problem(409, {
+        type: 'urn:ecotrack:problem:out-of-stock',
+        title: 'Out of stock',
+        detail: error.message,
+        productId: error.productId,
+      }),
+    );
+  }
+  if (error instanceof UnknownProductsError) {
+    return new UnprocessableEntityException(
+      problem(422, {
+        type: 'urn:ecotrack:problem:unknown-product',
+        title: 'Unknown product',
+        detail: error.message,
+        productIds: error.productIds,
+      }),
+    );
+  }
+  if (error instanceof ReservationConflictError) {
+    return new ConflictException(
+      problem(409, {
+        type: 'urn:ecotrack:problem:reservation-conflict',
+        title: 'Reservation conflict',
+        detail: error.message,
+        reservationId: error.reservationId,
+      }),
+    );
+  }
+  if (error instanceof ReservationNotFoundError) return new NotFoundException(error.message);
+  return error;
+}
+
+/** Runs an inventory operation and rethrows its domain errors as HTTP problems. */
+export async function asHttp<T>(operation: Promise<T>): Promise<T> {
+  try {
+    return await operation;
+  } catch (error) {
+    throw toHttpProblem(error);
+  }
+}

@@ -1,0 +1,59 @@
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { uuidParam } from '@ecotrack/platform';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
+import { CreateReservationDto, ReservationDto } from './dto/reservation.dto';
+import { InventoryService } from './inventory.service';
+import { asHttp } from './reservation-problems';
+
+/** HTTP transport for reservations; the order saga will drive the same service over Kafka. */
+@ApiTags('inventory')
+@Controller('v1/reservations')
+export class ReservationsController {
+  constructor(private readonly inventory: InventoryService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Reserve stock for every item, or for none; idempotent by reservationId' })
+  @ApiCreatedResponse({ type: ReservationDto, description: 'Reserved (or the same reservation, when the id was used before with the same items)' })
+  @ApiBadRequestResponse({ description: 'Invalid request (problem+json naming the field)' })
+  @ApiConflictResponse({ description: 'An item is out of stock (problem+json with productId), or the id was used with other items' })
+  @ApiUnprocessableEntityResponse({ description: 'Unknown product (problem+json with productIds)' })
+  reserve(@Body() request: CreateReservationDto): Promise<ReservationDto> {
+    return asHttp(this.inventory.reserve(request.reservationId, request.items));
+  }
+
+  @Post(':id/confirm')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Confirm a reservation: the units are sold (idempotent)' })
+  @ApiOkResponse({ type: ReservationDto })
+  @ApiNotFoundResponse({ description: 'No such reservation (problem+json)' })
+  @ApiConflictResponse({ description: 'The reservation was released (problem+json)' })
+  confirm(@Param('id', uuidParam('id')) id: string): Promise<ReservationDto> {
+    return asHttp(this.inventory.confirm(id));
+  }
+
+  @Post(':id/release')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Release a reservation: the units are available again (idempotent)' })
+  @ApiOkResponse({ type: ReservationDto })
+  @ApiNotFoundResponse({ description: 'No such reservation (problem+json)' })
+  @ApiConflictResponse({ description: 'The reservation is confirmed (sold) and cannot be released (problem+json)' })
+  release(@Param('id', uuidParam('id')) id: string): Promise<ReservationDto> {
+    return asHttp(this.inventory.release(id));
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: ReservationDto })
+  @ApiNotFoundResponse({ description: 'No such reservation (problem+json)' })
+  get(@Param('id', uuidParam('id')) id: string): Promise<ReservationDto> {
+    return asHttp(this.inventory.get(id));
+  }
+}

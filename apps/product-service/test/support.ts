@@ -1,0 +1,92 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { startInProcess } from '@ecotrack/testing';
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { AppModule } from '../src/app.module';
+import { productConfig } from '../src/config';
+import { service } from '../src/service';
+
+/** product-service in the test process, against the real PostgreSQL, Redis and Kafka. */
+export function startProductService(overrides: Record<string, string> = {}): Promise<NestFastifyApplication> {
+  return startInProcess({ ...service, module: AppModule, config: productConfig }, process.env as Record<string, string>, overrides);
+}
+
+export interface ProductFixture {
+  name?: string;
+  description?: string;
+  priceCents?: number;
+  carbonKgCo2e?: number;
+  stock?: number;
+  /** Seconds before now, to make "newest" deterministic. */
+  ageSeconds?: number;
+  category?: string;
+}
+
+/**
+ * Rows a test owns: its own category (so searches and recommendations see only
+ * its products in a shared database) and products with unique SKUs; all removed afterwards.
+ */
+export class Fixtures {
+  readonly category = `it-${randomUUID().slice(0, 8)}`;
+  private readonly categories = [this.category];
+  private readonly productIds: string[] = [];
+
+  constructor(private readonly db: DataSource) {}
+
+  async setUp(): Promise<this> {
+    await this.db.query(`INSERT INTO categories (slug, name) VALUES ($1, 'Integration test')`, [this.category]);
+    return this;
+  }
+
+  async otherCategory(): Promise<string> {
+    const slug = `it-${randomUUID().slice(0, 8)}`;
+    await this.db.query(`INSERT INTO categories (slug, name) VALUES ($1, 'Integration test')`, [slug]);
+    this.categories.push(slug);
+    return slug;
+  }
+
+  async product(fixture: ProductFixture = {}): Promise<string> {
+    const [{ id }] = await this.db.query(
+      `INSERT INTO products (sku, name, description, category, price_cents, currency, carbon_kg_co2e, stock, created_at)
+       VALUES ($1, $2, $3, $4, $5, 'EUR', $6, $7, now() - make_interval(secs => $8)) RETURNING id`,
+      [
+        `IT-${randomUUID().slice(0, 13).toUpperCase()}`,
+        fixture.name ?? 'Test product',
+        fixture.description ?? '',
+        fixture.category ?? this.category,
+        fixture.priceCents ?? 1000,
+        fixture.carbonKgCo2e ?? 1,
+        fixture.stock ?? 10,
+        fixture.ageSeconds ?? 0,
+      ],
+    );
+    this.productIds.push(id);
+    return id;
+  }
+
+  /** Marks a product created through the API as this test's, for clean-up. */
+  own(productId: string): void {
+    this.productIds.push(productId);
+  }
+
+  async stockOf(productId: string): Promise<number> {
+    const [{ stock }] = await this.db.query(`SELECT stock FROM products WHERE id = $1`, [productId]);
+    return stock;
+  }
+
+  async tearDown(): Promise<void> {
+    await this.db.query(`DELETE FROM stock_reservations WHERE product_id = ANY($1::uuid[])`, [this.productIds]);
+    await this.db.query(`DELETE FROM products WHERE id = ANY($1::uuid[]) OR category = ANY($2)`, [this.productIds, this.categories]);
+    await this.db.query(`DELETE FROM categories WHERE slug = ANY($1)`, [this.categories]);
+  }
+}
+
+/** Reads ecotrack_cache_requests_total{cache, result} from the app's own /metrics. */
+export async function cacheRequests(app: NestFastifyApplication, cache: 'product' | 'search', result: 'hit' | 'miss' | 'error'): Promise<number> {
+  const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith('ecotrack_cache_requests_total{') && l.includes(`cache="${cache}"`) && l.includes(`result="${result}"`));
+  if (!line) throw new Error(`no ecotrack_cache_requests_total series for cache=${cache} result=${result}`);
+  return Number(line.slice(line.lastIndexOf(' ') + 1));
+}

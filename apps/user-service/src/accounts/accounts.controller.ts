@@ -1,0 +1,65 @@
+import { Body, Controller, Get, Param, Patch, Post } from '@nestjs/common';
+import { CurrentUser, Public, Roles, uuidParam, type AuthenticatedUser } from '@ecotrack/platform';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { AccountsService } from './accounts.service';
+import { RegisterUserDto } from './dto/register-user.dto';
+import { UpdateProfileDto } from './dto/update-profile.dto';
+import { toUserDto, UserDto } from './dto/user.dto';
+
+@ApiTags('accounts')
+@Controller('v1/users')
+export class AccountsController {
+  constructor(private readonly accounts: AccountsService) {}
+
+  @Post()
+  @Public()
+  @ApiOperation({ summary: 'Register an account (role customer)' })
+  @ApiCreatedResponse({ type: UserDto })
+  @ApiBadRequestResponse({ description: 'Invalid or unknown fields, password shorter than 12 (problem+json)' })
+  @ApiConflictResponse({ description: 'The email is already registered (problem+json)' })
+  async register(@Body() request: RegisterUserDto): Promise<UserDto> {
+    return toUserDto(await this.accounts.register(request));
+  }
+
+  @Get('me')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'The calling user' })
+  @ApiOkResponse({ type: UserDto })
+  @ApiUnauthorizedResponse({ description: 'Missing, invalid or revoked token (problem+json, WWW-Authenticate)' })
+  async me(@CurrentUser() user: AuthenticatedUser): Promise<UserDto> {
+    return toUserDto(await this.accounts.get(user.id));
+  }
+
+  @Patch('me')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Change the display name (the only field that may change here)' })
+  @ApiOkResponse({ type: UserDto })
+  @ApiBadRequestResponse({ description: 'Invalid or unknown fields (problem+json)' })
+  @ApiUnauthorizedResponse({ description: 'Missing, invalid or revoked token (problem+json, WWW-Authenticate)' })
+  async updateMe(@CurrentUser() user: AuthenticatedUser, @Body() request: UpdateProfileDto): Promise<UserDto> {
+    return toUserDto(await this.accounts.rename(user.id, request.displayName));
+  }
+
+  @Get(':id')
+  @Roles('admin')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Any user by id (admin only)' })
+  @ApiOkResponse({ type: UserDto })
+  @ApiUnauthorizedResponse({ description: 'Missing, invalid or revoked token (problem+json, WWW-Authenticate)' })
+  @ApiForbiddenResponse({ description: 'The caller is not an admin (problem+json)' })
+  @ApiNotFoundResponse({ description: 'No such user (problem+json)' })
+  async get(@Param('id', uuidParam('id')) id: string): Promise<UserDto> {
+    return toUserDto(await this.accounts.get(id));
+  }
+}
