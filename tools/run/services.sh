@@ -33,6 +33,7 @@ start() {
       DATABASE_URL="${!var}" REDIS_URL="$REDIS_URL" KAFKA_BROKERS="$KAFKA_BROKERS" \
       OTEL_EXPORTER_OTLP_ENDPOINT="$OTEL_EXPORTER_OTLP_ENDPOINT" \
       PRODUCT_SERVICE_URL="http://127.0.0.1:${PORT[product-service]}" \
+      JWT_JWKS_URL="http://127.0.0.1:${PORT[user-service]}/.well-known/jwks.json" \
       SHUTDOWN_DRAIN_DELAY_MS="${SHUTDOWN_DRAIN_DELAY_MS:-1000}" \
       setsid node "$ROOT/dist/apps/$svc/src/main.js" >>"$LOGS/$svc.log" 2>&1 </dev/null &
     echo $! >"$RUN/$svc.pid" )

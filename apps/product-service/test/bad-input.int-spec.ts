@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { PROBLEM_CONTENT_TYPE } from '@ecotrack/platform';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { Fixtures, startProductService } from './support';
+import { Fixtures, adminClient, type Client, startProductService } from './support';
 
 type Json = Record<string, unknown>;
 
@@ -12,13 +12,14 @@ type Json = Record<string, unknown>;
  */
 describe('product-service: bad input to every write route is a 4xx problem and writes nothing', () => {
   let app: NestFastifyApplication;
+  let admin: Client;
   let db: DataSource;
   let fixtures: Fixtures;
   let productId: string;
   let reservationId: string;
 
   const send = (method: 'POST' | 'PATCH', url: string, payload: string, contentType = 'application/json') =>
-    app.inject({ method, url, headers: { 'content-type': contentType }, payload });
+    admin.inject({ method, url, headers: { 'content-type': contentType }, payload });
 
   const snapshot = async () => {
     const [counts] = await db.query(
@@ -46,11 +47,12 @@ describe('product-service: bad input to every write route is a 4xx problem and w
 
   beforeAll(async () => {
     app = await startProductService({ CACHE_WARM_TOP_N: '0', HTTP_BODY_LIMIT_BYTES: '4096' });
+    admin = await adminClient(app);
     db = app.get(DataSource);
     fixtures = await new Fixtures(db).setUp();
     productId = await fixtures.product({ stock: 5 });
     reservationId = randomUUID();
-    await app.inject({ method: 'POST', url: '/v1/reservations', payload: { reservationId, items: [{ productId, quantity: 1 }] } });
+    await admin.inject({ method: 'POST', url: '/v1/reservations', payload: { reservationId, items: [{ productId, quantity: 1 }] } });
   }, 60_000);
   afterAll(async () => {
     await fixtures?.tearDown();

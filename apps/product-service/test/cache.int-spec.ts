@@ -3,10 +3,11 @@ import { REDIS } from '@ecotrack/platform';
 import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { ProductCacheWarmer } from '../src/catalog/product-cache-warmer';
-import { cacheRequests, Fixtures, startProductService } from './support';
+import { cacheRequests, Fixtures, adminClient, type Client, startProductService } from './support';
 
 describe('Redis cache-aside for product detail and search (real Redis)', () => {
   let app: NestFastifyApplication;
+  let admin: Client;
   let fixtures: Fixtures;
 
   const getProduct = (id: string) => app.inject({ method: 'GET', url: `/v1/products/${id}` });
@@ -25,6 +26,7 @@ describe('Redis cache-aside for product detail and search (real Redis)', () => {
   beforeAll(async () => {
     // No warming here: these tests count every hit and miss themselves (warming has its own test).
     app = await startProductService({ CACHE_WARM_TOP_N: '0' });
+    admin = await adminClient(app);
     fixtures = await new Fixtures(app.get(DataSource)).setUp();
   }, 60_000);
   afterAll(async () => {
@@ -43,7 +45,7 @@ describe('Redis cache-aside for product detail and search (real Redis)', () => {
     const id = await fixtures.product({ priceCents: 1200 });
     await getProduct(id);
     await getProduct(id);
-    const patch = await app.inject({ method: 'PATCH', url: `/v1/products/${id}`, payload: { priceCents: 1450 } });
+    const patch = await admin.inject({ method: 'PATCH', url: `/v1/products/${id}`, payload: { priceCents: 1450 } });
     expect(patch.statusCode).toBe(200);
     expect(patch.json()).toMatchObject({ id, priceCents: 1450 });
     const read = await delta('product', async () => expect((await getProduct(id)).json()).toMatchObject({ priceCents: 1450 }));
@@ -53,7 +55,7 @@ describe('Redis cache-aside for product detail and search (real Redis)', () => {
   it('a delete invalidates: the next read is a 404, not the cached product', async () => {
     const id = await fixtures.product();
     await getProduct(id);
-    expect((await app.inject({ method: 'DELETE', url: `/v1/products/${id}` })).statusCode).toBe(204);
+    expect((await admin.inject({ method: 'DELETE', url: `/v1/products/${id}` })).statusCode).toBe(204);
     expect((await getProduct(id)).statusCode).toBe(404);
   });
 
@@ -64,13 +66,13 @@ describe('Redis cache-aside for product detail and search (real Redis)', () => {
     expect(await delta('search', () => searchOwn())).toEqual({ hit: 0, miss: 1, error: 0 });
     expect(await delta('search', () => searchOwn())).toEqual({ hit: 1, miss: 0, error: 0 });
 
-    await app.inject({ method: 'PATCH', url: `/v1/products/${id}`, payload: { priceCents: 850 } });
+    await admin.inject({ method: 'PATCH', url: `/v1/products/${id}`, payload: { priceCents: 850 } });
     let page: { items: { priceCents: number }[] } | undefined;
     expect(await delta('search', async () => (page = (await searchOwn()).json()))).toEqual({ hit: 0, miss: 1, error: 0 });
     expect(page!.items.map((item) => item.priceCents)).toEqual([850]);
 
     // Creating a product must show up in searches at once, too.
-    const created = await app.inject({
+    const created = await admin.inject({
       method: 'POST',
       url: '/v1/products',
       payload: { sku: `IT-NEW-${Date.now()}`, name: 'Fresh item', category, priceCents: 100, currency: 'EUR', carbonKgCo2e: 0.5, stock: 3 },
@@ -118,9 +120,12 @@ describe('Redis cache-aside for product detail and search (real Redis)', () => {
       expect(search).toEqual({ hit: 0, miss: 0, error: 1 });
     });
 
-    it('writes still succeed (invalidation failure is a warning), and readiness says Redis is down', async () => {
-      const id = await fixtures.product();
-      expect((await app.inject({ method: 'PATCH', url: `/v1/products/${id}`, payload: { stock: 9 } })).statusCode).toBe(200);
+    it('authenticated writes fail closed (503: sessions cannot be checked), and readiness says Redis is down', async () => {
+      const id = await fixtures.product({ stock: 10 });
+      const write = await admin.inject({ method: 'PATCH', url: `/v1/products/${id}`, payload: { stock: 9 } });
+      expect(write.statusCode).toBe(503);
+      expect(write.headers['content-type']).toContain('application/problem+json');
+      expect(await fixtures.stockOf(id)).toBe(10);
       const ready = await app.inject({ method: 'GET', url: '/health/ready' });
       expect(ready.statusCode).toBe(503);
       expect(ready.json().checks.redis).toMatch(/^down/);

@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { PROBLEM_CONTENT_TYPE } from '@ecotrack/platform';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { startProductService } from './support';
+import { clientWithRoles, startProductService } from './support';
 
 describe('product-service catalog (real PostgreSQL, Redis, Kafka)', () => {
   let app: NestFastifyApplication;
@@ -89,5 +89,30 @@ describe('product-service catalog (real PostgreSQL, Redis, Kafka)', () => {
         '/v1/reservations/{id}/release',
       ]),
     );
+  });
+
+  describe('access', () => {
+    const newProduct = () => ({ sku: `AUTH-${randomUUID().slice(0, 8)}`, name: 'Jute bag', category: 'bags', priceCents: 900, currency: 'EUR', carbonKgCo2e: 0.4, stock: 3 });
+
+    it('catalog reads need no token', async () => {
+      expect((await app.inject({ method: 'GET', url: `/v1/products/${id}` })).statusCode).toBe(200);
+      expect((await app.inject({ method: 'GET', url: '/v1/products/search?q=toothbrush' })).statusCode).toBe(200);
+    });
+
+    it('admin routes without a token: 401 problem with a Bearer challenge, nothing written', async () => {
+      const before = await db.query('SELECT count(*)::int AS n FROM products');
+      const response = await app.inject({ method: 'POST', url: '/v1/products', payload: newProduct() });
+      expect(response.statusCode).toBe(401);
+      expect(response.headers['www-authenticate']).toMatch(/^Bearer /);
+      expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+      expect(await db.query('SELECT count(*)::int AS n FROM products')).toEqual(before);
+    });
+
+    it('a customer on an admin route or on reservations: 403 problem', async () => {
+      const customer = await clientWithRoles(app, ['customer']);
+      expect((await customer.inject({ method: 'POST', url: '/v1/products', payload: newProduct() })).statusCode).toBe(403);
+      expect((await customer.inject({ method: 'DELETE', url: `/v1/products/${id}` })).statusCode).toBe(403);
+      expect((await customer.inject({ method: 'GET', url: `/v1/reservations/${randomUUID()}` })).statusCode).toBe(403);
+    });
   });
 });

@@ -2,20 +2,22 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { PROBLEM_CONTENT_TYPE } from '@ecotrack/platform';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { Fixtures, startProductService } from './support';
+import { Fixtures, adminClient, type Client, startProductService } from './support';
 
 describe('inventory reservations (real PostgreSQL)', () => {
   let app: NestFastifyApplication;
+  let admin: Client;
   let db: DataSource;
   let fixtures: Fixtures;
 
   const reserve = (reservationId: string, items: { productId: string; quantity: number }[]) =>
-    app.inject({ method: 'POST', url: '/v1/reservations', payload: { reservationId, items } });
+    admin.inject({ method: 'POST', url: '/v1/reservations', payload: { reservationId, items } });
   const transition = (reservationId: string, action: 'confirm' | 'release') =>
-    app.inject({ method: 'POST', url: `/v1/reservations/${reservationId}/${action}` });
+    admin.inject({ method: 'POST', url: `/v1/reservations/${reservationId}/${action}` });
 
   beforeAll(async () => {
     app = await startProductService({ CACHE_WARM_TOP_N: '0' });
+    admin = await adminClient(app);
     db = app.get(DataSource);
     fixtures = await new Fixtures(db).setUp();
   }, 60_000);
@@ -120,7 +122,7 @@ describe('inventory reservations (real PostgreSQL)', () => {
     expect(release.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
     expect(release.json()).toMatchObject({ type: 'urn:ecotrack:problem:reservation-conflict', reservationId });
     expect(await fixtures.stockOf(productId)).toBe(3);
-    expect((await app.inject({ method: 'GET', url: `/v1/reservations/${reservationId}` })).json()).toMatchObject({ status: 'CONFIRMED' });
+    expect((await admin.inject({ method: 'GET', url: `/v1/reservations/${reservationId}` })).json()).toMatchObject({ status: 'CONFIRMED' });
   });
 
   it('all or nothing: when the second item lacks stock, the first is not decremented either', async () => {
@@ -136,7 +138,7 @@ describe('inventory reservations (real PostgreSQL)', () => {
     expect(response.statusCode).toBe(409);
     expect(response.json()).toMatchObject({ type: 'urn:ecotrack:problem:out-of-stock', productId: second });
     expect([await fixtures.stockOf(first), await fixtures.stockOf(second)]).toEqual([5, 1]);
-    expect((await app.inject({ method: 'GET', url: `/v1/reservations/${reservationId}` })).statusCode).toBe(404);
+    expect((await admin.inject({ method: 'GET', url: `/v1/reservations/${reservationId}` })).statusCode).toBe(404);
   });
 
   it('an unknown product is a 422 problem naming it, with no effect', async () => {
@@ -162,7 +164,7 @@ describe('inventory reservations (real PostgreSQL)', () => {
   it('an unknown reservation is a 404 problem for GET, confirm and release', async () => {
     const missing = randomUUID();
     for (const response of [
-      await app.inject({ method: 'GET', url: `/v1/reservations/${missing}` }),
+      await admin.inject({ method: 'GET', url: `/v1/reservations/${missing}` }),
       await transition(missing, 'confirm'),
       await transition(missing, 'release'),
     ]) {
@@ -174,7 +176,7 @@ describe('inventory reservations (real PostgreSQL)', () => {
   it('a product with reservations cannot be deleted (409), so reservation history stays whole', async () => {
     const productId = await fixtures.product({ stock: 5 });
     await reserve(randomUUID(), [{ productId, quantity: 1 }]);
-    const response = await app.inject({ method: 'DELETE', url: `/v1/products/${productId}` });
+    const response = await admin.inject({ method: 'DELETE', url: `/v1/products/${productId}` });
     expect(response.statusCode).toBe(409);
     expect(response.json()).toMatchObject({ type: 'urn:ecotrack:problem:product-in-use', productId });
   });

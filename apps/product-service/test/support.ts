@@ -1,15 +1,41 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { startInProcess } from '@ecotrack/testing';
+import { startInProcess, startTestIdentity, type TestIdentity } from '@ecotrack/testing';
+import type { InjectOptions } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { AppModule } from '../src/app.module';
 import { productConfig } from '../src/config';
 import { service } from '../src/service';
 
-/** product-service in the test process, against the real PostgreSQL, Redis and Kafka. */
-export function startProductService(overrides: Record<string, string> = {}): Promise<NestFastifyApplication> {
-  return startInProcess({ ...service, module: AppModule, config: productConfig }, process.env as Record<string, string>, overrides);
+let identity: TestIdentity | undefined;
+const testIdentity = async () => (identity ??= await startTestIdentity(process.env.REDIS_URL!));
+
+/**
+ * product-service in the test process, against the real PostgreSQL, Redis and
+ * Kafka, verifying tokens against a real JWKS endpoint (see startTestIdentity).
+ */
+export async function startProductService(overrides: Record<string, string> = {}): Promise<NestFastifyApplication> {
+  const { jwksUrl } = await testIdentity();
+  return startInProcess({ ...service, module: AppModule, config: productConfig }, process.env as Record<string, string>, {
+    JWT_JWKS_URL: jwksUrl,
+    ...overrides,
+  });
 }
+
+export interface Client {
+  inject(options: InjectOptions): ReturnType<NestFastifyApplication['inject']>;
+}
+
+/** Requests carrying a bearer token of a user with these roles (a fresh session each). */
+export async function clientWithRoles(app: NestFastifyApplication, roles: string[]): Promise<Client> {
+  const token = await (await testIdentity()).token(roles);
+  return {
+    inject: (options) => app.inject({ ...options, headers: { ...options.headers, authorization: `Bearer ${token}` } }),
+  };
+}
+
+/** A catalog administrator: admin routes and reservations. */
+export const adminClient = (app: NestFastifyApplication) => clientWithRoles(app, ['admin']);
 
 export interface ProductFixture {
   name?: string;

@@ -166,6 +166,9 @@ spec:
         - name: {{ printf "%s_URL" ($dep | upper | replace "-" "_") }}
           value: {{ include "ecotrack.serviceUrl" (dict "root" $root "name" $dep) | quote }}
         {{- end }}
+        # Access tokens are verified against user-service's published keys.
+        - name: JWT_JWKS_URL
+          value: {{ printf "%s/.well-known/jwks.json" (include "ecotrack.serviceUrl" (dict "root" $root "name" "user-service")) | quote }}
       envFrom:
         - secretRef:
             name: {{ $svc.name }}-secrets

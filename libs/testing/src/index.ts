@@ -4,3 +4,4 @@ export { SERVICE_PORTS, SERVICES, STATE_DIR, WORKSPACE_ROOT, type ServiceName } 
 export { startInProcess } from './in-process';
 export { spawnService, type ServiceProcess } from './service-process';
 export { newTraceparent } from './trace-context';
+export { startTestIdentity, type TestIdentity } from './test-identity';

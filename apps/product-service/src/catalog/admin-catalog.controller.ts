@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, HttpCode, Param, Patch, Post } from '@nestjs/common';
-import { uuidParam } from '@ecotrack/platform';
+import { Roles, uuidParam } from '@ecotrack/platform';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -20,7 +20,7 @@ import { CreateProductDto, UpdateProductDto } from './dto/write-product.dto';
  * Catalog administration, kept apart from the public reads so one guard covers
  * all of it once the platform's JWT guard exists.
  */
-// TODO(auth): @Roles('admin') — guard from libs/platform/src/auth (in progress); until then these routes are UNPROTECTED.
+@Roles('admin')
 @ApiTags('catalog admin')
 @ApiBearerAuth()
 @Controller('v1/products')

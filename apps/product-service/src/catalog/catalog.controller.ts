@@ -1,9 +1,11 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { uuidParam } from '@ecotrack/platform';
+import { Public, uuidParam } from '@ecotrack/platform';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CatalogService } from './catalog.service';
 import { ListProductsQuery, ProductDto, ProductPageDto } from './dto/product.dto';
 
+/** Catalog reads are open to everyone, signed in or not. */
+@Public()
 @ApiTags('catalog')
 @Controller('v1/products')
 export class CatalogController {

@@ -1,7 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { uuidParam } from '@ecotrack/platform';
+import { Roles, uuidParam } from '@ecotrack/platform';
 import {
   ApiBadRequestResponse,
+  ApiBearerAuth,
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiNotFoundResponse,
@@ -15,6 +16,12 @@ import { InventoryService } from './inventory.service';
 import { asHttp } from './reservation-problems';
 
 /** HTTP transport for reservations; the order saga will drive the same service over Kafka. */
+/**
+ * The order saga drives reservations over Kafka (transport-independent InventoryService);
+ * over HTTP only operators may touch stock.
+ */
+@Roles('admin')
+@ApiBearerAuth()
 @ApiTags('inventory')
 @Controller('v1/reservations')
 export class ReservationsController {

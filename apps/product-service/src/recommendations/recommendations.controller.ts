@@ -1,9 +1,11 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { uuidParam } from '@ecotrack/platform';
+import { Public, uuidParam } from '@ecotrack/platform';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RecommendationsDto, RecommendationsQuery } from './recommendations.dto';
 import { RecommendationsService } from './recommendations.service';
 
+/** Catalog reads are open to everyone, signed in or not. */
+@Public()
 @ApiTags('recommendations')
 @Controller('v1/products/:id/recommendations')
 export class RecommendationsController {

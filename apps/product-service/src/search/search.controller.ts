@@ -1,8 +1,11 @@
+import { Public } from '@ecotrack/platform';
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SearchPageDto, SearchProductsQuery } from './search-query.dto';
 import { SearchService } from './search.service';
 
+/** Catalog reads are open to everyone, signed in or not. */
+@Public()
 @ApiTags('search')
 @Controller('v1/products/search')
 export class SearchController {
