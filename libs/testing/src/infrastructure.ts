@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { STATE_DIR, WORKSPACE_ROOT } from './paths';
+import { SERVICE_PORTS, STATE_DIR, WORKSPACE_ROOT } from './paths';
 import { startContainers } from './containers';
 
 /** Connection settings for the infrastructure, as written to .stack/stack.env. */
@@ -41,5 +41,7 @@ export function serviceEnv(infra: InfraEnv, service: string): InfraEnv {
     REDIS_URL: infra.REDIS_URL,
     KAFKA_BROKERS: infra.KAFKA_BROKERS,
     OTEL_EXPORTER_OTLP_ENDPOINT: infra.OTEL_EXPORTER_OTLP_ENDPOINT,
+    // Where the local user-service publishes its keys (tools/run/services.sh does the same).
+    JWT_JWKS_URL: `http://127.0.0.1:${SERVICE_PORTS['user-service']}/.well-known/jwks.json`,
   };
 }
