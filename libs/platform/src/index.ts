@@ -20,3 +20,5 @@ export { assertOwner } from './auth/ownership';
 export { RolesGuard } from './auth/roles.guard';
 export { RedisSessionRevocation, SESSION_REVOCATION, sessionKey, type SessionRevocation } from './auth/session-revocation';
 export { ACCESS_TOKEN_TYPE, ALLOWED_ALGORITHMS, KeySetUnavailable, TokenRejected, TokenVerifier } from './auth/token-verifier';
+export { PageQuery } from './http/page-query';
+export { numericTransformer } from './database/numeric-transformer';

@@ -1,8 +1,8 @@
+import { numericTransformer } from '@ecotrack/platform';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
 export type OrderStatus = 'PENDING' | 'CONFIRMED' | 'REJECTED' | 'CANCELLED';
 
-const decimal = { to: (value: number) => value, from: (value: string) => Number(value) };
 
 @Entity({ name: 'orders' })
 export class Order {
@@ -16,13 +16,13 @@ export class Order {
   status: OrderStatus;
 
   /** Money in minor units (cents), taken from product-service, never from the client. */
-  @Column({ name: 'total_cents', type: 'bigint', transformer: decimal })
+  @Column({ name: 'total_cents', type: 'bigint', transformer: numericTransformer })
   totalCents: number;
 
   @Column({ type: 'char', length: 3 })
   currency: string;
 
-  @Column({ name: 'carbon_kg_co2e', type: 'numeric', precision: 12, scale: 3, transformer: decimal })
+  @Column({ name: 'carbon_kg_co2e', type: 'numeric', precision: 12, scale: 3, transformer: numericTransformer })
   carbonKgCo2e: number;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })

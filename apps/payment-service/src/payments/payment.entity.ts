@@ -1,3 +1,4 @@
+import { numericTransformer } from '@ecotrack/platform';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
 export type PaymentStatus = 'AUTHORIZED' | 'CAPTURED' | 'VOIDED' | 'REFUNDED' | 'FAILED';
@@ -20,7 +21,7 @@ export class Payment {
   @Column({ type: 'varchar', length: 16 })
   status: PaymentStatus;
 
-  @Column({ name: 'amount_cents', type: 'bigint', transformer: { to: (v: number) => v, from: (v: string) => Number(v) } })
+  @Column({ name: 'amount_cents', type: 'bigint', transformer: numericTransformer })
   amountCents: number;
 
   @Column({ type: 'char', length: 3 })

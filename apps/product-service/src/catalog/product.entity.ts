@@ -1,7 +1,6 @@
+import { numericTransformer } from '@ecotrack/platform';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
-/** numeric columns arrive from pg as strings; expose them as numbers. */
-const decimal = { to: (value: number) => value, from: (value: string | null) => (value === null ? null : Number(value)) };
 
 @Entity({ name: 'products' })
 export class Product {
@@ -28,7 +27,7 @@ export class Product {
   currency: string;
 
   /** Cradle-to-gate footprint of one unit, kg CO2e. */
-  @Column({ name: 'carbon_kg_co2e', type: 'numeric', precision: 10, scale: 3, transformer: decimal })
+  @Column({ name: 'carbon_kg_co2e', type: 'numeric', precision: 10, scale: 3, transformer: numericTransformer })
   carbonKgCo2e: number;
 
   @Column({ type: 'integer' })

@@ -1,13 +1,14 @@
+import { PageQuery } from '@ecotrack/platform';
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, MaxLength, Min } from 'class-validator';
 import { ProductDto } from '../catalog/dto/product.dto';
 import { SLUG_PATTERN } from '../catalog/dto/write-product.dto';
 
 export const SEARCH_SORTS = ['relevance', 'price_asc', 'price_desc', 'carbon_asc', 'newest'] as const;
 export type SearchSort = (typeof SEARCH_SORTS)[number];
 
-export class SearchProductsQuery {
+export class SearchProductsQuery extends PageQuery {
   @ApiProperty({ required: false, description: 'Words to find (web search syntax: "quoted phrase", -excluded, or)', example: 'bamboo toothbrush' })
   @IsOptional()
   @IsString()
@@ -46,22 +47,6 @@ export class SearchProductsQuery {
   @IsOptional()
   @IsIn(SEARCH_SORTS)
   sort: SearchSort = 'relevance';
-
-  @ApiProperty({ required: false, minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit = 20;
-
-  @ApiProperty({ required: false, minimum: 0, maximum: 10000, default: 0 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(10_000)
-  offset = 0;
 }
 
 export class SearchHitDto extends ProductDto {

@@ -1,6 +1,5 @@
+import { PageQuery } from '@ecotrack/platform';
 import { ApiProperty } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
 export class ProductDto {
   @ApiProperty({ format: 'uuid', example: '6f1c2b8e-2d4a-4c1e-9a43-3f6f0c9b8a11' })
@@ -34,19 +33,5 @@ export class ProductPageDto {
   offset: number;
 }
 
-export class ListProductsQuery {
-  @ApiProperty({ required: false, minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit = 20;
-
-  @ApiProperty({ required: false, minimum: 0, default: 0 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  offset = 0;
-}
+/** GET /v1/products: plain paging. */
+export class ListProductsQuery extends PageQuery {}
