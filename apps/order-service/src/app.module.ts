@@ -1,10 +1,14 @@
 import { Module } from '@nestjs/common';
-import { DatabaseModule, RedisModule } from '@ecotrack/platform';
+import { APP_CONFIG, AuthModule, authOptionsFromConfig, DatabaseModule, RedisModule } from '@ecotrack/platform';
 import { KafkaModule } from '@ecotrack/events';
 import { entities } from './entities';
+import { OrdersModule } from './orders/orders.module';
 import { QuotesModule } from './quotes/quotes.module';
 
+/** Every route needs a token verified against user-service's JWKS, unless marked @Public() (quotes are). */
+const auth = AuthModule.forRootAsync({ inject: [APP_CONFIG], useFactory: authOptionsFromConfig });
+
 @Module({
-  imports: [DatabaseModule.forRoot({ entities }), RedisModule, KafkaModule, QuotesModule],
+  imports: [DatabaseModule.forRoot({ entities }), RedisModule, KafkaModule, auth, QuotesModule, OrdersModule],
 })
 export class AppModule {}

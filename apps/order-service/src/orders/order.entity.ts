@@ -1,8 +1,8 @@
 import { numericTransformer } from '@ecotrack/platform';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import type { OrderStatus } from './order-status';
 
-export type OrderStatus = 'PENDING' | 'CONFIRMED' | 'REJECTED' | 'CANCELLED';
-
+export type { OrderStatus } from './order-status';
 
 @Entity({ name: 'orders' })
 export class Order {

@@ -1,8 +1,11 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Public } from '@ecotrack/platform';
 import { ApiBadRequestResponse, ApiOkResponse, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import { CreateQuoteDto, QuoteDto } from './dto/quote.dto';
 import { QuotesService } from './quotes.service';
 
+/** Pricing a basket needs no account: quotes stay open to everyone. */
+@Public()
 @ApiTags('quotes')
 @Controller('v1/quotes')
 export class QuotesController {

@@ -6,5 +6,7 @@ import { QuotesService } from './quotes.service';
 @Module({
   controllers: [QuotesController],
   providers: [QuotesService, ProductCatalogClient],
+  // Orders are priced exactly like quotes.
+  exports: [QuotesService],
 })
 export class QuotesModule {}

@@ -1,0 +1,36 @@
+import { assertTransition, canTransition, ORDER_STATUSES, OrderStateConflictError, type OrderStatus } from './order-status';
+
+describe('order state transitions', () => {
+  it.each([
+    ['PENDING', 'CONFIRMED'],
+    ['PENDING', 'REJECTED'],
+    ['PENDING', 'CANCELLED'],
+  ] as [OrderStatus, OrderStatus][])('%s → %s is allowed', (from, to) => {
+    expect(canTransition(from, to)).toBe(true);
+    expect(() => assertTransition('o1', from, to)).not.toThrow();
+  });
+
+  it('CONFIRMED, REJECTED and CANCELLED are final', () => {
+    for (const from of ['CONFIRMED', 'REJECTED', 'CANCELLED'] as OrderStatus[]) {
+      for (const to of ORDER_STATUSES) expect(canTransition(from, to)).toBe(false);
+    }
+  });
+
+  it('nothing goes back to PENDING, and no state transitions to itself', () => {
+    for (const status of ORDER_STATUSES) {
+      expect(canTransition(status, 'PENDING')).toBe(false);
+      expect(canTransition(status, status)).toBe(false);
+    }
+  });
+
+  it('a refused transition names the order and its current state', () => {
+    let error: unknown;
+    try {
+      assertTransition('o1', 'CANCELLED', 'CANCELLED');
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(OrderStateConflictError);
+    expect(error).toMatchObject({ orderId: 'o1', status: 'CANCELLED', target: 'CANCELLED' });
+  });
+});

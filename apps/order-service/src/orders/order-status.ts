@@ -1,0 +1,31 @@
+export type OrderStatus = 'PENDING' | 'CONFIRMED' | 'REJECTED' | 'CANCELLED';
+
+export const ORDER_STATUSES: readonly OrderStatus[] = ['PENDING', 'CONFIRMED', 'REJECTED', 'CANCELLED'];
+
+/**
+ * The order's life: PENDING until the saga confirms or rejects it, or the
+ * customer cancels it first. CONFIRMED, REJECTED and CANCELLED are final.
+ */
+const NEXT: Record<OrderStatus, readonly OrderStatus[]> = {
+  PENDING: ['CONFIRMED', 'REJECTED', 'CANCELLED'],
+  CONFIRMED: [],
+  REJECTED: [],
+  CANCELLED: [],
+};
+
+export const canTransition = (from: OrderStatus, to: OrderStatus): boolean => NEXT[from].includes(to);
+
+/** A transition the order's current state does not allow. */
+export class OrderStateConflictError extends Error {
+  constructor(
+    readonly orderId: string,
+    readonly status: OrderStatus,
+    readonly target: OrderStatus,
+  ) {
+    super(`order ${orderId} is ${status} and cannot become ${target}`);
+  }
+}
+
+export function assertTransition(orderId: string, from: OrderStatus, to: OrderStatus): void {
+  if (!canTransition(from, to)) throw new OrderStateConflictError(orderId, from, to);
+}
