@@ -1,9 +1,13 @@
 import { Module } from '@nestjs/common';
-import { DatabaseModule, RedisModule } from '@ecotrack/platform';
+import { APP_CONFIG, AuthModule, authOptionsFromConfig, DatabaseModule, RedisModule } from '@ecotrack/platform';
 import { KafkaModule } from '@ecotrack/events';
 import { entities } from './entities';
+import { PaymentsModule } from './payments/payments.module';
+
+/** Every route needs a token verified against user-service's JWKS, unless marked @Public(). */
+const auth = AuthModule.forRootAsync({ inject: [APP_CONFIG], useFactory: authOptionsFromConfig });
 
 @Module({
-  imports: [DatabaseModule.forRoot({ entities }), RedisModule, KafkaModule],
+  imports: [DatabaseModule.forRoot({ entities }), RedisModule, KafkaModule, auth, PaymentsModule],
 })
 export class AppModule {}

@@ -18,6 +18,17 @@ export class Payment {
   @Column({ name: 'provider_reference', type: 'varchar', length: 128 })
   providerReference: string;
 
+  /** What capture and void act on (Stripe: the PaymentIntent, PayPal: the authorization). */
+  @Column({ name: 'authorization_reference', type: 'varchar', length: 128, nullable: true })
+  authorizationReference: string | null;
+
+  /** What a refund acts on (Stripe: the PaymentIntent, PayPal: the capture). */
+  @Column({ name: 'capture_reference', type: 'varchar', length: 128, nullable: true })
+  captureReference: string | null;
+
+  @Column({ name: 'refund_reference', type: 'varchar', length: 128, nullable: true })
+  refundReference: string | null;
+
   @Column({ type: 'varchar', length: 16 })
   status: PaymentStatus;
 

@@ -1,0 +1,94 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { WORKSPACE_ROOT } from './paths';
+
+export interface VendorMock {
+  baseUrl: string;
+  stop(): Promise<void>;
+}
+
+const MOCKS_DIR = path.join(WORKSPACE_ROOT, 'tools/mocks');
+
+/** A free loopback port (the OS picks; released before the mock binds it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function stopper(child: ChildProcess): () => Promise<void> {
+  return () =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+}
+
+/** Polls until the mock answers HTTP at all (any status); fails fast if the process exits. */
+async function waitUntilAnswering(name: string, url: string, child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${output()}`);
+    try {
+      await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  child.kill('SIGTERM');
+  throw new Error(`${name} did not answer at ${url} within ${timeoutMs} ms:\n${output()}`);
+}
+
+function spawnMock(command: string, args: string[]): { child: ChildProcess; output: () => string } {
+  const child = spawn(command, args, { cwd: WORKSPACE_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  const keep = (chunk: Buffer) => (log = (log + chunk.toString()).slice(-4_000));
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return { child, output: () => log };
+}
+
+/** The cached stripe-mock binary for the version pinned in tools/mocks/go/stripe-mock/go.mod; built once. */
+export function stripeMockBinary(): string {
+  const goMod = readFileSync(path.join(MOCKS_DIR, 'go/stripe-mock/go.mod'), 'utf8');
+  const version = /github\.com\/stripe\/stripe-mock (v\S+)/.exec(goMod)?.[1];
+  if (!version) throw new Error('tools/mocks/go/stripe-mock/go.mod pins no stripe-mock version');
+  const bin = path.join(process.env.ECOTRACK_BIN_CACHE ?? path.join(homedir(), '.cache/ecotrack/bin'), `stripe-mock-${version}`);
+  // mocks.sh builds only when the binary is missing, and prints its path.
+  execFileSync('bash', [path.join(MOCKS_DIR, 'mocks.sh'), 'install'], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 15 * 60_000 });
+  return bin;
+}
+
+/** stripe-mock (Stripe's own mock, validating requests against its embedded spec) on a free loopback port. */
+export async function startStripeMock(): Promise<VendorMock> {
+  const bin = stripeMockBinary();
+  const [port, httpsPort] = [await freePort(), await freePort()];
+  // Without an explicit HTTPS address stripe-mock also binds :12112 on all interfaces.
+  const { child, output } = spawnMock(bin, ['-http-addr', `127.0.0.1:${port}`, '-https-addr', `127.0.0.1:${httpsPort}`]);
+  const baseUrl = `http://127.0.0.1:${port}`;
+  await waitUntilAnswering('stripe-mock', `${baseUrl}/v1/charges`, child, output, 30_000);
+  return { baseUrl, stop: stopper(child) };
+}
+
+/** Prism (from node_modules) mocking one OpenAPI spec on a free loopback port; loading can take ~25 s. */
+export async function startPrism(specPath: string, timeoutMs = 120_000): Promise<VendorMock> {
+  const prism = path.join(WORKSPACE_ROOT, 'node_modules/@stoplight/prism-cli/dist/index.js');
+  const port = await freePort();
+  const { child, output } = spawnMock(process.execPath, [prism, 'mock', '-h', '127.0.0.1', '-p', String(port), path.resolve(WORKSPACE_ROOT, specPath)]);
+  const baseUrl = `http://127.0.0.1:${port}`;
+  await waitUntilAnswering('prism', `${baseUrl}/`, child, output, timeoutMs);
+  return { baseUrl, stop: stopper(child) };
+}
+
+/** The vendors' published specs, beside the repository (see vendor-apis/README.md). */
+export const VENDOR_APIS = process.env.ECOTRACK_VENDOR_APIS ?? path.resolve(WORKSPACE_ROOT, '../shared/vendor-apis');
