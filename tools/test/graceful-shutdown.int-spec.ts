@@ -12,6 +12,10 @@ describe('graceful shutdown', () => {
       ...serviceEnv(process.env as Record<string, string>, 'product-service'),
       SHUTDOWN_DRAIN_DELAY_MS: '1500',
       SHUTDOWN_GRACE_PERIOD_MS: '10000',
+      // This test is one load balancer sending hundreds of requests per second from
+      // 127.0.0.1, far past the production per-IP default (300/min); shutdown, not rate
+      // limiting, is under test here (spawnService gives the process its own counters).
+      RATE_LIMIT_IP_PER_MINUTE: '1000000',
     });
     await proc.waitUntilReady();
 

@@ -1,6 +1,7 @@
 import './instrumentation'; // must stay the first import
 import { bootstrapService } from '@ecotrack/platform';
 import { AppModule } from './app.module';
+import { notificationConfig } from './config';
 import { service } from './service';
 
-void bootstrapService({ ...service, module: AppModule });
+void bootstrapService({ ...service, module: AppModule, config: notificationConfig });

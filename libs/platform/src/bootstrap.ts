@@ -12,6 +12,8 @@ import { DependencyRegistry } from './lifecycle/dependencies';
 import { Lifecycle } from './lifecycle/lifecycle.service';
 import { installShutdownHandlers } from './lifecycle/shutdown';
 import { PlatformModule } from './platform.module';
+import { installIpRateLimit } from './rate-limit/ip-rate-limit.hook';
+import { RateLimiter } from './rate-limit/rate-limiter';
 import type { ServiceDefinition, ServiceInfo } from './service';
 
 function setupOpenApi(app: INestApplication, service: ServiceInfo): void {
@@ -37,6 +39,8 @@ export async function createService(definition: ServiceDefinition, config: Platf
 
   const adapter = new FastifyAdapter({
     bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
+    // request.ip (rate limits, logs) from X-Forwarded-For only behind a trusted proxy.
+    trustProxy: config.TRUST_PROXY,
     genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
       const incoming = request.headers['x-request-id'];
       return typeof incoming === 'string' && incoming.length <= 128 ? incoming : randomUUID();
@@ -49,6 +53,7 @@ export async function createService(definition: ServiceDefinition, config: Platf
   // JSON APIs only: a text/plain body gets 415, not a string that fails validation oddly.
   fastify.removeContentTypeParser(['text/plain']);
   instrumentHttpServer(fastify, metrics);
+  installIpRateLimit(fastify, app.get(RateLimiter));
   setupOpenApi(app, service);
   return app;
 }

@@ -22,3 +22,12 @@ export { RedisSessionRevocation, SESSION_REVOCATION, sessionKey, type SessionRev
 export { ACCESS_TOKEN_TYPE, ALLOWED_ALGORITHMS, KeySetUnavailable, TokenRejected, TokenVerifier } from './auth/token-verifier';
 export { PageQuery } from './http/page-query';
 export { numericTransformer } from './database/numeric-transformer';
+export {
+  API_KEY_HEADER,
+  RateLimit,
+  RATE_LIMITED_PROBLEM_TYPE,
+  RateLimiter,
+  RateLimitInterceptor,
+  type RateLimitOptions,
+  type RateLimitSettings,
+} from './rate-limit';

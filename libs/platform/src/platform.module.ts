@@ -1,6 +1,7 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
-import { loggerModuleParams, MetricsModule } from '@ecotrack/telemetry';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { loggerModuleParams, METRICS_REGISTRY, MetricsModule } from '@ecotrack/telemetry';
+import type Redis from 'ioredis';
 import { LoggerModule } from 'nestjs-pino';
 import type { Registry } from 'prom-client';
 import type { PlatformConfig } from './config/config';
@@ -9,7 +10,21 @@ import { ProblemDetailsFilter } from './errors/problem.filter';
 import { HealthController } from './health/health.controller';
 import { DependencyRegistry } from './lifecycle/dependencies';
 import { Lifecycle } from './lifecycle/lifecycle.service';
+import { RateLimitInterceptor } from './rate-limit/rate-limit.interceptor';
+import { RateLimiter } from './rate-limit/rate-limiter';
+import { REDIS } from './redis/redis.module';
 import type { ServiceInfo } from './service';
+
+function rateLimiter(config: PlatformConfig, service: ServiceInfo, metrics: Registry, redis: Redis | undefined): RateLimiter {
+  const settings = {
+    enabled: config.RATE_LIMIT_ENABLED,
+    service: service.name,
+    keyPrefix: config.RATE_LIMIT_KEY_PREFIX,
+    ipPerMinute: config.RATE_LIMIT_IP_PER_MINUTE,
+    userPerMinute: config.RATE_LIMIT_USER_PER_MINUTE,
+  };
+  return new RateLimiter(settings, redis, metrics);
+}
 
 /**
  * The service defaults every app gets from bootstrap: validated config, JSON
@@ -29,8 +44,11 @@ export class PlatformModule {
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         Lifecycle,
         DependencyRegistry,
+        // Redis comes from RedisModule (global) when the service imports it; without it, no limits.
+        { provide: RateLimiter, inject: [APP_CONFIG, SERVICE_INFO, METRICS_REGISTRY, { token: REDIS, optional: true }], useFactory: rateLimiter },
+        { provide: APP_INTERCEPTOR, useClass: RateLimitInterceptor },
       ],
-      exports: [APP_CONFIG, SERVICE_INFO, Lifecycle, DependencyRegistry],
+      exports: [APP_CONFIG, SERVICE_INFO, Lifecycle, DependencyRegistry, RateLimiter],
     };
   }
 }

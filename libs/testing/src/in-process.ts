@@ -1,5 +1,6 @@
 import { createService, DependencyRegistry, Lifecycle, loadConfig, type ServiceDefinition } from '@ecotrack/platform';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomUUID } from 'node:crypto';
 import { serviceEnv, type InfraEnv } from './infrastructure';
 
 /**
@@ -11,7 +12,14 @@ export async function startInProcess(
   infra: InfraEnv,
   overrides: Record<string, string> = {},
 ): Promise<NestFastifyApplication> {
-  const config = loadConfig(definition.config ?? {}, { LOG_LEVEL: 'warn', ...serviceEnv(infra, definition.name), ...overrides });
+  const config = loadConfig(definition.config ?? {}, {
+    LOG_LEVEL: 'warn',
+    ...serviceEnv(infra, definition.name),
+    // Every app under test counts requests apart: all tests come from 127.0.0.1 and
+    // would otherwise share (and exhaust) one per-IP budget across suites.
+    RATE_LIMIT_KEY_PREFIX: `ratelimit-test-${randomUUID()}`,
+    ...overrides,
+  });
   const app = await createService(definition, config);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,7 +22,16 @@ export function spawnService(name: string, port: number, env: Record<string, str
   const entry = path.join(WORKSPACE_ROOT, 'dist/apps', name, 'src/main.js');
   const child = spawn(process.execPath, [entry], {
     cwd: WORKSPACE_ROOT,
-    env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', NODE_ENV: 'test', ...env },
+    env: {
+      PATH: process.env.PATH,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      LOG_LEVEL: 'info',
+      NODE_ENV: 'test',
+      // Its own rate-limit counters: see startInProcess.
+      RATE_LIMIT_KEY_PREFIX: `ratelimit-test-${randomUUID()}`,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const stdout: string[] = [];

@@ -1,6 +1,7 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import type { Channel } from '../channels/channel';
 
-export type Channel = 'email' | 'sms' | 'push';
+export type { Channel } from '../channels/channel';
 export type DeliveryStatus = 'queued' | 'sent' | 'delivered' | 'failed';
 
 @Entity({ name: 'notifications' })
@@ -19,6 +20,30 @@ export class Notification {
 
   @Column({ type: 'varchar', length: 16 })
   status: DeliveryStatus;
+
+  /** The address it went to (email address or E.164 number). */
+  @Column({ type: 'varchar', length: 320, nullable: true })
+  recipient: string | null;
+
+  /** Which vendor took it (sendgrid, twilio). */
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  provider: string | null;
+
+  /** The vendor's message id (SendGrid X-Message-Id, Twilio SM sid). */
+  @Column({ name: 'provider_message_id', type: 'varchar', length: 128, nullable: true })
+  providerMessageId: string | null;
+
+  /** Why it failed: `opted-out`, or the provider's refusal. */
+  @Column({ name: 'failure_reason', type: 'varchar', length: 512, nullable: true })
+  failureReason: string | null;
+
+  /** The template data, kept so a retry renders the same message. */
+  @Column({ type: 'jsonb', nullable: true })
+  data: Record<string, unknown> | null;
+
+  /** Provider calls made so far (retries included). */
+  @Column({ type: 'integer', default: 0 })
+  attempts: number;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -12,6 +12,13 @@ const brokerList = z
     message: 'expected a comma-separated list of host:port',
   });
 
+/** "true" or "false" (z.coerce.boolean would read "false" as true). */
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false'])
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true');
+
 const urlWithScheme = (...schemes: string[]) =>
   z
     .string()
@@ -40,6 +47,24 @@ export const platformConfigSchema = z.object({
   SHUTDOWN_GRACE_PERIOD_MS: millis(25_000),
   DEPENDENCY_WAIT_ATTEMPTS: z.coerce.number().int().min(1).default(30),
   DEPENDENCY_WAIT_MAX_DELAY_MS: millis(5_000),
+  /**
+   * Whether request.ip may come from X-Forwarded-For: "false" (default: the
+   * TCP peer is the client), "true" (trust every proxy: only when nothing can
+   * reach the pod except through the mesh/load balancer), or a number of
+   * proxy hops to trust (e.g. 1 behind the Istio sidecar or an ELB). Without
+   * it, every client behind a proxy shares the proxy's IP rate limit.
+   */
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|\d{1,2})$/, 'expected true, false or a number of proxy hops')
+    .default('false')
+    .transform((value) => (value === 'true' ? true : value === 'false' ? false : Number(value))),
+  /** Rate limiting (Redis-backed, shared by all instances); services without Redis are not limited. */
+  RATE_LIMIT_ENABLED: flag(true),
+  RATE_LIMIT_IP_PER_MINUTE: z.coerce.number().int().min(1).default(300),
+  RATE_LIMIT_USER_PER_MINUTE: z.coerce.number().int().min(1).default(120),
+  /** Redis key prefix of the counters; tests use their own to stay isolated. */
+  RATE_LIMIT_KEY_PREFIX: z.string().regex(/^[\w.:-]{1,64}$/).default('ratelimit'),
 });
 
 export type PlatformConfig = z.infer<typeof platformConfigSchema>;

@@ -1,0 +1,27 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsIn, IsObject, IsString, IsUUID, MaxLength } from 'class-validator';
+import { CHANNELS, type Channel } from '../../channels/channel';
+import { TEMPLATE_NAMES, type TemplateName } from '../../templates/templates';
+
+export class CreateNotificationDto {
+  @ApiProperty({ format: 'uuid', description: 'Whom it is for (their preferences apply)' })
+  @IsUUID()
+  userId: string;
+
+  @ApiProperty({ enum: CHANNELS })
+  @IsIn(CHANNELS)
+  channel: Channel;
+
+  @ApiProperty({ enum: TEMPLATE_NAMES })
+  @IsIn(TEMPLATE_NAMES)
+  template: TemplateName;
+
+  @ApiProperty({ type: 'object', additionalProperties: true, description: "The template's fields, all required, none other", example: { name: 'Ada' } })
+  @IsObject()
+  data: Record<string, unknown>;
+
+  @ApiProperty({ description: 'Email address (email) or E.164 number (sms)', example: 'ada@example.com' })
+  @IsString()
+  @MaxLength(320)
+  to: string;
+}

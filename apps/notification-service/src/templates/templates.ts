@@ -1,0 +1,89 @@
+import type { FieldError } from '@ecotrack/platform';
+
+type FieldType = 'string' | 'money' | 'id';
+
+/** The data each template takes: every field required, nothing else allowed. */
+const SCHEMAS = {
+  welcome: { name: 'string' },
+  'order-confirmed': { orderId: 'id', totalCents: 'money', currency: 'string' },
+  'order-rejected': { orderId: 'id', reason: 'string' },
+  'payment-receipt': { paymentId: 'id', amountCents: 'money', currency: 'string' },
+} as const satisfies Record<string, Record<string, FieldType>>;
+
+export type TemplateName = keyof typeof SCHEMAS;
+export const TEMPLATE_NAMES = Object.keys(SCHEMAS) as TemplateName[];
+
+type FieldValue<T extends FieldType> = T extends 'money' ? number : string;
+export type TemplateData<N extends TemplateName> = { [K in keyof (typeof SCHEMAS)[N]]: FieldValue<(typeof SCHEMAS)[N][K] & FieldType> };
+
+export interface RenderedMessage {
+  subject: string;
+  /** Plain text: the email's text part and the SMS body. */
+  text: string;
+  /** Every interpolated value HTML-escaped. */
+  html: string;
+}
+
+const MAX_STRING = 200;
+
+/** The field errors of `data` for this template, named `data.<field>`; empty when valid. */
+export function validateTemplateData(template: TemplateName, data: Record<string, unknown>): FieldError[] {
+  const schema: Record<string, FieldType> = SCHEMAS[template];
+  const errors: FieldError[] = [];
+  for (const [field, type] of Object.entries(schema)) {
+    const value = data[field];
+    const name = `data.${field}`;
+    if (value === undefined || value === null) errors.push({ field: name, message: `${name} is required for template ${template}` });
+    else if (type === 'money' && !(Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 100_000_000))
+      errors.push({ field: name, message: `${name} must be a non-negative integer (minor units)` });
+    else if (type !== 'money' && (typeof value !== 'string' || value.length === 0 || value.length > MAX_STRING))
+      errors.push({ field: name, message: `${name} must be a non-empty string of at most ${MAX_STRING} characters` });
+    else if (field === 'currency' && !/^[A-Z]{3}$/.test(value as string)) errors.push({ field: name, message: `${name} must be an ISO 4217 code` });
+  }
+  for (const field of Object.keys(data)) {
+    if (!(field in schema)) errors.push({ field: `data.${field}`, message: `data.${field} is not a field of template ${template}` });
+  }
+  return errors;
+}
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Text to HTML text or attribute content. */
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
+}
+
+const money = (cents: number, currency: string) => `${(cents / 100).toFixed(2)} ${currency}`;
+
+/** A tagged template for the HTML part: interpolated values are always escaped. */
+function html(strings: TemplateStringsArray, ...values: (string | number)[]): string {
+  return strings.reduce((out, part, i) => out + part + (i < values.length ? escapeHtml(String(values[i])) : ''), '');
+}
+
+const RENDERERS: { [N in TemplateName]: (data: TemplateData<N>) => RenderedMessage } = {
+  welcome: (d) => ({
+    subject: 'Welcome to EcoTrack',
+    text: `Hello ${d.name}, welcome to EcoTrack.`,
+    html: html`<p>Hello ${d.name}, welcome to EcoTrack.</p>`,
+  }),
+  'order-confirmed': (d) => ({
+    subject: 'Your order is confirmed',
+    text: `Your order ${d.orderId} is confirmed: ${money(d.totalCents, d.currency)}.`,
+    html: html`<p>Your order <b>${d.orderId}</b> is confirmed: ${money(d.totalCents, d.currency)}.</p>`,
+  }),
+  'order-rejected': (d) => ({
+    subject: 'Your order could not be completed',
+    text: `Your order ${d.orderId} could not be completed: ${d.reason}.`,
+    html: html`<p>Your order <b>${d.orderId}</b> could not be completed: ${d.reason}.</p>`,
+  }),
+  'payment-receipt': (d) => ({
+    subject: 'Payment receipt',
+    text: `We received ${money(d.amountCents, d.currency)} (payment ${d.paymentId}).`,
+    html: html`<p>We received ${money(d.amountCents, d.currency)} (payment ${d.paymentId}).</p>`,
+  }),
+};
+
+/** Renders a template; `data` must have passed validateTemplateData. */
+export function renderTemplate<N extends TemplateName>(template: N, data: TemplateData<N>): RenderedMessage {
+  return RENDERERS[template](data);
+}

@@ -1,0 +1,95 @@
+import { createHash } from 'node:crypto';
+import { problem, type Problem } from '../errors/problem';
+
+/** Which budget a request ran out of: its client IP, its user (or API key), or one route's tighter limit. */
+export type LimitKind = 'ip' | 'user' | 'route';
+
+export const RATE_LIMITED_PROBLEM_TYPE = 'urn:ecotrack:problem:rate-limited';
+
+/** One minute: every limit is "per minute". */
+export const WINDOW_MS = 60_000;
+
+/**
+ * Fixed window counter, atomically: the first hit of a window creates the key
+ * with the window as its TTL; every hit returns the count and the time left.
+ * A key that somehow lost its TTL gets one again, so a counter can never stick.
+ */
+export const FIXED_WINDOW_SCRIPT = `
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return { count, ttl }
+`;
+
+export interface RateLimitDecision {
+  kind: LimitKind;
+  limit: number;
+  /** Hits in this window, including this one. */
+  count: number;
+  /** Milliseconds until the window resets. */
+  ttlMs: number;
+}
+
+/** Paths that are never limited: probes, Prometheus and the API docs. */
+export function isExempt(url: string): boolean {
+  const path = url.split('?', 1)[0];
+  return path.startsWith('/health/') || path === '/metrics' || path === '/docs' || path.startsWith('/docs/') || path.startsWith('/docs-');
+}
+
+/** API keys are secrets: only their SHA-256 ends up in a Redis key. */
+export function hashApiKey(apiKey: string): string {
+  return createHash('sha256').update(apiKey).digest('hex');
+}
+
+/** `<prefix>:<service>:<kind>:<subject>`, shared by every instance of the service. */
+export function rateLimitKey(prefix: string, service: string, kind: LimitKind, subject: string): string {
+  return `${prefix}:${service}:${kind}:${subject}`;
+}
+
+export const isOverLimit = (decision: RateLimitDecision): boolean => decision.count > decision.limit;
+
+export const remaining = (decision: RateLimitDecision): number => Math.max(0, decision.limit - decision.count);
+
+/** Whole seconds until the window resets, at least 1 (Retry-After: 0 would invite an immediate retry). */
+export const resetSeconds = (decision: RateLimitDecision): number => Math.max(1, Math.ceil(decision.ttlMs / 1000));
+
+/** The RateLimit-* headers (draft-ietf-httpapi-ratelimit-headers), plus Retry-After when over the limit. */
+export function rateLimitHeaders(decision: RateLimitDecision): Record<string, string> {
+  const headers: Record<string, string> = {
+    'RateLimit-Limit': String(decision.limit),
+    'RateLimit-Remaining': String(remaining(decision)),
+    'RateLimit-Reset': String(resetSeconds(decision)),
+  };
+  if (isOverLimit(decision)) headers['Retry-After'] = String(resetSeconds(decision));
+  return headers;
+}
+
+/** Of several decisions for one request, the one the client should be told about: the fewest hits left. */
+export function tightest(decisions: RateLimitDecision[]): RateLimitDecision | undefined {
+  return decisions.reduce<RateLimitDecision | undefined>(
+    (best, d) => (!best || remaining(d) < remaining(best) || (remaining(d) === remaining(best) && d.ttlMs > best.ttlMs) ? d : best),
+    undefined,
+  );
+}
+
+const DESCRIPTION: Record<LimitKind, string> = {
+  ip: 'requests from this client IP address',
+  user: 'requests for this user or API key',
+  route: 'requests to this operation',
+};
+
+export function rateLimitedProblem(decision: RateLimitDecision, instance?: string): Problem {
+  return problem(429, {
+    type: RATE_LIMITED_PROBLEM_TYPE,
+    title: 'Too Many Requests',
+    detail: `${decision.kind} rate limit exceeded: at most ${decision.limit} ${DESCRIPTION[decision.kind]} per minute; retry in ${resetSeconds(decision)} s`,
+    limit: decision.kind,
+    instance,
+  });
+}
