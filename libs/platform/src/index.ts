@@ -31,3 +31,4 @@ export {
   type RateLimitOptions,
   type RateLimitSettings,
 } from './rate-limit';
+export { PgError, pgErrorCode } from './database/pg-errors';

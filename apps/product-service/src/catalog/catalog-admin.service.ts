@@ -1,16 +1,13 @@
 import { ConflictException, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { problem, ValidationProblemException } from '@ecotrack/platform';
-import { QueryFailedError, type Repository } from 'typeorm';
+import { PgError, pgErrorCode, problem, ValidationProblemException } from '@ecotrack/platform';
+import type { Repository } from 'typeorm';
 import { ReadCache } from '../cache/read-cache';
 import { toDto } from './catalog.service';
 import type { ProductDto } from './dto/product.dto';
 import type { CreateProductDto, UpdateProductDto } from './dto/write-product.dto';
 import { Product } from './product.entity';
 
-/** PostgreSQL error codes this service turns into client errors. */
-const UNIQUE_VIOLATION = '23505';
-const FOREIGN_KEY_VIOLATION = '23503';
 
 /** Catalog writes. Each one invalidates the cache after it is committed. */
 @Injectable()
@@ -39,7 +36,7 @@ export class CatalogAdminService {
 
   async remove(id: string): Promise<void> {
     const result = await this.products.delete({ id }).catch((error: unknown) => {
-      if (pgCode(error) === FOREIGN_KEY_VIOLATION) {
+      if (pgErrorCode(error) === PgError.foreignKeyViolation) {
         throw new ConflictException(
           problem(409, {
             type: 'urn:ecotrack:problem:product-in-use',
@@ -60,15 +57,14 @@ export class CatalogAdminService {
   }
 }
 
-const pgCode = (error: unknown) => (error instanceof QueryFailedError ? (error.driverError as { code?: string }).code : undefined);
 
 /** Duplicate SKU → 409; unknown category → 422; anything else stays a 500. */
 function translate(request: { sku?: string; category?: string }) {
   return (error: unknown): never => {
-    if (pgCode(error) === UNIQUE_VIOLATION) {
+    if (pgErrorCode(error) === PgError.uniqueViolation) {
       throw new ConflictException(problem(409, { detail: `a product with sku ${request.sku} already exists` }));
     }
-    if (pgCode(error) === FOREIGN_KEY_VIOLATION) {
+    if (pgErrorCode(error) === PgError.foreignKeyViolation) {
       throw new UnprocessableEntityException(
         problem(422, {
           type: 'urn:ecotrack:problem:unknown-category',

@@ -1,11 +1,11 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, type Repository } from 'typeorm';
+import { PgError, pgErrorCode } from '@ecotrack/platform';
+import type { Repository } from 'typeorm';
 import type { RegisterUserDto } from './dto/register-user.dto';
 import { PasswordHasher } from './password-hasher';
 import { User } from './user.entity';
 
-const UNIQUE_VIOLATION = '23505';
 
 @Injectable()
 export class AccountsService {
@@ -20,7 +20,7 @@ export class AccountsService {
       return await this.users.save(this.users.create({ email: request.email, displayName: request.displayName, passwordHash }));
     } catch (error) {
       // The unique index decides, so two concurrent registrations cannot both win.
-      if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === UNIQUE_VIOLATION) {
+      if (pgErrorCode(error) === PgError.uniqueViolation) {
         throw new ConflictException('an account with this email already exists');
       }
       throw error;
