@@ -46,7 +46,8 @@ export async function createService(definition: ServiceDefinition, config: Platf
       return typeof incoming === 'string' && incoming.length <= 128 ? incoming : randomUUID();
     },
   });
-  const app = await NestFactory.create<NestFastifyApplication>(ServiceRootModule, adapter, { bufferLogs: true });
+  // rawBody: webhook signatures (Stripe, PayPal, SendGrid) are computed over the exact bytes received.
+  const app = await NestFactory.create<NestFastifyApplication>(ServiceRootModule, adapter, { bufferLogs: true, rawBody: true });
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(strictValidationPipe());
   const fastify = app.getHttpAdapter().getInstance();
