@@ -4,6 +4,7 @@ import { KafkaModule } from '@ecotrack/events';
 import { AccountsModule } from './accounts/accounts.module';
 import type { UserConfig } from './config';
 import { entities } from './entities';
+import { RolesModule } from './roles/roles.module';
 import { KeysModule } from './keys/keys.module';
 import { SigningKeys } from './keys/signing-keys';
 import { SessionsModule } from './sessions/sessions.module';
@@ -22,6 +23,6 @@ const auth = AuthModule.forRootAsync({
 });
 
 @Module({
-  imports: [DatabaseModule.forRoot({ entities }), RedisModule, KafkaModule, auth, KeysModule, AccountsModule, SessionsModule],
+  imports: [DatabaseModule.forRoot({ entities }), RedisModule, KafkaModule, auth, KeysModule, AccountsModule, SessionsModule, RolesModule],
 })
 export class AppModule {}

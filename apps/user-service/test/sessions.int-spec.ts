@@ -1,8 +1,12 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { PROBLEM_CONTENT_TYPE } from '@ecotrack/platform';
 import { base64url, createLocalJWKSet, decodeJwt, decodeProtectedHeader, exportSPKI, jwtVerify, SignJWT } from 'jose';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
 import { countSessions, newTestKey, PASSWORD, signToken, startUserService, uniqueEmail, type UserServiceUnderTest } from './support';
+
+const repoRoot = resolve(__dirname, '../../..');
 
 interface TokenPair {
   accessToken: string;
@@ -185,18 +189,43 @@ describe('user-service: accounts, sessions, JWT and JWKS (real PostgreSQL and Re
     const customerEmail = uniqueEmail('customer');
     const adminEmail = uniqueEmail('admin');
     let customerId: string;
+    let adminId: string;
 
     beforeAll(async () => {
       customerId = (await register(customerEmail)).json().id;
-      await register(adminEmail);
-      // No API grants admin (yet): it is set where operators set it, in the database.
-      await sut.db.query(`UPDATE users SET roles = '{customer,admin}' WHERE email = $1`, [adminEmail]);
+      adminId = (await register(adminEmail)).json().id;
+      // The first admin is made by an operator with the CLI; later ones over the API.
+      const granted = spawnSync(process.execPath, ['tools/run/grant-admin.js', adminEmail.toUpperCase()], {
+        cwd: repoRoot,
+        env: { PATH: process.env.PATH, DATABASE_URL: process.env.USER_SERVICE_DATABASE_URL },
+        encoding: 'utf8',
+      });
+      expect(granted.stderr).toBe('');
+      expect(granted.status).toBe(0);
+      expect(granted.stdout).toContain('customer, admin');
+    });
+
+    const setRoles = (token: string, id: string, payload: unknown) =>
+      call({ method: 'PUT', url: `/v1/users/${id}/roles`, headers: bearer(token), payload: payload as object });
+
+    it('the grant CLI refuses an unknown email and is idempotent for an admin', () => {
+      const run = (email: string) =>
+        spawnSync(process.execPath, ['tools/run/grant-admin.js', email], {
+          cwd: repoRoot,
+          env: { PATH: process.env.PATH, DATABASE_URL: process.env.USER_SERVICE_DATABASE_URL },
+          encoding: 'utf8',
+        });
+      const unknown = run(uniqueEmail('nobody'));
+      expect(unknown.status).toBe(1);
+      expect(unknown.stderr).toContain('no account with email');
+      expect(run(adminEmail).stdout).toContain('now has roles customer, admin');
     });
 
     it('forbids a customer on an admin route (403 problem)', async () => {
       const { accessToken } = await loggedIn(customerEmail);
       const response = await call({ method: 'GET', url: `/v1/users/${customerId}`, headers: bearer(accessToken) });
       expectProblem(response, 403);
+      expectProblem(await setRoles(accessToken, customerId, { roles: ['customer', 'admin'] }), 403);
     });
 
     it('lets an admin read any user; unknown id 404, malformed id 400', async () => {
@@ -207,6 +236,59 @@ describe('user-service: accounts, sessions, JWT and JWKS (real PostgreSQL and Re
       expect(found.json()).toMatchObject({ id: customerId, email: customerEmail });
       expectProblem(await call({ method: 'GET', url: `/v1/users/${randomUUID()}`, headers: bearer(accessToken) }), 404);
       expectProblem(await call({ method: 'GET', url: '/v1/users/not-a-uuid', headers: bearer(accessToken) }), 400);
+    });
+
+    it("an admin grants admin over the API; the user's old sessions end, the next login carries the role", async () => {
+      const before = await loggedIn(customerEmail);
+      expect((await me(before.accessToken)).statusCode).toBe(200);
+      const { accessToken } = await loggedIn(adminEmail);
+
+      const granted = await setRoles(accessToken, customerId, { roles: ['customer', 'admin'] });
+      expect(granted.statusCode).toBe(200);
+      expect(granted.json().roles).toEqual(['customer', 'admin']);
+
+      // The token minted before the change carried 'customer' only: it no longer works anywhere.
+      expectUnauthorized(await me(before.accessToken));
+      expectUnauthorized(await refresh(before.refreshToken));
+      const after = await loggedIn(customerEmail);
+      expect(decodeJwt(after.accessToken).roles).toEqual(['customer', 'admin']);
+      expect((await call({ method: 'GET', url: `/v1/users/${adminId}`, headers: bearer(after.accessToken) })).statusCode).toBe(200);
+
+      // Withdrawing it works the same way, and setting the same roles again ends nothing.
+      expect((await setRoles(accessToken, customerId, { roles: ['customer'] })).statusCode).toBe(200);
+      expectUnauthorized(await me(after.accessToken));
+      const demoted = await loggedIn(customerEmail);
+      expect(decodeJwt(demoted.accessToken).roles).toEqual(['customer']);
+      expect((await setRoles(accessToken, customerId, { roles: ['customer'] })).statusCode).toBe(200);
+      expect((await me(demoted.accessToken)).statusCode).toBe(200);
+    });
+
+    it('an admin cannot drop their own admin role (409); the admin keeps it', async () => {
+      const { accessToken } = await loggedIn(adminEmail);
+      expectProblem(await setRoles(accessToken, adminId, { roles: ['customer'] }), 409);
+      expect((await me(accessToken)).json().roles).toEqual(['customer', 'admin']);
+    });
+
+    it.each([
+      ['missing roles', {}, 'roles'],
+      ['empty roles', { roles: [] }, 'roles'],
+      ['unknown role', { roles: ['root'] }, 'roles'],
+      ['duplicated role', { roles: ['admin', 'admin'] }, 'roles'],
+      ['wrong type', { roles: 'admin' }, 'roles'],
+      ['unknown field', { roles: ['customer'], email: 'x@example.org' }, 'email'],
+    ])('bad role requests give 400 naming the field and change nothing: %s', async (_name, payload, field) => {
+      const { accessToken } = await loggedIn(adminEmail);
+      const response = await setRoles(accessToken, customerId, payload);
+      expectProblem(response, 400);
+      expect(JSON.stringify(response.json())).toContain(field);
+      const [{ roles }] = await sut.db.query('SELECT roles FROM users WHERE id = $1', [customerId]);
+      expect(roles).toEqual(['customer']);
+    });
+
+    it('an unknown user gives 404, a malformed id 400', async () => {
+      const { accessToken } = await loggedIn(adminEmail);
+      expectProblem(await setRoles(accessToken, randomUUID(), { roles: ['customer'] }), 404);
+      expectProblem(await setRoles(accessToken, 'nope', { roles: ['customer'] }), 400);
     });
   });
 

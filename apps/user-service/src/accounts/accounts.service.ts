@@ -4,8 +4,7 @@ import { PgError, pgErrorCode } from '@ecotrack/platform';
 import type { Repository } from 'typeorm';
 import type { RegisterUserDto } from './dto/register-user.dto';
 import { PasswordHasher } from './password-hasher';
-import { User } from './user.entity';
-
+import { User, type Role } from './user.entity';
 
 @Injectable()
 export class AccountsService {
@@ -37,6 +36,15 @@ export class AccountsService {
     const user = await this.get(id);
     user.displayName = displayName;
     return this.users.save(user);
+  }
+
+  /** Replaces the user's roles; `changed` is false when they already had exactly these. */
+  async replaceRoles(id: string, roles: Role[]): Promise<{ user: User; changed: boolean }> {
+    const user = await this.get(id);
+    const sorted = (list: readonly Role[]) => [...list].sort().join(',');
+    if (sorted(user.roles) === sorted(roles)) return { user, changed: false };
+    user.roles = roles;
+    return { user: await this.users.save(user), changed: true };
   }
 
   /** The user when email and password match; null otherwise (same time either way). */

@@ -26,6 +26,8 @@ end
 return {'invalid'}
 `;
 
+const userSessionsKey = (userId: string) => `user-sessions:${userId}`;
+
 /** Login sessions in Redis under `session:<sid>`; other services check that key for revocation. */
 @Injectable()
 export class SessionStore implements SessionRevocation {
@@ -33,10 +35,14 @@ export class SessionStore implements SessionRevocation {
 
   async create(sessionId: string, userId: string, refreshHash: string, ttlSeconds: number): Promise<void> {
     const key = sessionKey(sessionId);
+    const index = userSessionsKey(userId);
     await this.redis
       .multi()
       .hset(key, { userId, refresh: refreshHash, createdAt: new Date().toISOString() })
       .expire(key, ttlSeconds)
+      // The user's sessions, so a role change or an account lock can end them all at once.
+      .sadd(index, sessionId)
+      .expire(index, ttlSeconds)
       .exec();
   }
 
@@ -48,6 +54,15 @@ export class SessionStore implements SessionRevocation {
 
   async revoke(sessionId: string): Promise<void> {
     await this.redis.del(sessionKey(sessionId));
+  }
+
+  /** Ends every session of the user: their access tokens fail the revocation check everywhere at once. */
+  async revokeAllOf(userId: string): Promise<number> {
+    const index = userSessionsKey(userId);
+    const sessionIds = await this.redis.smembers(index);
+    if (sessionIds.length === 0) return 0;
+    const [[, ended]] = (await this.redis.multi().del(...sessionIds.map(sessionKey)).del(index).exec()) as [[unknown, number]];
+    return ended;
   }
 
   async isRevoked(sessionId: string): Promise<boolean> {
