@@ -1,0 +1,174 @@
+import { postgresOptions } from '@ecotrack/platform';
+import { randomUUID } from 'node:crypto';
+import { Registry } from 'prom-client';
+import { DataSource, type EntityManager } from 'typeorm';
+import { SagaConcurrencyError, SagaCoordinator, type SagaCommandSender } from './coordinator';
+import { defineSaga, type SagaCommand } from './definition';
+import { CreateSagaInstances1764700001000 } from './saga-instances.migration';
+import { SagaMetrics } from './saga-metrics';
+
+interface Trip {
+  tripId: string;
+  paymentId?: string;
+}
+
+/** Commands land in a table in the caller's transaction, as the outbox does: so the test sees atomicity. */
+class TableSender implements SagaCommandSender {
+  async send(tx: EntityManager, command: SagaCommand, saga: { sagaId: string }): Promise<string> {
+    const id = randomUUID();
+    await tx.query('INSERT INTO sent_commands (id, saga_id, type, payload) VALUES ($1, $2, $3, $4)', [id, saga.sagaId, command.type, command.payload]);
+    return id;
+  }
+}
+
+const command = (type: string) => (trip: Trip): SagaCommand => ({ topic: 't.commands', type, key: trip.tripId, payload: { ...trip } });
+
+describe('SagaCoordinator on real PostgreSQL', () => {
+  const database = `saga_test_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  let admin: DataSource;
+  let db: DataSource;
+  let coordinator: SagaCoordinator;
+  let registry: Registry;
+  const outcomes: { sagaId: string; outcome: string; reason?: string }[] = [];
+
+  const trip = defineSaga<Trip>(
+    'trip',
+    [
+      { name: 'reserve', invoke: command('Reserve'), succeeded: 'Reserved', failed: 'ReserveFailed', compensation: { invoke: command('Release'), done: 'Released' }, timeoutMs: 200 },
+      {
+        name: 'authorize',
+        invoke: command('Authorize'),
+        succeeded: 'Authorized',
+        failed: 'AuthorizeFailed',
+        onSucceeded: (data, reply) => ({ ...data, paymentId: String(reply.paymentId) }),
+        compensation: { invoke: command('Void'), done: 'Voided' },
+        timeoutMs: 60_000,
+      },
+    ],
+    {
+      completed: async (tx, sagaId) => {
+        await tx.query(`INSERT INTO outcomes (saga_id, outcome) VALUES ($1, 'completed')`, [sagaId]);
+        outcomes.push({ sagaId, outcome: 'completed' });
+      },
+      rejected: async (tx, sagaId, _data, reason) => {
+        await tx.query(`INSERT INTO outcomes (saga_id, outcome, reason) VALUES ($1, 'rejected', $2)`, [sagaId, reason]);
+        outcomes.push({ sagaId, outcome: 'rejected', reason });
+      },
+    },
+  );
+
+  const lastCommand = async (sagaId: string) =>
+    (await db.query('SELECT id, type, payload FROM sent_commands WHERE saga_id = $1 ORDER BY seq DESC LIMIT 1', [sagaId]))[0] as { id: string; type: string };
+  const instance = async (sagaId: string) => (await db.query('SELECT * FROM saga_instances WHERE id = $1', [sagaId]))[0];
+  const start = (tripId = randomUUID()) => db.transaction((tx) => coordinator.start(tx, 'trip', { tripId }));
+  const replyTo = async (sagaId: string, type: string, payload: Record<string, unknown> = {}) => {
+    const awaited = await lastCommand(sagaId);
+    return db.transaction((tx) => coordinator.handleReply(tx, { sagaId, inReplyTo: awaited.id, type, payload }));
+  };
+
+  beforeAll(async () => {
+    admin = new DataSource(postgresOptions({ url: process.env.POSTGRES_ADMIN_URL!, applicationName: 'saga-test', entities: [] }));
+    await admin.initialize();
+    await admin.query(`CREATE DATABASE ${database}`);
+    const url = new URL(process.env.POSTGRES_ADMIN_URL!);
+    url.pathname = `/${database}`;
+    db = new DataSource(postgresOptions({ url: url.toString(), applicationName: 'saga-test', entities: [], migrations: [CreateSagaInstances1764700001000] }));
+    await db.initialize();
+    await db.runMigrations();
+    await db.query('CREATE TABLE sent_commands (seq bigserial, id uuid PRIMARY KEY, saga_id uuid, type text, payload jsonb)');
+    await db.query('CREATE TABLE outcomes (saga_id uuid PRIMARY KEY, outcome text, reason text)');
+    registry = new Registry();
+    coordinator = new SagaCoordinator(new TableSender(), new SagaMetrics(registry)).register(trip);
+  });
+
+  afterAll(async () => {
+    await db?.destroy();
+    await admin?.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await admin?.destroy();
+  });
+
+  it('start writes the instance and its first command in the caller transaction; a rollback leaves neither', async () => {
+    const sagaId = await start();
+    expect(await instance(sagaId)).toMatchObject({ status: 'RUNNING', step_index: 0, version: 1 });
+    expect((await lastCommand(sagaId)).type).toBe('Reserve');
+
+    const rolledBack = randomUUID();
+    await expect(
+      db.transaction(async (tx) => {
+        await coordinator.start(tx, 'trip', { tripId: 'x' }, rolledBack);
+        throw new Error('the order insert failed');
+      }),
+    ).rejects.toThrow('the order insert failed');
+    expect(await instance(rolledBack)).toBeUndefined();
+    expect(await lastCommand(rolledBack)).toBeUndefined();
+  });
+
+  it('runs to completion, folding reply data in, and runs the completed hook in the same transaction', async () => {
+    const sagaId = await start();
+    expect(await replyTo(sagaId, 'Reserved')).toBe('applied');
+    expect((await lastCommand(sagaId)).type).toBe('Authorize');
+    expect(await replyTo(sagaId, 'Authorized', { paymentId: 'P-9' })).toBe('applied');
+    expect(await instance(sagaId)).toMatchObject({ status: 'COMPLETED', data: { paymentId: 'P-9' }, deadline_at: null });
+    expect((await db.query('SELECT outcome FROM outcomes WHERE saga_id = $1', [sagaId]))[0].outcome).toBe('completed');
+  });
+
+  it('ignores a duplicated reply and a reply to an older command', async () => {
+    const sagaId = await start();
+    const reserve = await lastCommand(sagaId);
+    expect(await replyTo(sagaId, 'Reserved')).toBe('applied');
+    const again = await db.transaction((tx) => coordinator.handleReply(tx, { sagaId, inReplyTo: reserve.id, type: 'Reserved', payload: {} }));
+    expect(again).toBe('ignored');
+    expect(await instance(sagaId)).toMatchObject({ status: 'RUNNING', step_index: 1, version: 2 });
+    expect(await db.transaction((tx) => coordinator.handleReply(tx, { sagaId: randomUUID(), inReplyTo: reserve.id, type: 'Reserved', payload: {} }))).toBe('unknown-saga');
+  });
+
+  it('a refusal compensates in reverse and rejects with the reason', async () => {
+    const sagaId = await start();
+    await replyTo(sagaId, 'Reserved');
+    await replyTo(sagaId, 'AuthorizeFailed', { reason: 'card declined' });
+    expect(await instance(sagaId)).toMatchObject({ status: 'COMPENSATING', step_index: 0, failure_reason: 'card declined' });
+    expect((await lastCommand(sagaId)).type).toBe('Release');
+    await replyTo(sagaId, 'Released');
+    expect(await instance(sagaId)).toMatchObject({ status: 'REJECTED', failure_reason: 'card declined' });
+    expect((await db.query('SELECT reason FROM outcomes WHERE saga_id = $1', [sagaId]))[0].reason).toBe('card declined');
+  });
+
+  it('an overdue reply triggers compensation; a late reply to the timed-out command is then ignored', async () => {
+    const sagaId = await start();
+    const reserve = await lastCommand(sagaId);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await coordinator.expireOverdue(db)).toBeGreaterThanOrEqual(1);
+    expect(await instance(sagaId)).toMatchObject({ status: 'COMPENSATING', failure_reason: 'reserve timed out' });
+    expect((await lastCommand(sagaId)).type).toBe('Release');
+    const late = await db.transaction((tx) => coordinator.handleReply(tx, { sagaId, inReplyTo: reserve.id, type: 'Reserved', payload: {} }));
+    expect(late).toBe('ignored');
+  });
+
+  it('optimistic locking: of two writers holding the same version, the second fails and changes nothing', async () => {
+    const sagaId = await start();
+    const reserve = await lastCommand(sagaId);
+    const reply = { sagaId, inReplyTo: reserve.id, type: 'Reserved', payload: {} };
+    // Two transactions read version 1; the first commits; the second's conditional UPDATE finds version 2.
+    const first = db.createQueryRunner();
+    await first.connect();
+    await first.startTransaction();
+    await coordinator.handleReply(first.manager, reply);
+    const second = db.transaction((tx) => coordinator.handleReply(tx, reply));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await first.commitTransaction();
+    await first.release();
+    await expect(second).rejects.toThrow(SagaConcurrencyError);
+    expect(await instance(sagaId)).toMatchObject({ step_index: 1, version: 2 });
+    expect(Number((await db.query('SELECT count(*) FROM sent_commands WHERE saga_id = $1', [sagaId]))[0].count)).toBe(2);
+  });
+
+  it('counts started, finished and stuck sagas in the metrics', async () => {
+    await coordinator.countStuck(db, 0);
+    const text = await registry.metrics();
+    expect(text).toMatch(/ecotrack_saga_started_total\{saga="trip"\} [1-9]/);
+    expect(text).toMatch(/ecotrack_saga_finished_total\{saga="trip",outcome="completed"\} 1/);
+    expect(text).toMatch(/ecotrack_saga_finished_total\{saga="trip",outcome="rejected"\} 1/);
+    expect(text).toMatch(/ecotrack_saga_stuck\{saga="trip"\} [1-9]/);
+    expect(text).toMatch(/ecotrack_saga_replies_ignored_total\{saga="trip"\} [1-9]/);
+  });
+});

@@ -1,0 +1,195 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { SagaCommand, SagaDefinition } from './definition';
+import type { SagaMetrics } from './saga-metrics';
+import { ACTIVE_STATUSES, begin, decide, type SagaDecision, type SagaEvent, type SagaState, type SagaStatus } from './transitions';
+
+/** Writes a command to the outbox inside the caller's transaction and returns the message id. */
+export interface SagaCommandSender {
+  send(tx: EntityManager, command: SagaCommand, saga: { sagaId: string; sagaName: string }): Promise<string>;
+}
+
+/** A participant's reply as the coordinator needs it. */
+export interface SagaReply {
+  /** The saga instance (the envelope's correlation id). */
+  sagaId: string;
+  /** The command this answers (the envelope's causation id). */
+  inReplyTo: string;
+  type: string;
+  payload: Record<string, unknown>;
+}
+
+/** Another transaction changed the instance first; the caller retries (the reply is redelivered). */
+export class SagaConcurrencyError extends Error {}
+
+interface InstanceRow {
+  id: string;
+  saga_name: string;
+  status: SagaStatus;
+  step_index: number;
+  attempt: number;
+  data: unknown;
+  awaiting_message_id: string | null;
+  failure_reason: string | null;
+  version: number;
+  created_at: Date;
+}
+
+const INSTANCE_COLUMNS = 'id, saga_name, status, step_index, attempt, data, awaiting_message_id, failure_reason, version, created_at';
+
+export type ReplyOutcome = 'applied' | 'ignored' | 'unknown-saga';
+
+/**
+ * Runs saga instances: persists each state change with optimistic locking (version), sends the
+ * next command through the outbox in the same transaction, and runs the outcome hooks there too.
+ * A crash at any point leaves either the old state with its command not yet sent, or the new
+ * state with its command in the outbox: the relay and the timeouts finish the work after a restart.
+ */
+export class SagaCoordinator {
+  private readonly sagas = new Map<string, SagaDefinition<unknown>>();
+
+  constructor(
+    private readonly sender: SagaCommandSender,
+    private readonly metrics?: SagaMetrics,
+  ) {}
+
+  register<Data>(saga: SagaDefinition<Data>): this {
+    this.sagas.set(saga.name, saga as SagaDefinition<unknown>);
+    return this;
+  }
+
+  get names(): string[] {
+    return [...this.sagas.keys()];
+  }
+
+  /** Starts a saga in the caller's transaction (the one that writes the order, say). */
+  async start<Data>(tx: EntityManager, sagaName: string, data: Data, sagaId: string = randomUUID()): Promise<string> {
+    const saga = this.definition(sagaName);
+    const decision = begin(saga, data) as Extract<SagaDecision<unknown>, { action: 'send' }>;
+    const messageId = await this.sender.send(tx, decision.command, { sagaId, sagaName });
+    await tx.query(
+      `INSERT INTO saga_instances (id, saga_name, status, step_index, attempt, data, awaiting_message_id, deadline_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8))`,
+      [sagaId, sagaName, decision.state.status, decision.state.stepIndex, decision.state.attempt, JSON.stringify(data), messageId, decision.timeoutMs / 1000],
+    );
+    this.metrics?.countStarted(sagaName);
+    return sagaId;
+  }
+
+  /** Applies a participant's reply, in the transaction that records it in the inbox. */
+  async handleReply(tx: EntityManager, reply: SagaReply): Promise<ReplyOutcome> {
+    const row = await this.load(tx, reply.sagaId);
+    if (!row) return 'unknown-saga';
+    if (row.awaiting_message_id !== reply.inReplyTo || !ACTIVE_STATUSES.includes(row.status)) {
+      this.metrics?.countIgnoredReply(row.saga_name);
+      return 'ignored';
+    }
+    const applied = await this.apply(tx, row, { kind: 'reply', type: reply.type, payload: reply.payload });
+    if (!applied) this.metrics?.countIgnoredReply(row.saga_name);
+    return applied ? 'applied' : 'ignored';
+  }
+
+  /**
+   * Handles instances whose reply is overdue: resend, or compensate. Rows are claimed with
+   * SKIP LOCKED, so several instances of the service share the work without waiting on each other.
+   */
+  async expireOverdue(db: DataSource, limit = 50): Promise<number> {
+    return db.transaction(async (tx) => {
+      const rows: InstanceRow[] = await tx.query(
+        `SELECT ${INSTANCE_COLUMNS}
+           FROM saga_instances
+          WHERE status IN ('RUNNING', 'COMPENSATING') AND deadline_at < now()
+          ORDER BY deadline_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [limit],
+      );
+      for (const row of rows) {
+        const saga = this.definition(row.saga_name);
+        this.metrics?.countTimeout(row.saga_name, saga.steps[row.step_index].name);
+        await this.apply(tx, row, { kind: 'timeout' });
+      }
+      return rows.length;
+    });
+  }
+
+  /** Active instances unchanged for longer than `olderThanMs`, and failed ones, per saga: for the stuck gauge. */
+  async countStuck(db: DataSource, olderThanMs: number): Promise<Record<string, number>> {
+    const rows: { saga_name: string; n: number }[] = await db.query(
+      `SELECT saga_name, count(*)::int AS n FROM saga_instances
+        WHERE status = 'FAILED' OR (status IN ('RUNNING', 'COMPENSATING') AND updated_at < now() - make_interval(secs => $1))
+        GROUP BY saga_name`,
+      [olderThanMs / 1000],
+    );
+    const counts = Object.fromEntries(rows.map((row) => [row.saga_name, row.n]));
+    this.metrics?.setStuck(counts, this.names);
+    return counts;
+  }
+
+  private async apply(tx: EntityManager, row: InstanceRow, event: SagaEvent): Promise<boolean> {
+    const saga = this.definition(row.saga_name);
+    const state: SagaState<unknown> = {
+      status: row.status,
+      stepIndex: row.step_index,
+      attempt: row.attempt,
+      data: row.data,
+      failureReason: row.failure_reason,
+    };
+    const decision = decide(saga, state, event);
+    if (decision.action === 'ignore') return false;
+
+    let awaiting: string | null = null;
+    let timeoutSeconds: number | null = null;
+    if (decision.action === 'send') {
+      awaiting = await this.sender.send(tx, decision.command, { sagaId: row.id, sagaName: row.saga_name });
+      timeoutSeconds = decision.timeoutMs / 1000;
+      if (decision.state.status === 'COMPENSATING' && (state.status !== 'COMPENSATING' || decision.state.stepIndex !== state.stepIndex)) {
+        this.metrics?.countCompensation(row.saga_name, saga.steps[decision.state.stepIndex].name);
+      }
+    }
+    const finished = decision.action !== 'send';
+    // Wrapped in a CTE so the driver returns the rows (a bare UPDATE comes back as [rows, count]).
+    const updated: unknown[] = await tx.query(
+      `WITH changed AS (UPDATE saga_instances
+          SET status = $3, step_index = $4, attempt = $5, data = $6, failure_reason = $7, awaiting_message_id = $8,
+              deadline_at = CASE WHEN $9::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => $9::float8) END,
+              finished_at = CASE WHEN $10 THEN now() ELSE NULL END,
+              version = version + 1, updated_at = now()
+        WHERE id = $1 AND version = $2
+        RETURNING id) SELECT id FROM changed`,
+      [
+        row.id,
+        row.version,
+        decision.state.status,
+        decision.state.stepIndex,
+        decision.state.attempt,
+        JSON.stringify(decision.state.data),
+        decision.state.failureReason,
+        awaiting,
+        timeoutSeconds,
+        finished,
+      ],
+    );
+    if (updated.length === 0) throw new SagaConcurrencyError(`saga ${row.id} changed concurrently (version ${row.version})`);
+
+    if (decision.action === 'complete') {
+      await saga.completed(tx, row.id, decision.state.data);
+      this.metrics?.countFinished(row.saga_name, 'completed', row.created_at);
+    } else if (decision.action === 'reject') {
+      await saga.rejected(tx, row.id, decision.state.data, decision.state.failureReason ?? 'rejected');
+      this.metrics?.countFinished(row.saga_name, 'rejected', row.created_at);
+    } else if (decision.action === 'fail') {
+      this.metrics?.countFinished(row.saga_name, 'failed', row.created_at);
+    }
+    return true;
+  }
+
+  private async load(tx: EntityManager, id: string): Promise<InstanceRow | undefined> {
+    const rows: InstanceRow[] = await tx.query(`SELECT ${INSTANCE_COLUMNS} FROM saga_instances WHERE id = $1`, [id]);
+    return rows[0];
+  }
+
+  private definition(name: string): SagaDefinition<unknown> {
+    const saga = this.sagas.get(name);
+    if (!saga) throw new Error(`no saga named ${name} is registered`);
+    return saga;
+  }
+}

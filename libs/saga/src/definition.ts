@@ -1,0 +1,78 @@
+import type { EntityManager } from 'typeorm';
+
+/** A command the coordinator sends to a participant (through the outbox). */
+export interface SagaCommand {
+  topic: string;
+  type: string;
+  /** Kafka key: the aggregate the saga is about, so its commands stay in order on one partition. */
+  key: string;
+  payload: Record<string, unknown>;
+}
+
+export type ReplyPayload = Record<string, unknown>;
+
+/** How a step is undone, and the reply that says it was. */
+export interface Compensation<Data> {
+  invoke: (data: Data) => SagaCommand;
+  /** The participant's reply once undone. Compensations must always succeed eventually: they are resent until then. */
+  done: string;
+}
+
+/**
+ * One step of the business process: what to ask, which replies mean yes and no, how to undo it,
+ * and how long to wait. Steps run in order; a "no" or a timeout runs the compensations of the
+ * steps already done, in reverse.
+ */
+export interface SagaStep<Data> {
+  name: string;
+  invoke: (data: Data) => SagaCommand;
+  /** The reply type meaning the step is done. */
+  succeeded: string;
+  /** The reply type meaning the participant refused; absent: this step cannot refuse. */
+  failed?: string;
+  /** Folds what the success reply tells (a payment id, say) into the saga's data. */
+  onSucceeded?: (data: Data, reply: ReplyPayload) => Data;
+  /** Absent: the step changed nothing that needs undoing (or a later compensation covers it). */
+  compensation?: Compensation<Data>;
+  /** How long to wait for the reply before resending or giving up. */
+  timeoutMs: number;
+  /**
+   * Resends on timeout before giving up (default 1: no resend). Participants are idempotent by
+   * business key, so a resend never acts twice.
+   */
+  attempts?: number;
+  /**
+   * After the pivot there is no turning back: a retriable step is resent until it succeeds and
+   * never compensates (confirming a reservation that is already held, say).
+   */
+  retriable?: boolean;
+}
+
+/** The saga's outcome hooks: run in the same transaction as the last state change. */
+export interface SagaOutcomes<Data> {
+  completed: (tx: EntityManager, sagaId: string, data: Data) => Promise<void>;
+  rejected: (tx: EntityManager, sagaId: string, data: Data, reason: string) => Promise<void>;
+}
+
+export interface SagaDefinition<Data> extends SagaOutcomes<Data> {
+  name: string;
+  steps: readonly SagaStep<Data>[];
+}
+
+/** Reads like the business process: `defineSaga('create-order', [step, step, ...], { completed, rejected })`. */
+export function defineSaga<Data>(name: string, steps: readonly SagaStep<Data>[], outcomes: SagaOutcomes<Data>): SagaDefinition<Data> {
+  if (steps.length === 0) throw new Error(`saga ${name} has no steps`);
+  const seen = new Set<string>();
+  let pastPivot = false;
+  for (const step of steps) {
+    if (seen.has(step.name)) throw new Error(`saga ${name}: step "${step.name}" appears twice`);
+    seen.add(step.name);
+    if (step.retriable) pastPivot = true;
+    else if (pastPivot) throw new Error(`saga ${name}: step "${step.name}" can fail but follows a retriable step`);
+    if (step.retriable && step.compensation) throw new Error(`saga ${name}: retriable step "${step.name}" cannot have a compensation`);
+    if (step.timeoutMs <= 0) throw new Error(`saga ${name}: step "${step.name}" needs a positive timeout`);
+  }
+  return { name, steps, ...outcomes };
+}
+
+export const seconds = (n: number) => n * 1_000;

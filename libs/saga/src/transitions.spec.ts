@@ -1,0 +1,125 @@
+import { defineSaga, type SagaCommand } from './definition';
+import { begin, decide, type SagaDecision, type SagaState } from './transitions';
+
+interface Trip {
+  tripId: string;
+  paymentId?: string;
+}
+
+const command = (type: string) => (trip: Trip): SagaCommand => ({ topic: 't.commands', type, key: trip.tripId, payload: { ...trip } });
+const noop = async () => undefined;
+
+/** reserve → authorize → capture (pivot, 3 tries) → confirm (retriable) */
+const trip = defineSaga<Trip>(
+  'trip',
+  [
+    { name: 'reserve', invoke: command('Reserve'), succeeded: 'Reserved', failed: 'ReserveFailed', compensation: { invoke: command('Release'), done: 'Released' }, timeoutMs: 1000 },
+    {
+      name: 'authorize',
+      invoke: command('Authorize'),
+      succeeded: 'Authorized',
+      failed: 'AuthorizeFailed',
+      onSucceeded: (data, reply) => ({ ...data, paymentId: String(reply.paymentId) }),
+      compensation: { invoke: command('Void'), done: 'Voided' },
+      timeoutMs: 1000,
+    },
+    { name: 'capture', invoke: command('Capture'), succeeded: 'Captured', failed: 'CaptureFailed', timeoutMs: 1000, attempts: 3 },
+    { name: 'confirm', invoke: command('Confirm'), succeeded: 'Confirmed', retriable: true, timeoutMs: 1000 },
+  ],
+  { completed: noop, rejected: noop },
+);
+
+const reply = (type: string, payload: Record<string, unknown> = {}) => ({ kind: 'reply' as const, type, payload });
+const timeout = { kind: 'timeout' as const };
+
+function sent(decision: SagaDecision<Trip>): { state: SagaState<Trip>; type: string; timeoutMs: number } {
+  if (decision.action !== 'send') throw new Error(`expected a send, got ${decision.action}`);
+  return { state: decision.state, type: decision.command.type, timeoutMs: decision.timeoutMs };
+}
+
+/** Runs events from the start; returns the command types sent and the last decision. */
+function run(...events: Parameters<typeof decide<Trip>>[2][]) {
+  let decision = begin(trip, { tripId: 'T1' });
+  const types = [sent(decision).type];
+  for (const event of events) {
+    const next = decide(trip, sent(decision).state, event);
+    if (next.action === 'ignore') continue;
+    decision = next;
+    if (next.action === 'send') types.push(next.command.type);
+  }
+  return { types, decision };
+}
+
+describe('saga transitions', () => {
+  it('happy path: each success sends the next command, the last completes', () => {
+    const { types, decision } = run(reply('Reserved'), reply('Authorized', { paymentId: 'P1' }), reply('Captured'), reply('Confirmed'));
+    expect(types).toEqual(['Reserve', 'Authorize', 'Capture', 'Confirm']);
+    expect(decision.action).toBe('complete');
+    expect(decision.action === 'complete' && decision.state.data).toEqual({ tripId: 'T1', paymentId: 'P1' });
+  });
+
+  it('a refusal compensates the steps done, in reverse, then rejects with the reason', () => {
+    const { types, decision } = run(reply('Reserved'), reply('Authorized', { paymentId: 'P1' }), reply('CaptureFailed', { reason: 'declined' }), reply('Voided'), reply('Released'));
+    expect(types).toEqual(['Reserve', 'Authorize', 'Capture', 'Void', 'Release']);
+    expect(decision).toMatchObject({ action: 'reject', state: { status: 'REJECTED', failureReason: 'declined' } });
+  });
+
+  it('the first step refusing rejects at once: nothing to undo', () => {
+    const { types, decision } = run(reply('ReserveFailed', { reason: 'out of stock' }));
+    expect(types).toEqual(['Reserve']);
+    expect(decision).toMatchObject({ action: 'reject', state: { failureReason: 'out of stock' } });
+  });
+
+  it('a timeout undoes the timed-out step too (the participant may have acted late)', () => {
+    const { types, decision } = run(reply('Reserved'), timeout, reply('Voided'), reply('Released'));
+    expect(types).toEqual(['Reserve', 'Authorize', 'Void', 'Release']);
+    expect(decision).toMatchObject({ action: 'reject', state: { failureReason: 'authorize timed out' } });
+  });
+
+  it('the pivot is resent up to its attempts, with growing waits, then compensates from the step before', () => {
+    let decision = run(reply('Reserved'), reply('Authorized', { paymentId: 'P1' })).decision;
+    const waits: number[] = [];
+    for (let i = 0; i < 2; i += 1) {
+      decision = decide(trip, sent(decision).state, timeout);
+      expect(sent(decision).type).toBe('Capture');
+      waits.push(sent(decision).timeoutMs);
+    }
+    expect(waits).toEqual([2000, 4000]);
+    decision = decide(trip, sent(decision).state, timeout);
+    expect(sent(decision)).toMatchObject({ type: 'Void', state: { status: 'COMPENSATING', failureReason: 'capture timed out' } });
+  });
+
+  it('a retriable step is resent forever and never compensates', () => {
+    let decision = run(reply('Reserved'), reply('Authorized'), reply('Captured')).decision;
+    for (let i = 0; i < 10; i += 1) {
+      decision = decide(trip, sent(decision).state, timeout);
+      expect(sent(decision)).toMatchObject({ type: 'Confirm', state: { status: 'RUNNING' } });
+    }
+    expect(sent(decision).timeoutMs).toBe(8000); // capped backoff
+  });
+
+  it('a compensation that times out is resent until done', () => {
+    let decision = run(reply('Reserved'), reply('AuthorizeFailed', { reason: 'declined' })).decision;
+    expect(sent(decision).type).toBe('Release');
+    decision = decide(trip, sent(decision).state, timeout);
+    expect(sent(decision)).toMatchObject({ type: 'Release', state: { attempt: 2, failureReason: 'declined' } });
+    expect(decide(trip, sent(decision).state, reply('Released'))).toMatchObject({ action: 'reject' });
+  });
+
+  it('ignores replies the current state does not expect (late, duplicated, reordered)', () => {
+    const reserving = sent(begin(trip, { tripId: 'T1' })).state;
+    expect(decide(trip, reserving, reply('Authorized'))).toEqual({ action: 'ignore' });
+    expect(decide(trip, reserving, reply('Released'))).toEqual({ action: 'ignore' });
+    const compensating = sent(decide(trip, sent(decide(trip, reserving, reply('Reserved'))).state, reply('AuthorizeFailed'))).state;
+    expect(decide(trip, compensating, reply('Reserved'))).toEqual({ action: 'ignore' });
+    expect(decide(trip, { ...compensating, status: 'REJECTED' }, reply('Released'))).toEqual({ action: 'ignore' });
+  });
+
+  it('rejects definitions that cannot work', () => {
+    const step = { name: 'a', invoke: command('A'), succeeded: 'A', timeoutMs: 1 };
+    expect(() => defineSaga('x', [], { completed: noop, rejected: noop })).toThrow('no steps');
+    expect(() => defineSaga('x', [step, step], { completed: noop, rejected: noop })).toThrow('twice');
+    expect(() => defineSaga('x', [{ ...step, retriable: true }, { ...step, name: 'b' }], { completed: noop, rejected: noop })).toThrow('follows a retriable');
+    expect(() => defineSaga('x', [{ ...step, timeoutMs: 0 }], { completed: noop, rejected: noop })).toThrow('positive timeout');
+  });
+});
