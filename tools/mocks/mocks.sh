@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Contract-faithful vendor mocks for payment-service tests and local runs.
-#   install   build stripe-mock from the committed Go tools module (cached by version)
-#   start     stripe-mock and Prism (PayPal Orders v2, Payments v2) on loopback ports
+# Contract-faithful vendor mocks for payment- and notification-service tests and local runs.
+#   install [stripe-mock|mailpit]   build them from their committed Go tools modules (cached by version; default both)
+#   start     stripe-mock, Prism (PayPal Orders v2, Payments v2) and Mailpit (SMTP + HTTP API) on loopback ports
 #   stop      stop what `start` started (by the pids it recorded)
 #   status    show what is running
-# Ports: STRIPE_MOCK_PORT (12111), PAYPAL_ORDERS_PORT (4010), PAYPAL_PAYMENTS_PORT (4011).
+# Ports: STRIPE_MOCK_PORT (12111), PAYPAL_ORDERS_PORT (4010), PAYPAL_PAYMENTS_PORT (4011),
+#        MAILPIT_SMTP_PORT (1025), MAILPIT_HTTP_PORT (8025).
 set -euo pipefail
 
 MOCKS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -16,31 +17,45 @@ SPECS="${ECOTRACK_VENDOR_APIS:-$ROOT/../shared/vendor-apis}"
 STRIPE_MOCK_PORT="${STRIPE_MOCK_PORT:-12111}"
 PAYPAL_ORDERS_PORT="${PAYPAL_ORDERS_PORT:-4010}"
 PAYPAL_PAYMENTS_PORT="${PAYPAL_PAYMENTS_PORT:-4011}"
+MAILPIT_SMTP_PORT="${MAILPIT_SMTP_PORT:-1025}"
+MAILPIT_HTTP_PORT="${MAILPIT_HTTP_PORT:-8025}"
 
 log() { printf '[mocks] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-# The version pinned in the tools module's go.mod is the cache key.
-STRIPE_MOCK_VERSION="$(awk '$1=="github.com/stripe/stripe-mock" {print $2; exit}' "$MOCKS_DIR/go/stripe-mock/go.mod")"
-[[ -n "$STRIPE_MOCK_VERSION" ]] || die "no github.com/stripe/stripe-mock version in go/stripe-mock/go.mod"
+# go_tool_version <module dir> <module path>: the version pinned in a tools module's go.mod is the cache key.
+go_tool_version() {
+  local version
+  version="$(awk -v m="$2" '$1==m {print $2; exit}' "$MOCKS_DIR/go/$1/go.mod")"
+  [[ -n "$version" ]] || die "no $2 version in go/$1/go.mod"
+  echo "$version"
+}
+STRIPE_MOCK_VERSION="$(go_tool_version stripe-mock github.com/stripe/stripe-mock)"
+MAILPIT_VERSION="$(go_tool_version mailpit github.com/axllent/mailpit)"
 stripe_mock_bin() { echo "$BIN/stripe-mock-$STRIPE_MOCK_VERSION"; }
+mailpit_bin() { echo "$BIN/mailpit-$MAILPIT_VERSION"; }
 
-install_stripe_mock() {
-  local out tmp
-  out="$(stripe_mock_bin)"
+# go_tool_install <name> <module dir> <package> <version> <out>: build once, print the binary's path.
+go_tool_install() {
+  local name="$1" dir="$2" pkg="$3" version="$4" out="$5" tmp
   [[ -x "$out" ]] && { echo "$out"; return 0; }
-  command -v go >/dev/null || die "go is needed to build stripe-mock $STRIPE_MOCK_VERSION (not cached in $BIN)"
-  log "stripe-mock: building $STRIPE_MOCK_VERSION with go (once; cached in $BIN)"
+  command -v go >/dev/null || die "go is needed to build $name $version (not cached in $BIN)"
+  log "$name: building $version with go (once; cached in $BIN)"
   # Built from a copy so `go` never rewrites the committed go.mod/go.sum.
-  tmp="$(mktemp -d)"; cp "$MOCKS_DIR/go/stripe-mock"/go.* "$tmp/"
+  tmp="$(mktemp -d)"; cp "$MOCKS_DIR/go/$dir"/go.* "$tmp/"
   mkdir -p "$BIN"
-  if ( cd "$tmp" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags='-s -w' -o "$out.tmp.$$" github.com/stripe/stripe-mock ) \
+  if ( cd "$tmp" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags='-s -w' -o "$out.tmp.$$" "$pkg" ) \
        >"$tmp/build.log" 2>&1; then
     mv -f "$out.tmp.$$" "$out"; rm -rf "$tmp"; echo "$out"; return 0
   fi
   cat "$tmp/build.log" >&2; rm -rf "$tmp" "$out.tmp.$$"
-  die "stripe-mock: go build failed"
+  die "$name: go build failed"
 }
+
+install_stripe_mock() { go_tool_install stripe-mock stripe-mock github.com/stripe/stripe-mock "$STRIPE_MOCK_VERSION" "$(stripe_mock_bin)"; }
+# Mailpit from its Go module: SMTP and the HTTP API are complete; the web UI is an empty page (its assets are built
+# with npm upstream and are not in the module), so read messages with /api/v1/messages.
+install_mailpit() { go_tool_install mailpit mailpit github.com/axllent/mailpit "$MAILPIT_VERSION" "$(mailpit_bin)"; }
 
 prism_bin() {
   local p="$ROOT/node_modules/@stoplight/prism-cli/dist/index.js"
@@ -80,15 +95,25 @@ stop_one() {
 
 case "${1:-}" in
   install)
-    install_stripe_mock >/dev/null
-    prism_bin >/dev/null
-    log "stripe-mock $STRIPE_MOCK_VERSION: $(stripe_mock_bin)" ;;
+    case "${2:-all}" in
+      stripe-mock) install_stripe_mock >/dev/null ;;
+      mailpit) install_mailpit >/dev/null ;;
+      all) install_stripe_mock >/dev/null; install_mailpit >/dev/null; prism_bin >/dev/null ;;
+      *) die "unknown mock ${2}: stripe-mock or mailpit" ;;
+    esac
+    [[ "${2:-all}" == mailpit ]] || log "stripe-mock $STRIPE_MOCK_VERSION: $(stripe_mock_bin)"
+    [[ "${2:-all}" == stripe-mock ]] || log "mailpit $MAILPIT_VERSION: $(mailpit_bin)" ;;
   start)
-    sm="$(install_stripe_mock)"; prism="$(prism_bin)"
+    sm="$(install_stripe_mock)"; mp="$(install_mailpit)"; prism="$(prism_bin)"
     start_one stripe-mock "$STRIPE_MOCK_PORT" "$sm" -http-addr "127.0.0.1:$STRIPE_MOCK_PORT" -https-addr "127.0.0.1:$((STRIPE_MOCK_PORT + 1))"
+    # Loopback only, a temporary database, no outbound lookups (reverse DNS, version check, remote CSS);
+    # any SMTP credentials are accepted, so an SMTP_URL with user:pass@ works as against a real relay.
+    start_one mailpit "$MAILPIT_HTTP_PORT" "$mp" --listen "127.0.0.1:$MAILPIT_HTTP_PORT" --smtp "127.0.0.1:$MAILPIT_SMTP_PORT" \
+      --smtp-auth-accept-any --smtp-auth-allow-insecure --smtp-disable-rdns --disable-version-check --block-remote-css-and-fonts --quiet
     start_one paypal-orders "$PAYPAL_ORDERS_PORT" node "$prism" mock -h 127.0.0.1 -p "$PAYPAL_ORDERS_PORT" "$SPECS/paypal/checkout_orders_v2.json"
     start_one paypal-payments "$PAYPAL_PAYMENTS_PORT" node "$prism" mock -h 127.0.0.1 -p "$PAYPAL_PAYMENTS_PORT" "$SPECS/paypal/payments_payment_v2.json"
     wait_port stripe-mock "$STRIPE_MOCK_PORT" 30
+    wait_port mailpit "$MAILPIT_SMTP_PORT" 30
     # Prism needs ~25 s per PayPal spec on 2 cores.
     wait_port paypal-orders "$PAYPAL_ORDERS_PORT" 180
     wait_port paypal-payments "$PAYPAL_PAYMENTS_PORT" 180
@@ -97,15 +122,19 @@ case "${1:-}" in
     cat <<ENV
 STRIPE_API_BASE=http://127.0.0.1:$STRIPE_MOCK_PORT
 STRIPE_SECRET_KEY=sk_test_mock
+EMAIL_PROVIDER=smtp
+SMTP_URL=smtp://127.0.0.1:$MAILPIT_SMTP_PORT
+EMAIL_FROM=noreply@ecotrack.local
+# Mailpit HTTP API (messages sent to SMTP_URL): http://127.0.0.1:$MAILPIT_HTTP_PORT/api/v1/messages
 # PayPal Orders v2 mock:   http://127.0.0.1:$PAYPAL_ORDERS_PORT
 # PayPal Payments v2 mock: http://127.0.0.1:$PAYPAL_PAYMENTS_PORT
 ENV
     ;;
   stop)
-    stop_one paypal-payments; stop_one paypal-orders; stop_one stripe-mock ;;
+    stop_one mailpit; stop_one paypal-payments; stop_one paypal-orders; stop_one stripe-mock ;;
   status)
-    for n in stripe-mock paypal-orders paypal-payments; do
+    for n in stripe-mock paypal-orders paypal-payments mailpit; do
       if [[ -f "$RUN_DIR/$n.pid" ]] && kill -0 "$(cat "$RUN_DIR/$n.pid")" 2>/dev/null; then echo "$n: running (pid $(cat "$RUN_DIR/$n.pid"))"; else echo "$n: stopped"; fi
     done ;;
-  *) echo "usage: $0 install|start|stop|status" >&2; exit 2 ;;
+  *) echo "usage: $0 install [stripe-mock|mailpit]|start|stop|status" >&2; exit 2 ;;
 esac

@@ -4,4 +4,4 @@ import { AppModule } from './app.module';
 import { notificationConfig } from './config';
 import { service } from './service';
 
-void bootstrapService({ ...service, module: AppModule, config: notificationConfig });
+void bootstrapService({ ...service, module: AppModule, config: notificationConfig() });

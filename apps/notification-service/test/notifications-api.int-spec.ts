@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { PROBLEM_CONTENT_TYPE } from '@ecotrack/platform';
 import { startInProcess, startPrism, startTestIdentity, VENDOR_APIS, type TestIdentity, type VendorMock } from '@ecotrack/testing';
-import { randomUUID } from 'node:crypto';
+import { createSign, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
@@ -32,6 +32,8 @@ describe('notification-service HTTP API with SendGrid and Twilio on Prism', () =
   let identity: TestIdentity;
   let admin: string;
   const userIds: string[] = [];
+  /** Our stand-in for SendGrid's Event Webhook signing key pair: SendGrid holds the private key, we configure the public one. */
+  const webhookKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 
   /** A pass-through to `upstream` that counts requests. */
   async function front(name: keyof typeof providerCalls, upstream: () => string): Promise<string> {
@@ -87,10 +89,11 @@ describe('notification-service HTTP API with SendGrid and Twilio on Prism', () =
       startPrism(path.join(VENDOR_APIS, 'twilio/twilio_api_v2010.json')),
     ]);
     identity = await startTestIdentity(process.env.REDIS_URL!);
-    app = await startInProcess({ ...service, module: AppModule, config: notificationConfig }, process.env as Record<string, string>, {
+    const env = {
       JWT_JWKS_URL: identity.jwksUrl,
       SENDGRID_API_BASE: await front('sendgrid', () => sendgrid.baseUrl),
       SENDGRID_API_KEY: 'SG.test',
+      SENDGRID_WEBHOOK_PUBLIC_KEY: webhookKeys.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
       EMAIL_FROM: 'noreply@example.com',
       TWILIO_API_BASE: await front('twilio', () => twilio.baseUrl),
       TWILIO_ACCOUNT_SID: `AC${'0123456789abcdef'.repeat(2)}`,
@@ -100,7 +103,8 @@ describe('notification-service HTTP API with SendGrid and Twilio on Prism', () =
       NOTIFICATION_MAX_ATTEMPTS: '3',
       NOTIFICATION_RETRY_BASE_MS: '40',
       NOTIFICATION_RETRY_POLL_MS: '20',
-    });
+    };
+    app = await startInProcess({ ...service, module: AppModule, config: notificationConfig(env) }, process.env as Record<string, string>, env);
     db = app.get(DataSource);
     admin = await identity.token(['admin']);
   }, 5 * 60_000);
@@ -160,12 +164,16 @@ describe('notification-service HTTP API with SendGrid and Twilio on Prism', () =
     expect(providerCalls.sendgrid).toBe(before.sendgrid + 1);
   });
 
-  it('push has no provider configured: 503 problem+json, nothing written', async () => {
+  it('push has no provider configured (no VAPID keys): 503 problem+json, nothing written; the VAPID key route is 503 too', async () => {
     const before = await rows();
-    const response = await inject(admin, 'POST', '/v1/notifications', JSON.stringify({ ...emailBody(user()), channel: 'push', to: 'device-1' }));
+    const { to: _to, ...pushBody } = { ...emailBody(user()), channel: 'push' };
+    const response = await inject(admin, 'POST', '/v1/notifications', JSON.stringify(pushBody));
     expect(response.statusCode).toBe(503);
     expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
     expect(await rows()).toBe(before);
+    const key = await app.inject({ method: 'GET', url: '/v1/notifications/push/vapid-public-key' });
+    expect(key.statusCode).toBe(503);
+    expect(key.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
   });
 
   it('sending is admin only (403)', async () => {
@@ -186,6 +194,7 @@ describe('notification-service HTTP API with SendGrid and Twilio on Prism', () =
     ['a field the template does not have', () => JSON.stringify({ ...emailBody(randomUUID()), data: { name: 'Ada', admin: true } }), 'data.admin'],
     ['an sms recipient that is not E.164', () => JSON.stringify({ ...smsBody(randomUUID()), to: '0555 123' }), 'to'],
     ['an email recipient that is not an address', () => JSON.stringify({ ...emailBody(randomUUID()), to: 'ada' }), 'to'],
+    ['a recipient for channel push (it goes to the push subscriptions)', () => JSON.stringify({ ...emailBody(randomUUID()), channel: 'push', to: 'device-1' }), 'to'],
     ['malformed JSON', () => '{"userId": ', undefined],
   ])('%s: 400 problem+json, zero rows written, provider not called', async (_case, payload, field) => {
     const [before, calls] = [await rows(), { ...providerCalls }];
@@ -267,6 +276,130 @@ describe('notification-service HTTP API with SendGrid and Twilio on Prism', () =
       const response = await callback(randomUUID(), { MessageSid: 'SM1' });
       expect(response.statusCode).toBe(400);
       expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+    });
+  });
+
+  describe('SendGrid Event Webhook (signed here as SendGrid signs: ECDSA P-256 over timestamp + raw body)', () => {
+    const URL_PATH = '/v1/notifications/webhooks/sendgrid';
+    const now = () => String(Math.floor(Date.now() / 1000));
+    /** What SendGrid sends: base64 of the DER ECDSA/SHA-256 signature of the timestamp header followed by the body bytes. */
+    const sign = (timestamp: string, body: string, key = webhookKeys.privateKey) => createSign('sha256').update(timestamp + body).sign(key).toString('base64');
+    /** SendGrid separates events with CRLF and ends with one; the bytes are signed as they are. */
+    const batch = (events: object[]) => `[${events.map((e) => JSON.stringify(e)).join(',\r\n')}]\r\n`;
+    const post = (body: string, options: { timestamp?: string; signature?: string | null } = {}) => {
+      const timestamp = options.timestamp ?? now();
+      const headers: Record<string, string> = { 'content-type': 'application/json', 'x-twilio-email-event-webhook-timestamp': timestamp };
+      if (options.signature !== null) headers['x-twilio-email-event-webhook-signature'] = options.signature ?? sign(timestamp, body);
+      return app.inject({ method: 'POST', url: URL_PATH, payload: body, headers });
+    };
+    let seq = 0;
+    const sgEvent = (notificationId: string | undefined, event: string, extra: Record<string, unknown> = {}) => ({
+      email: 'ada@example.com',
+      timestamp: Math.floor(Date.now() / 1000),
+      event,
+      sg_event_id: `ev-${randomUUID()}-${seq++}`,
+      sg_message_id: 'WFJfiIwBQauyYS5-BnmWIw.recvd-1',
+      ...(notificationId ? { notification_id: notificationId } : {}),
+      ...extra,
+    });
+    const row = async (id: string) =>
+      (await db.query(`SELECT status, failure_reason, updated_at FROM notifications WHERE id = $1`, [id]))[0] as { status: string; failure_reason: string | null; updated_at: Date };
+    const eventRows = async (notificationId: string) => Number((await db.query(`SELECT count(*)::int AS n FROM sendgrid_events WHERE notification_id = $1`, [notificationId]))[0].n);
+    const allEventRows = async () => Number((await db.query(`SELECT count(*)::int AS n FROM sendgrid_events`))[0].n);
+
+    it('processed then delivered → delivered; processed changes nothing; the event is recorded once', async () => {
+      const created = await create(emailBody(user()));
+      expect(created.status).toBe('sent');
+      const response = await post(batch([sgEvent(created.id, 'processed'), sgEvent(created.id, 'delivered', { response: '250 OK' })]));
+      expect(response.statusCode).toBe(200);
+      expect(response.json()).toEqual({ recorded: 1, duplicates: 0, ignored: 1 });
+      expect(await row(created.id)).toMatchObject({ status: 'delivered' });
+      expect(await eventRows(created.id)).toBe(1);
+    });
+
+    it('bounce → failed with the reason; a later delivered or deferred event does not move it back', async () => {
+      const created = await create(emailBody(user()));
+      const bounced = await post(batch([sgEvent(created.id, 'bounce', { type: 'bounce', reason: '550 5.1.1 The email account does not exist' })]));
+      expect(bounced.json()).toEqual({ recorded: 1, duplicates: 0, ignored: 0 });
+      expect(await row(created.id)).toMatchObject({ status: 'failed', failure_reason: 'bounce: 550 5.1.1 The email account does not exist' });
+      expect((await post(batch([sgEvent(created.id, 'delivered'), sgEvent(created.id, 'deferred')]))).statusCode).toBe(200);
+      expect(await row(created.id)).toMatchObject({ status: 'failed', failure_reason: 'bounce: 550 5.1.1 The email account does not exist' });
+    });
+
+    it('dropped → failed with the reason', async () => {
+      const created = await create(emailBody(user()));
+      expect((await post(batch([sgEvent(created.id, 'dropped', { reason: 'Bounced Address' })]))).statusCode).toBe(200);
+      expect(await row(created.id)).toMatchObject({ status: 'failed', failure_reason: 'dropped: Bounced Address' });
+    });
+
+    it('the same post delivered twice (same sg_event_id): 200 both times, the second has no effect', async () => {
+      const created = await create(emailBody(user()));
+      const body = batch([sgEvent(created.id, 'delivered')]);
+      expect((await post(body)).json()).toEqual({ recorded: 1, duplicates: 0, ignored: 0 });
+      const first = await row(created.id);
+      const again = await post(body);
+      expect(again.statusCode).toBe(200);
+      expect(again.json()).toEqual({ recorded: 0, duplicates: 1, ignored: 0 });
+      expect(await row(created.id)).toEqual(first);
+      expect(await eventRows(created.id)).toBe(1);
+    });
+
+    it('a tampered body, a signature by another key, or no signature: 400 problem naming the header, nothing written', async () => {
+      const created = await create(emailBody(user()));
+      const before = await allEventRows();
+      const timestamp = now();
+      const signed = batch([sgEvent(created.id, 'delivered')]);
+      const tampered = signed.replace('"delivered"', '"bounce"');
+      const cases = [
+        await post(tampered, { timestamp, signature: sign(timestamp, signed) }),
+        await post(signed, { timestamp, signature: sign(timestamp, signed, generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey) }),
+        // Signed for another moment: the timestamp is part of what is signed.
+        await post(signed, { timestamp, signature: sign(String(Number(timestamp) - 1), signed) }),
+        await post(signed, { timestamp, signature: 'bm90IGEgc2lnbmF0dXJl' }),
+        await post(signed, { signature: null }),
+      ];
+      for (const response of cases) {
+        expect(response.statusCode).toBe(400);
+        expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+        expect(response.json().errors).toEqual([expect.objectContaining({ field: 'X-Twilio-Email-Event-Webhook-Signature' })]);
+      }
+      expect(await row(created.id)).toMatchObject({ status: 'sent' });
+      expect(await allEventRows()).toBe(before);
+    });
+
+    it('a stale (or future) timestamp, correctly signed: 400 naming the timestamp header, nothing written', async () => {
+      const created = await create(emailBody(user()));
+      const body = batch([sgEvent(created.id, 'delivered')]);
+      for (const timestamp of [String(Math.floor(Date.now() / 1000) - 301), String(Math.floor(Date.now() / 1000) + 301), 'yesterday']) {
+        const response = await post(body, { timestamp });
+        expect(response.statusCode).toBe(400);
+        expect(response.json().errors).toEqual([expect.objectContaining({ field: 'X-Twilio-Email-Event-Webhook-Timestamp' })]);
+      }
+      expect(await row(created.id)).toMatchObject({ status: 'sent' });
+      expect(await eventRows(created.id)).toBe(0);
+    });
+
+    it('an unknown notification id, none at all, or one sent by Twilio: 200, ignored, nothing written', async () => {
+      const sms = await create(smsBody(user()));
+      const before = await allEventRows();
+      const response = await post(batch([sgEvent(randomUUID(), 'delivered'), sgEvent(undefined, 'delivered'), sgEvent('not-a-uuid', 'bounce'), sgEvent(sms.id, 'delivered')]));
+      expect(response.statusCode).toBe(200);
+      expect(response.json()).toEqual({ recorded: 0, duplicates: 0, ignored: 4 });
+      expect(await allEventRows()).toBe(before);
+      expect(await row(sms.id)).toMatchObject({ status: 'sent' });
+    });
+
+    it('a signed body that is not an array of events with event and sg_event_id: 400 naming the field, nothing written (not even the good event)', async () => {
+      const created = await create(emailBody(user()));
+      const { sg_event_id: _id, ...withoutId } = sgEvent(created.id, 'bounce');
+      const response = await post(batch([sgEvent(created.id, 'delivered'), withoutId]));
+      expect(response.statusCode).toBe(400);
+      expect(response.json().errors).toEqual([expect.objectContaining({ field: '[1].sg_event_id' })]);
+      const notArray = await post(JSON.stringify({ event: 'delivered' }));
+      expect(notArray.statusCode).toBe(400);
+      expect(notArray.json().errors).toEqual([expect.objectContaining({ field: 'body' })]);
+      expect(await row(created.id)).toMatchObject({ status: 'sent' });
+      expect(await eventRows(created.id)).toBe(0);
     });
   });
 

@@ -5,4 +5,4 @@ export { startInProcess } from './in-process';
 export { spawnService, type ServiceProcess } from './service-process';
 export { newTraceparent } from './trace-context';
 export { startTestIdentity, type TestIdentity } from './test-identity';
-export { startPrism, startStripeMock, stripeMockBinary, VENDOR_APIS, type VendorMock } from './vendor-mocks';
+export { mailpitBinary, startMailpit, startPrism, startStripeMock, stripeMockBinary, VENDOR_APIS, type MailpitMock, type VendorMock } from './vendor-mocks';

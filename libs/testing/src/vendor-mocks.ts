@@ -92,3 +92,46 @@ export async function startPrism(specPath: string, timeoutMs = 120_000): Promise
 
 /** The vendors' published specs, beside the repository (see vendor-apis/README.md). */
 export const VENDOR_APIS = process.env.ECOTRACK_VENDOR_APIS ?? path.resolve(WORKSPACE_ROOT, '../shared/vendor-apis');
+
+export interface MailpitMock {
+  /** Where to send: smtp://127.0.0.1:<port> (plain SMTP, no authentication). */
+  smtpUrl: string;
+  /** Mailpit's HTTP API: `${apiUrl}/api/v1/messages`, `${apiUrl}/api/v1/message/{ID}`. */
+  apiUrl: string;
+  stop(): Promise<void>;
+}
+
+/** The cached Mailpit binary for the version pinned in tools/mocks/go/mailpit/go.mod; built once. */
+export function mailpitBinary(): string {
+  const goMod = readFileSync(path.join(MOCKS_DIR, 'go/mailpit/go.mod'), 'utf8');
+  const version = /github\.com\/axllent\/mailpit (v\S+)/.exec(goMod)?.[1];
+  if (!version) throw new Error('tools/mocks/go/mailpit/go.mod pins no mailpit version');
+  const bin = path.join(process.env.ECOTRACK_BIN_CACHE ?? path.join(homedir(), '.cache/ecotrack/bin'), `mailpit-${version}`);
+  execFileSync('bash', [path.join(MOCKS_DIR, 'mocks.sh'), 'install', 'mailpit'], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 15 * 60_000 });
+  return bin;
+}
+
+/**
+ * A private Mailpit (SMTP server with an HTTP API to read what it received) on free loopback
+ * ports, its messages in a temporary database. `smtpPort`/`httpPort` restart one on the ports of
+ * an instance that was stopped; `chaos` enables its API to make SMTP answer with error codes
+ * (PUT /api/v1/chaos).
+ */
+export async function startMailpit(options: { smtpPort?: number; httpPort?: number; chaos?: boolean } = {}): Promise<MailpitMock> {
+  const bin = mailpitBinary();
+  const smtpPort = options.smtpPort ?? (await freePort());
+  const httpPort = options.httpPort ?? (await freePort());
+  const { child, output } = spawnMock(bin, [
+    '--listen',
+    `127.0.0.1:${httpPort}`,
+    '--smtp',
+    `127.0.0.1:${smtpPort}`,
+    '--smtp-disable-rdns',
+    '--disable-version-check',
+    '--block-remote-css-and-fonts',
+    ...(options.chaos ? ['--enable-chaos'] : []),
+  ]);
+  const apiUrl = `http://127.0.0.1:${httpPort}`;
+  await waitUntilAnswering('mailpit', `${apiUrl}/readyz`, child, output, 30_000);
+  return { smtpUrl: `smtp://127.0.0.1:${smtpPort}`, apiUrl, stop: stopper(child) };
+}

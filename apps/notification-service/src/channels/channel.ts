@@ -18,6 +18,21 @@ export interface SmsMessage {
   notificationId: string;
 }
 
+/** A browser's push subscription (PushSubscription.toJSON()): where to post, and the keys to encrypt for. */
+export interface PushTarget {
+  /** The push service URL for this browser. */
+  endpoint: string;
+  /** The user agent's P-256 public key (base64url, 65 bytes uncompressed) and auth secret (base64url, 16 bytes). */
+  keys: { p256dh: string; auth: string };
+}
+
+export interface PushMessage {
+  target: PushTarget;
+  /** What the service worker receives (JSON); encrypted end to end, at most ~3 KB. */
+  payload: string;
+  notificationId: string;
+}
+
 /** What the provider said when it accepted the message. */
 export interface SendReceipt {
   /** The provider's message id (SendGrid X-Message-Id, Twilio SM sid); null when the provider gave none. */
@@ -36,6 +51,14 @@ export interface SmsSender {
   send(message: SmsMessage): Promise<SendReceipt>;
 }
 
+/** One capability, one interface: Web Push (VAPID) sends to one subscription per call. */
+export interface PushSender {
+  readonly provider: string;
+  /** The application server key browsers subscribe with (applicationServerKey), base64url. */
+  readonly publicKey: string;
+  send(message: PushMessage): Promise<SendReceipt>;
+}
+
 /**
  * A provider refused or could not be reached. `rejected`: the provider refused our request
  * (4xx: a bug or a bad recipient); `unavailable`: network, timeout or 5xx (worth a retry).
@@ -48,6 +71,13 @@ export class ChannelSendError extends Error {
     readonly providerStatus?: number,
   ) {
     super(`${provider}: ${message}`);
+  }
+}
+
+/** The push service no longer knows the subscription (404/410): it expired or was revoked; delete it. */
+export class PushSubscriptionGoneError extends ChannelSendError {
+  constructor(provider: string, message: string, providerStatus: number) {
+    super(provider, 'rejected', message, providerStatus);
   }
 }
 

@@ -2,6 +2,9 @@ import { Client } from '@sendgrid/client';
 import { MailService } from '@sendgrid/mail';
 import { ChannelSendError, type EmailMessage, type EmailSender, type SendReceipt } from './channel';
 
+/** The custom arg naming our notification; SendGrid's Event Webhook echoes it as a top-level field of each event. */
+export const NOTIFICATION_ID_CUSTOM_ARG = 'notification_id';
+
 export interface SendGridOptions {
   /** The SendGrid API base (a mock in tests); the SDK's default host is never used implicitly. */
   apiBase: string;
@@ -35,7 +38,7 @@ export class SendGridEmailSender implements EmailSender {
       const [response] = await this.mail.send({
         // Our id rides in the personalization's custom_args (an object there; the top-level
         // custom_args is a string in SendGrid's spec), so event webhooks can name the notification.
-        personalizations: [{ to: [{ email: message.to }], customArgs: { notification_id: message.notificationId } }],
+        personalizations: [{ to: [{ email: message.to }], customArgs: { [NOTIFICATION_ID_CUSTOM_ARG]: message.notificationId } }],
         from: this.options.from,
         subject: message.subject,
         text: message.text,

@@ -21,15 +21,15 @@ export class Notification {
   @Column({ type: 'varchar', length: 16 })
   status: DeliveryStatus;
 
-  /** The address it went to (email address or E.164 number). */
+  /** The address it went to (email address or E.164 number); null for push (the user's subscriptions). */
   @Column({ type: 'varchar', length: 320, nullable: true })
   recipient: string | null;
 
-  /** Which vendor took it (sendgrid, twilio). */
+  /** Which vendor took it (sendgrid, smtp, twilio, webpush). */
   @Column({ type: 'varchar', length: 16, nullable: true })
   provider: string | null;
 
-  /** The vendor's message id (SendGrid X-Message-Id, Twilio SM sid). */
+  /** The vendor's message id (SendGrid X-Message-Id, SMTP Message-ID, Twilio SM sid, a push service's Location). */
   @Column({ name: 'provider_message_id', type: 'varchar', length: 128, nullable: true })
   providerMessageId: string | null;
 

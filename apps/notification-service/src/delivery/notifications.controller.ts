@@ -26,7 +26,10 @@ export class NotificationsController {
 
   @Post()
   @Roles('admin')
-  @ApiCreatedResponse({ type: NotificationDto, description: 'Recorded and handed to the provider: sent, or failed with a reason (opted-out, provider refusal)' })
+  @ApiCreatedResponse({
+    type: NotificationDto,
+    description: "Recorded and handed to the provider (push: to each of the user's subscribed browsers): sent, queued for a retry, or failed with a reason (opted-out, provider refusal)",
+  })
   @ApiBadRequestResponse({ description: 'Invalid body, template data or recipient (problem+json); nothing written' })
   @ApiServiceUnavailableResponse({ description: 'The channel has no provider configured (problem+json); nothing written' })
   async create(@Body() request: CreateNotificationDto): Promise<NotificationDto> {

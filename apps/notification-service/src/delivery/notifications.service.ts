@@ -2,12 +2,14 @@ import { Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { APP_CONFIG, ValidationProblemException, type FieldError } from '@ecotrack/platform';
 import { isEmail } from 'class-validator';
-import type { Repository } from 'typeorm';
+import type { EntityManager, Repository } from 'typeorm';
 import { ChannelSendError, ChannelUnavailableError, type Channel, type SendReceipt } from '../channels/channel';
 import { ChannelSenders } from '../channels/channels.module';
 import type { NotificationConfig } from '../config';
 import { PreferencesService } from '../preferences/preferences.service';
+import { PushSubscriptionsService } from '../push/push-subscriptions.service';
 import { renderTemplate, validateTemplateData, type RenderedMessage, type TemplateData, type TemplateName } from '../templates/templates';
+import type { DeliveryOutcome } from './delivery-outcome';
 import type { CreateNotificationDto } from './dto/create-notification.dto';
 import { Notification } from './notification.entity';
 import { backoffMs, RetryQueue } from './retry-queue';
@@ -20,7 +22,9 @@ const E164 = /^\+[1-9]\d{6,14}$/;
  * is written `queued`, handed to the channel's provider, and ends `sent` with the provider's
  * message id or `failed` with the provider's refusal. A provider that could not take it
  * (network, timeout, 5xx) leaves it `queued` with a retry scheduled, with backoff, until
- * NOTIFICATION_MAX_ATTEMPTS calls have been made; then it is `failed`.
+ * NOTIFICATION_MAX_ATTEMPTS calls have been made; then it is `failed`. Push goes to every
+ * browser the user subscribed (see PushSubscriptionsService.deliver). Providers' delivery
+ * reports (Twilio status callbacks, SendGrid events) then move it to `delivered` or `failed`.
  */
 @Injectable()
 export class NotificationsService {
@@ -31,6 +35,7 @@ export class NotificationsService {
     private readonly senders: ChannelSenders,
     private readonly preferences: PreferencesService,
     private readonly retries: RetryQueue,
+    private readonly pushSubscriptions: PushSubscriptionsService,
     @Inject(APP_CONFIG) private readonly config: NotificationConfig,
   ) {}
 
@@ -38,7 +43,7 @@ export class NotificationsService {
     const errors = [...recipientErrors(request), ...validateTemplateData(request.template, request.data)];
     if (errors.length) throw new ValidationProblemException(errors);
     const message = renderTemplate(request.template, request.data as TemplateData<TemplateName>);
-    const base = { userId: request.userId, channel: request.channel, template: request.template, recipient: request.to, data: request.data, attempts: 0 };
+    const base = { userId: request.userId, channel: request.channel, template: request.template, recipient: request.to ?? null, data: request.data, attempts: 0 };
 
     if (!(await this.preferences.optedIn(request.userId, request.channel))) {
       return this.notifications.save(this.notifications.create({ ...base, status: 'failed', provider: null, providerMessageId: null, failureReason: 'opted-out' }));
@@ -74,7 +79,7 @@ export class NotificationsService {
     const deliver = this.sender(row.channel);
     const attempts = row.attempts + 1;
     try {
-      const receipt = await deliver.send(row.id, row.recipient ?? '', message);
+      const receipt = await deliver.send(row, message);
       await this.notifications.update({ id: row.id }, { status: 'sent', attempts, providerMessageId: receipt.providerMessageId, failureReason: null });
     } catch (error) {
       if (!(error instanceof ChannelSendError)) throw error;
@@ -95,23 +100,20 @@ export class NotificationsService {
   }
 
   /**
-   * A provider's delivery report: `delivered`, or `failed`/`undelivered` → failed. Moves only
-   * forward from queued/sent, so a late or repeated report never undoes a final state.
+   * A provider's delivery report, shared by every provider's webhook: moves the notification only
+   * forward, from queued/sent to delivered or failed, so a late, repeated or out-of-order report
+   * never undoes a final state. Matches the provider (and its message id, when the report names
+   * one); `manager` runs it inside the caller's transaction. True when the notification moved.
    */
-  async providerStatus(id: string, provider: string, providerMessageId: string, status: string, errorCode?: string): Promise<void> {
-    const next =
-      status === 'delivered'
-        ? { status: 'delivered' as const }
-        : status === 'failed' || status === 'undelivered'
-          ? { status: 'failed' as const, failureReason: `${status}${errorCode ? `: error ${errorCode}` : ''}`.slice(0, 512) }
-          : undefined;
-    if (!next) return;
-    await this.notifications
+  async recordOutcome(target: { id: string; provider: string; providerMessageId?: string }, outcome: DeliveryOutcome, manager?: EntityManager): Promise<boolean> {
+    const next = outcome.status === 'delivered' ? { status: 'delivered' as const } : { status: 'failed' as const, failureReason: outcome.reason.slice(0, 512) };
+    const query = (manager ?? this.notifications.manager)
       .createQueryBuilder()
       .update(Notification)
       .set(next)
-      .where(`id = :id AND provider = :provider AND provider_message_id = :providerMessageId AND status IN ('queued', 'sent')`, { id, provider, providerMessageId })
-      .execute();
+      .where(`id = :id AND provider = :provider AND status IN ('queued', 'sent')`, { id: target.id, provider: target.provider });
+    if (target.providerMessageId !== undefined) query.andWhere('provider_message_id = :providerMessageId', { providerMessageId: target.providerMessageId });
+    return ((await query.execute()).affected ?? 0) > 0;
   }
 
   list(userId: string, limit: number, offset: number): Promise<Notification[]> {
@@ -119,24 +121,32 @@ export class NotificationsService {
   }
 
   /** The channel's provider as one send function; throws ChannelUnavailableError when unconfigured. */
-  private sender(channel: Channel): { provider: string; send: (id: string, to: string, message: RenderedMessage) => Promise<SendReceipt> } {
+  private sender(channel: Channel): { provider: string; send: (row: Notification, message: RenderedMessage) => Promise<SendReceipt> } {
     switch (channel) {
       case 'email': {
         const email = this.senders.email();
-        return { provider: email.provider, send: (id, to, m) => email.send({ to, subject: m.subject, text: m.text, html: m.html, notificationId: id }) };
+        return { provider: email.provider, send: (row, m) => email.send({ to: row.recipient ?? '', subject: m.subject, text: m.text, html: m.html, notificationId: row.id }) };
       }
       case 'sms': {
         const sms = this.senders.sms();
-        return { provider: sms.provider, send: (id, to, m) => sms.send({ to, body: m.text, notificationId: id }) };
+        return { provider: sms.provider, send: (row, m) => sms.send({ to: row.recipient ?? '', body: m.text, notificationId: row.id }) };
       }
-      case 'push':
-        throw new ChannelUnavailableError('push');
+      case 'push': {
+        const push = this.senders.push();
+        return {
+          provider: push.provider,
+          send: (row, m) => this.pushSubscriptions.deliver(push, row.userId, { notificationId: row.id, template: row.template, title: m.subject, body: m.text }),
+        };
+      }
     }
   }
 }
 
 function recipientErrors(request: CreateNotificationDto): FieldError[] {
-  if (request.channel === 'email' && !isEmail(request.to)) return [{ field: 'to', message: 'to must be an email address for channel email' }];
-  if (request.channel === 'sms' && !E164.test(request.to)) return [{ field: 'to', message: 'to must be an E.164 number (+15551234567) for channel sms' }];
+  if (request.channel === 'push') {
+    return request.to === undefined ? [] : [{ field: 'to', message: "to must be omitted for channel push: it goes to the user's push subscriptions" }];
+  }
+  if (request.channel === 'email' && !(request.to !== undefined && isEmail(request.to))) return [{ field: 'to', message: 'to must be an email address for channel email' }];
+  if (request.channel === 'sms' && !(request.to !== undefined && E164.test(request.to))) return [{ field: 'to', message: 'to must be an E.164 number (+15551234567) for channel sms' }];
   return [];
 }

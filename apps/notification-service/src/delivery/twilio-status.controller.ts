@@ -4,6 +4,7 @@ import { ApiBadRequestResponse, ApiExcludeController } from '@nestjs/swagger';
 import { isUUID } from 'class-validator';
 import type { NotificationConfig } from '../config';
 import { statusCallbackUrl } from '../channels/twilio-sms.sender';
+import { twilioOutcome } from './delivery-outcome';
 import { NotificationsService } from './notifications.service';
 import { isValidTwilioSignature } from './twilio-signature';
 
@@ -40,6 +41,7 @@ export class TwilioStatusController {
     if (!isValidTwilioSignature(authToken, signature, statusCallbackUrl(callbackUrl, notificationId), params)) {
       throw new ForbiddenException('invalid X-Twilio-Signature');
     }
-    await this.notifications.providerStatus(notificationId, 'twilio', params.MessageSid, params.MessageStatus, params.ErrorCode);
+    const outcome = twilioOutcome(params.MessageStatus, params.ErrorCode);
+    if (outcome) await this.notifications.recordOutcome({ id: notificationId, provider: 'twilio', providerMessageId: params.MessageSid }, outcome);
   }
 }

@@ -1,5 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsObject, IsString, IsUUID, MaxLength } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsObject, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { CHANNELS, type Channel } from '../../channels/channel';
 import { TEMPLATE_NAMES, type TemplateName } from '../../templates/templates';
 
@@ -20,8 +20,9 @@ export class CreateNotificationDto {
   @IsObject()
   data: Record<string, unknown>;
 
-  @ApiProperty({ description: 'Email address (email) or E.164 number (sms)', example: 'ada@example.com' })
+  @ApiPropertyOptional({ description: "Email address (email) or E.164 number (sms); omitted for push, which goes to the user's push subscriptions", example: 'ada@example.com' })
+  @IsOptional()
   @IsString()
   @MaxLength(320)
-  to: string;
+  to?: string;
 }

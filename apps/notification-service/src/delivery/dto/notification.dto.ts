@@ -7,8 +7,8 @@ export class NotificationDto {
   @ApiProperty({ enum: ['email', 'sms', 'push'] }) channel: string;
   @ApiProperty() template: string;
   @ApiProperty({ enum: ['queued', 'sent', 'delivered', 'failed'] }) status: string;
-  @ApiProperty({ nullable: true, type: String, description: 'sendgrid or twilio' }) provider: string | null;
-  @ApiProperty({ nullable: true, type: String, description: "The provider's message id" }) providerMessageId: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'sendgrid, smtp, twilio or webpush', example: 'smtp' }) provider: string | null;
+  @ApiProperty({ nullable: true, type: String, description: "The provider's message id (SMTP: our Message-ID; push to several browsers: none)" }) providerMessageId: string | null;
   @ApiProperty({ nullable: true, type: String, description: 'opted-out, or why the provider refused (while queued: the last transient error)' }) failureReason: string | null;
   @ApiProperty({ description: 'Provider calls made so far, retries included' }) attempts: number;
   @ApiProperty() createdAt: string;
