@@ -40,7 +40,10 @@ describe('kafkajs against the local Kafka broker', () => {
         },
       });
     });
-    await Promise.race([done, new Promise((_, reject) => setTimeout(() => reject(new Error(`only ${received.length} of 10 received`)), 30_000))]);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`only ${received.length} of 10 received`)), 30_000)));
+    // Cleared, or the pending timer holds the test process open for 30 s after the run.
+    await Promise.race([done, timeout]).finally(() => clearTimeout(timer));
     await consumer.disconnect();
 
     const values = received.map((m) => JSON.parse(m.message.value!.toString()).n).sort((a, b) => a - b);

@@ -26,6 +26,8 @@ function nestLogCreator() {
 @Injectable()
 class KafkaConnection implements DependencyCheck, OnModuleInit, OnApplicationShutdown {
   readonly name = 'kafka';
+  /** Writes go to the outbox and consumers reconnect on their own: a broker outage delays messages, it does not stop the service. */
+  readonly critical = false;
   private readonly admin: Admin;
   private adminConnected = false;
   private producerConnected = false;

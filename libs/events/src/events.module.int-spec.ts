@@ -1,0 +1,142 @@
+import { Injectable, Module, type OnModuleInit } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createService, DatabaseModule, DependencyRegistry, Lifecycle, loadConfig } from '@ecotrack/platform';
+import type { Admin } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
+import { DataSource, type EntityManager } from 'typeorm';
+import { quietLogs, readTopic, ScratchDatabase, testKafka, uniqueTopic, waitFor } from '../test/support';
+import { InboxMessage } from './consumer/inbox-message.entity';
+import { MessageHandlers } from './consumer/message-handlers';
+import { eventsConfig } from './events.config';
+import { EventsModule } from './events.module';
+import { EventsRuntime } from './events.runtime';
+import { OutboxMessage } from './outbox/outbox-message.entity';
+import { OutboxWriter } from './outbox/outbox-writer';
+import { replyTo } from './outbox/reply-to';
+import type { Envelope } from './schemas/envelope';
+import { deadLetterTopic } from './schemas/topics';
+
+// This run's topics, standing in for product.commands and order.saga.replies.
+const commands = uniqueTopic('module-commands');
+const replies = uniqueTopic('module-replies');
+const groupId = `test-module-${randomUUID()}`;
+
+/** A feature as a service would write it: state change + command in one transaction; a handler that replies. */
+@Injectable()
+class Reservations implements OnModuleInit {
+  constructor(
+    private readonly db: DataSource,
+    private readonly outbox: OutboxWriter,
+    private readonly handlers: MessageHandlers,
+  ) {}
+
+  onModuleInit(): void {
+    this.handlers.on(commands, 'ReserveInventory', (command, { manager }) => this.reserve(command, manager));
+  }
+
+  /** "order-service": the order row and the first saga command, atomically. */
+  async placeOrder(orderId: string, sagaId: string): Promise<Envelope<'ReserveInventory'>> {
+    return this.db.transaction(async (tx) => {
+      await tx.query(`INSERT INTO effects (what, id) VALUES ('order placed', $1)`, [orderId]);
+      return this.outbox.write(tx, {
+        topic: commands,
+        type: 'ReserveInventory',
+        aggregateId: sagaId,
+        correlationId: sagaId,
+        payload: { reservationId: randomUUID(), orderId, lines: [{ productId: randomUUID(), quantity: 1 }] },
+      });
+    });
+  }
+
+  /** "product-service": the reservation and the reply, in the inbox's transaction. */
+  private async reserve(command: Envelope<'ReserveInventory'>, manager: EntityManager): Promise<void> {
+    await manager.query(`INSERT INTO effects (what, id) VALUES ('stock reserved', $1)`, [command.payload.reservationId]);
+    await this.outbox.write(manager, replyTo(command, { topic: replies, type: 'InventoryReserved', payload: { reservationId: command.payload.reservationId, orderId: command.payload.orderId } }));
+  }
+}
+
+@Module({
+  imports: [
+    DatabaseModule.forRoot({ entities: [OutboxMessage, InboxMessage] }),
+    EventsModule.forRoot({ produces: [commands, replies], groupId, relay: { pollIntervalMs: 200 }, consumer: { maxWaitTimeMs: 200, lagSampleIntervalMs: 200 } }),
+  ],
+  providers: [Reservations],
+})
+class TestServiceModule {}
+
+describe('EventsModule in a service', () => {
+  const kafka = testKafka('events-module-int-spec');
+  let database: ScratchDatabase;
+  let app: NestFastifyApplication;
+  let admin: Admin;
+
+  beforeAll(async () => {
+    quietLogs();
+    database = await ScratchDatabase.create('module');
+    const setup = await database.connect('setup');
+    await setup.query(`CREATE TABLE effects (what text NOT NULL, id uuid NOT NULL)`);
+    admin = kafka.admin();
+    await admin.connect();
+    const config = loadConfig(eventsConfig, {
+      DATABASE_URL: database.url,
+      REDIS_URL: process.env.REDIS_URL,
+      KAFKA_BROKERS: process.env.KAFKA_BROKERS,
+      LOG_LEVEL: 'warn',
+      KAFKA_TOPIC_PARTITIONS: '2',
+      KAFKA_TOPIC_REPLICATION_FACTOR: '1',
+    });
+    app = await createService({ name: 'events-test-service', version: '0.0.0', port: 0, description: 'EventsModule wiring test', module: TestServiceModule }, config);
+    await app.init();
+    await app.get(DependencyRegistry).waitForAll({ attempts: 10, maxDelayMs: 1_000 });
+    app.get(Lifecycle).markReady();
+  }, 60_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await admin?.deleteGroups([groupId]).catch(() => undefined);
+    await admin?.deleteTopics({ topics: [commands, replies, deadLetterTopic(commands)] }).catch(() => undefined);
+    await admin?.disconnect();
+    await database?.drop();
+  });
+
+  it('once ready: topics exist, a command written with the order is consumed once, its reply is published; metrics show it; close() stops cleanly', async () => {
+    const runtime = app.get(EventsRuntime);
+    await waitFor(() => runtime.consumer?.state === 'running', { what: 'the consumer to run' });
+    const { topics } = await admin.fetchTopicMetadata({ topics: [commands, replies, deadLetterTopic(commands)] });
+    expect(topics.map((t) => t.partitions.length)).toEqual([2, 2, 2]); // KAFKA_TOPIC_PARTITIONS
+
+    const [orderId, sagaId] = [randomUUID(), randomUUID()];
+    const command = await app.get(Reservations).placeOrder(orderId, sagaId);
+    const db = app.get(DataSource);
+    await waitFor(async () => (await db.query(`SELECT count(*)::int AS n FROM outbox WHERE published_at IS NOT NULL`))[0].n === 2, {
+      what: 'the command and its reply published',
+    });
+
+    const [reply] = await readTopic(kafka, replies);
+    expect(reply.key).toBe(sagaId);
+    expect(JSON.parse(reply.value!)).toMatchObject({
+      type: 'InventoryReserved',
+      source: 'events-test-service',
+      correlationId: sagaId,
+      causationId: command.id,
+      payload: { orderId, reservationId: command.payload.reservationId },
+    });
+    expect((await db.query(`SELECT what FROM effects ORDER BY what`)).map((r: { what: string }) => r.what)).toEqual(['order placed', 'stock reserved']);
+    expect(await db.query(`SELECT consumer, message_id FROM inbox`)).toEqual([{ consumer: groupId, message_id: command.id }]);
+
+    await waitFor(async () => /ecotrack_consumer_lag\{[^}]*partition="0"/.test((await app.inject({ method: 'GET', url: '/metrics' })).body), { what: 'a lag sample' });
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toContain(`ecotrack_outbox_published_total{topic="${commands}",service="events-test-service"} 1`);
+    expect(metrics).toContain(`ecotrack_outbox_published_total{topic="${replies}",service="events-test-service"} 1`);
+    expect(metrics).toContain(`ecotrack_messages_consumed_total{topic="${commands}",type="ReserveInventory",result="processed",service="events-test-service"} 1`);
+    expect(metrics).toContain(`ecotrack_dead_letters_total{topic="${commands}",service="events-test-service"} 0`);
+    expect(metrics).toMatch(/^ecotrack_outbox_backlog\{service="events-test-service"\} 0$/m);
+
+    const consumer = runtime.consumer!;
+    await app.close();
+    app = undefined as unknown as NestFastifyApplication;
+    expect(consumer.state).toBe('stopped');
+    const [{ partitions }] = await admin.fetchOffsets({ groupId, topics: [commands] });
+    expect(partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0)).toBe(1); // committed before leaving
+  }, 60_000);
+});
