@@ -58,4 +58,14 @@ describe('service start-up', () => {
     expect(ready).toEqual({ status: 'ok', checks: { postgres: 'up', redis: 'up', kafka: 'up' } });
     expect(await fetch(`${proc.baseUrl}/health/live`).then((r) => r.status)).toBe(200);
   }, 60_000);
+
+  it('serves without Kafka (messages wait in the outbox): ready, reported degraded, kafka down', async () => {
+    proc = spawnService('product-service', 13106, { ...infra(), KAFKA_BROKERS: '127.0.0.1:1' });
+    await proc.waitUntilReady();
+    const response = await fetch(`${proc.baseUrl}/health/ready`);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { status: string; checks: Record<string, string> };
+    expect(body).toMatchObject({ status: 'degraded', checks: { postgres: 'up', redis: 'up' } });
+    expect(body.checks.kafka).toMatch(/^down: /);
+  }, 60_000);
 });

@@ -32,6 +32,7 @@ export class HealthController {
     }
     const checks = await this.dependencies.probe();
     const allUp = Object.values(checks).every((state) => state === 'up');
-    await reply.status(allUp ? 200 : 503).send({ status: allUp ? 'ok' : 'degraded', checks });
+    const servable = this.dependencies.criticalNames.every((name) => checks[name] === 'up');
+    await reply.status(servable ? 200 : 503).send({ status: allUp ? 'ok' : 'degraded', checks });
   }
 }

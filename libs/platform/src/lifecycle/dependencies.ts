@@ -1,10 +1,16 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** Something a service cannot work without: a database, a cache, a broker. */
+/** Something a service depends on: a database, a cache, a broker. */
 export interface DependencyCheck {
   /** Short name used in logs and the readiness body, e.g. "postgres". */
   readonly name: string;
+  /**
+   * false: the service still serves without it (the broker, behind an outbox: writes wait in
+   * PostgreSQL). Start-up does not wait for it and readiness stays 200 while it is down,
+   * reporting "degraded". Default true.
+   */
+  readonly critical?: boolean;
   /** Resolves when the dependency answers; connects first if needed. */
   check(): Promise<void>;
 }
@@ -44,6 +50,11 @@ export class DependencyRegistry {
     return this.checks.map((check) => check.name);
   }
 
+  /** Names of the dependencies the service cannot serve without. */
+  get criticalNames(): string[] {
+    return this.checks.filter((check) => check.critical !== false).map((check) => check.name);
+  }
+
   /** Runs all checks once, concurrently; maps each name to "up" or the reason it is down. */
   async probe(): Promise<Record<string, string>> {
     const results = await Promise.all(
@@ -64,7 +75,15 @@ export class DependencyRegistry {
    * exponential backoff, saying what it waits for. Throws when one never answers.
    */
   async waitForAll(policy: WaitPolicy): Promise<void> {
-    await Promise.all(this.checks.map((dependency) => this.waitFor(dependency, policy)));
+    const critical = this.checks.filter((check) => check.critical !== false);
+    for (const optional of this.checks.filter((check) => check.critical === false)) {
+      // Not waited for: it connects in the background (and its users retry on their own).
+      void withTimeout(optional.check(), CHECK_TIMEOUT_MS, optional.name).then(
+        () => this.logger.log(`${optional.name} is up`),
+        (error: unknown) => this.logger.warn(`${optional.name} is down (${describe(error)}); serving without it`),
+      );
+    }
+    await Promise.all(critical.map((dependency) => this.waitFor(dependency, policy)));
   }
 
   private async waitFor(dependency: DependencyCheck, policy: WaitPolicy): Promise<void> {
