@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_CONFIG, AuthModule, authOptionsFromConfig, DatabaseModule, RedisModule } from '@ecotrack/platform';
-import { KafkaModule } from '@ecotrack/events';
+import { EventsModule, topics } from '@ecotrack/events';
+import { SagaModule } from '@ecotrack/saga';
 import { entities } from './entities';
 import { OrdersModule } from './orders/orders.module';
 import { QuotesModule } from './quotes/quotes.module';
@@ -9,6 +10,14 @@ import { QuotesModule } from './quotes/quotes.module';
 const auth = AuthModule.forRootAsync({ inject: [APP_CONFIG], useFactory: authOptionsFromConfig });
 
 @Module({
-  imports: [DatabaseModule.forRoot({ entities }), RedisModule, KafkaModule, auth, QuotesModule, OrdersModule],
+  imports: [
+    DatabaseModule.forRoot({ entities }),
+    RedisModule,
+    EventsModule.forRoot({ produces: [topics.order.events, topics.product.commands, topics.payment.commands, topics.order.sagaReplies] }),
+    SagaModule,
+    auth,
+    QuotesModule,
+    OrdersModule,
+  ],
 })
 export class AppModule {}

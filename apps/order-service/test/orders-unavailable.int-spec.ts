@@ -26,7 +26,7 @@ describe('orders while product-service is unreachable', () => {
       method: 'POST',
       url: '/v1/orders',
       headers: { 'idempotency-key': key },
-      payload: { items: [{ productId: randomUUID(), quantity: 1 }] },
+      payload: { items: [{ productId: randomUUID(), quantity: 1 }], payment: { provider: 'stripe', paymentMethodToken: 'pm_card_visa' } },
     });
     expect(response.statusCode).toBe(503);
     expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);

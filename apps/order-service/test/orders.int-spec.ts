@@ -21,7 +21,8 @@ describe('orders (real PostgreSQL, the real product-service over HTTP)', () => {
   };
   const place = (client: Client, key: string, body: unknown) =>
     client.inject({ method: 'POST', url: '/v1/orders', headers: { 'idempotency-key': key }, payload: body as object });
-  const basket = () => ({ items: [{ productId: brush, quantity: 3 }, { productId: bottle, quantity: 1 }] });
+  const payment = { provider: 'stripe', paymentMethodToken: 'pm_card_visa' };
+  const basket = () => ({ items: [{ productId: brush, quantity: 3 }, { productId: bottle, quantity: 1 }], payment });
 
   beforeAll(async () => {
     products = await startProductService();
@@ -33,17 +34,17 @@ describe('orders (real PostgreSQL, the real product-service over HTTP)', () => {
   }, 90_000);
   afterAll(async () => {
     if (db) await deleteOrdersOf(db, customers);
-    await fixtures?.close();
     await app?.close();
+    await fixtures?.close();
     await products?.stop();
     await closeTestIdentity();
   });
 
-  it('places an order: 201, Location, PENDING, priced and footprinted by product-service, all written at once', async () => {
+  it('places an order: 202, Location, PENDING, priced and footprinted by product-service; order, saga and first messages written at once', async () => {
     const alice = await customer();
     const response = await place(alice, randomUUID(), basket());
 
-    expect(response.statusCode).toBe(201);
+    expect(response.statusCode).toBe(202);
     const order = response.json();
     expect(response.headers.location).toBe(`/v1/orders/${order.id}`);
     expect(response.headers['idempotent-replayed']).toBeUndefined();
@@ -59,7 +60,7 @@ describe('orders (real PostgreSQL, the real product-service over HTTP)', () => {
       ],
     });
     expect(await rowsOf(db, alice.userId)).toEqual({ orders: 1, lines: 2, keys: 1 });
-    expect((await alice.inject({ method: 'GET', url: response.headers.location as string })).json()).toEqual(order);
+    expect((await alice.inject({ method: 'GET', url: response.headers.location as string })).json()).toMatchObject({ id: order.id, customerId: order.customerId, lines: order.lines, totalCents: order.totalCents });
   });
 
   it('a client cannot send prices: price fields are unknown fields (400), and nothing is written', async () => {
@@ -75,13 +76,13 @@ describe('orders (real PostgreSQL, the real product-service over HTTP)', () => {
     expect(await rowsOf(db, alice.userId)).toEqual({ orders: 0, lines: 0, keys: 0 });
   });
 
-  it('the same key and body again replays the same order (201, Idempotent-Replayed: true), with one row; key order in the JSON does not matter', async () => {
+  it('the same key and body again replays the same order (202, Idempotent-Replayed: true), with one row; key order in the JSON does not matter', async () => {
     const alice = await customer();
     const key = randomUUID();
     const first = await place(alice, key, basket());
-    const again = await place(alice, key, { items: basket().items.map(({ productId, quantity }) => ({ quantity, productId })) });
+    const again = await place(alice, key, { payment, items: basket().items.map(({ productId, quantity }) => ({ quantity, productId })) });
 
-    expect(again.statusCode).toBe(201);
+    expect(again.statusCode).toBe(202);
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.headers.location).toBe(first.headers.location);
     expect(again.json()).toEqual(first.json());
@@ -92,7 +93,7 @@ describe('orders (real PostgreSQL, the real product-service over HTTP)', () => {
     const alice = await customer();
     const key = randomUUID();
     await place(alice, key, basket());
-    const other = await place(alice, key, { items: [{ productId: brush, quantity: 1 }] });
+    const other = await place(alice, key, { items: [{ productId: brush, quantity: 1 }], payment });
 
     expect(other.statusCode).toBe(409);
     expect(other.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
@@ -105,7 +106,7 @@ describe('orders (real PostgreSQL, the real product-service over HTTP)', () => {
     const key = randomUUID();
     const a = await place(alice, key, basket());
     const b = await place(bob, key, basket());
-    expect([a.statusCode, b.statusCode]).toEqual([201, 201]);
+    expect([a.statusCode, b.statusCode]).toEqual([202, 202]);
     expect(b.headers['idempotent-replayed']).toBeUndefined();
     expect(a.json().id).not.toBe(b.json().id);
   });
@@ -115,7 +116,7 @@ describe('orders (real PostgreSQL, the real product-service over HTTP)', () => {
     const key = randomUUID();
     const responses = await Promise.all(Array.from({ length: 10 }, () => place(alice, key, basket())));
 
-    expect(responses.map((r) => r.statusCode)).toEqual(Array(10).fill(201));
+    expect(responses.map((r) => r.statusCode)).toEqual(Array(10).fill(202));
     expect(new Set(responses.map((r) => r.json().id)).size).toBe(1);
     expect(responses.filter((r) => r.headers['idempotent-replayed'] === 'true')).toHaveLength(9);
     expect(await rowsOf(db, alice.userId)).toEqual({ orders: 1, lines: 2, keys: 1 });
@@ -124,7 +125,7 @@ describe('orders (real PostgreSQL, the real product-service over HTTP)', () => {
   it("lists only the caller's orders, newest first, paged", async () => {
     const [alice, bob] = [await customer(), await customer()];
     const ids: string[] = [];
-    for (let i = 0; i < 3; i++) ids.push((await place(alice, randomUUID(), { items: [{ productId: brush, quantity: i + 1 }] })).json().id);
+    for (let i = 0; i < 3; i++) ids.push((await place(alice, randomUUID(), { items: [{ productId: brush, quantity: i + 1 }], payment })).json().id);
     await place(bob, randomUUID(), basket());
 
     const all = await alice.inject({ method: 'GET', url: '/v1/orders' });
@@ -148,35 +149,60 @@ describe('orders (real PostgreSQL, the real product-service over HTTP)', () => {
     const missing = await bob.inject({ method: 'GET', url: `/v1/orders/${randomUUID()}` });
     expect({ ...forBob.json(), instance: undefined }).toEqual({ ...missing.json(), instance: undefined }); // indistinguishable from no order
 
+    // One transaction wrote the saga instance, its first command and the OrderPlaced event.
+    const [saga] = await db.query(`SELECT saga_name, status, step_index, data FROM saga_instances WHERE data->>'orderId' = $1`, [order.id]);
+    expect(saga).toMatchObject({ saga_name: 'create-order', step_index: 0, data: { orderId: order.id, customerId: alice.userId, amountCents: 3647, payment } });
+    const messages: { message_type: string; topic: string }[] = await db.query(
+      `SELECT message_type, topic FROM outbox WHERE message_key = $1 ORDER BY created_at, id`,
+      [order.id],
+    );
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        { message_type: 'OrderPlaced', topic: 'order.events' },
+        { message_type: 'ReserveInventory', topic: 'product.commands' },
+      ]),
+    );
+
     const forAdmin = await admin.inject({ method: 'GET', url: `/v1/orders/${order.id}` });
     expect(forAdmin.statusCode).toBe(200);
-    expect(forAdmin.json()).toEqual(order);
+    expect(forAdmin.json()).toMatchObject({ id: order.id, customerId: order.customerId, lines: order.lines, totalCents: order.totalCents }); // its status moves on: the saga runs
     expect((await alice.inject({ method: 'GET', url: '/v1/orders/not-a-uuid' })).statusCode).toBe(400);
   });
 
-  it('cancel: PENDING → CANCELLED (200); again is a 409 naming the state; not the owner is a 404', async () => {
+  it('cancel: a PENDING order is still being processed (409); a CONFIRMED one becomes CANCELLING (202) and starts the cancel saga; not the owner is a 404', async () => {
     const [alice, bob] = [await customer(), await customer()];
     const order = (await place(alice, randomUUID(), basket())).json();
 
     const byBob = await bob.inject({ method: 'POST', url: `/v1/orders/${order.id}/cancel` });
     expect(byBob.statusCode).toBe(404);
 
-    const cancelled = await alice.inject({ method: 'POST', url: `/v1/orders/${order.id}/cancel` });
-    expect(cancelled.statusCode).toBe(200);
-    expect(cancelled.json()).toMatchObject({ id: order.id, status: 'CANCELLED' });
+    const pending = await alice.inject({ method: 'POST', url: `/v1/orders/${order.id}/cancel` });
+    expect(pending.statusCode).toBe(409);
+    expect(pending.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+    expect(pending.json()).toMatchObject({ type: 'urn:ecotrack:problem:order-state-conflict', orderId: order.id, orderStatus: 'PENDING' });
+    expect(pending.json().detail).toContain('being processed');
+
+    // As the create-order saga would leave it: CONFIRMED (its own saga is finished by then).
+    await db.query(`UPDATE orders SET status = 'CONFIRMED' WHERE id = $1`, [order.id]);
+    await db.query(`UPDATE saga_instances SET status = 'COMPLETED' WHERE data->>'orderId' = $1`, [order.id]);
+    const cancelling = await alice.inject({ method: 'POST', url: `/v1/orders/${order.id}/cancel` });
+    expect(cancelling.statusCode).toBe(202);
+    expect(cancelling.json()).toMatchObject({ id: order.id, status: 'CANCELLING' });
+    const [saga] = await db.query(`SELECT data FROM saga_instances WHERE saga_name = 'cancel-order' AND data->>'orderId' = $1`, [order.id]);
+    const [stored] = await db.query(`SELECT reservation_id, payment_id FROM orders WHERE id = $1`, [order.id]);
+    expect(saga.data).toEqual({ orderId: order.id, customerId: alice.userId, reservationId: stored.reservation_id, paymentId: stored.payment_id });
 
     const twice = await alice.inject({ method: 'POST', url: `/v1/orders/${order.id}/cancel` });
     expect(twice.statusCode).toBe(409);
-    expect(twice.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
-    expect(twice.json()).toMatchObject({ type: 'urn:ecotrack:problem:order-state-conflict', orderId: order.id, orderStatus: 'CANCELLED' });
-    expect(twice.json().detail).toContain('CANCELLED');
+    expect(twice.json()).toMatchObject({ orderStatus: 'CANCELLING' });
 
-    for (const status of ['CONFIRMED', 'REJECTED']) {
+    for (const status of ['CANCELLED', 'REJECTED']) {
       const other = (await place(alice, randomUUID(), basket())).json();
       await db.query(`UPDATE orders SET status = $2 WHERE id = $1`, [other.id, status]);
       const refused = await alice.inject({ method: 'POST', url: `/v1/orders/${other.id}/cancel` });
       expect(refused.statusCode).toBe(409);
       expect(refused.json()).toMatchObject({ orderStatus: status });
+      expect(refused.json().detail).toContain(status);
     }
   });
 
@@ -192,7 +218,7 @@ describe('orders (real PostgreSQL, the real product-service over HTTP)', () => {
       expect(response.statusCode).toBe(401);
       expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
     }
-    const quote = await app.inject({ method: 'POST', url: '/v1/quotes', payload: basket() });
+    const quote = await app.inject({ method: 'POST', url: '/v1/quotes', payload: { items: basket().items } });
     expect(quote.statusCode).toBe(200);
     expect(quote.json()).toMatchObject({ totalCents: 3647, currency: 'EUR' });
   });
@@ -201,7 +227,7 @@ describe('orders (real PostgreSQL, the real product-service over HTTP)', () => {
     const alice = await customer();
     const dollars = await fixtures.product({ currency: 'USD', priceCents: 500 });
     for (const items of [[{ productId: randomUUID(), quantity: 1 }], [{ productId: brush, quantity: 1 }, { productId: dollars, quantity: 1 }]]) {
-      const response = await place(alice, randomUUID(), { items });
+      const response = await place(alice, randomUUID(), { items, payment });
       expect(response.statusCode).toBe(422);
       expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
     }
@@ -215,7 +241,7 @@ describe('orders (real PostgreSQL, the real product-service over HTTP)', () => {
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/orders', '/v1/orders/{id}', '/v1/orders/{id}/cancel', '/v1/quotes']));
     const create = doc.paths['/v1/orders'].post;
     expect(create.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: true })]));
-    expect(create.responses['201'].headers).toHaveProperty('Location');
+    expect(create.responses['202'].headers).toHaveProperty('Location');
     expect(create.security).toEqual([{ bearer: [] }]);
   });
 
@@ -237,12 +263,16 @@ describe('orders (real PostgreSQL, the real product-service over HTTP)', () => {
     });
 
     it.each([
-      ['missing items', () => ({}), 'items'],
-      ['an empty basket', () => ({ items: [] }), 'items'],
-      ['a wrong type', () => ({ items: [{ productId: brush, quantity: '2' }] }), 'items.0.quantity'],
-      ['a bad uuid', () => ({ items: [{ productId: 'abc', quantity: 1 }] }), 'items.0.productId'],
+      ['missing items', () => ({ payment }), 'items'],
+      ['an empty basket', () => ({ items: [], payment }), 'items'],
+      ['a wrong type', () => ({ items: [{ productId: brush, quantity: '2' }], payment }), 'items.0.quantity'],
+      ['a bad uuid', () => ({ items: [{ productId: 'abc', quantity: 1 }], payment }), 'items.0.productId'],
       ['an unknown field', () => ({ ...basket(), coupon: 'FREE' }), 'coupon'],
-      ['an unknown nested field', () => ({ items: [{ productId: brush, quantity: 1, discount: 5 }] }), 'items.0.discount'],
+      ['an unknown nested field', () => ({ items: [{ productId: brush, quantity: 1, discount: 5 }], payment }), 'items.0.discount'],
+      ['missing payment', () => ({ items: basket().items }), 'payment'],
+      ['an unknown provider', () => ({ ...basket(), payment: { ...payment, provider: 'cash' } }), 'payment.provider'],
+      ['a card number instead of a token', () => ({ ...basket(), payment: { ...payment, paymentMethodToken: '4242 4242 4242 4242' } }), 'payment.paymentMethodToken'],
+      ['an unknown payment field', () => ({ ...basket(), payment: { ...payment, cvc: '123' } }), 'payment.cvc'],
     ])('%s: 400 naming the field', async (_case, body, field) => {
       const alice = await customer();
       const response = await raw(alice, JSON.stringify(body()));

@@ -96,6 +96,8 @@ export class ProductFixtures {
   }
 
   async close(): Promise<void> {
+    // The orders' sagas reached the real product-service, which reserved stock for some of them.
+    await this.db.query(`DELETE FROM stock_reservations WHERE product_id = ANY($1::uuid[])`, [this.ids]);
     await this.db.query(`DELETE FROM products WHERE id = ANY($1::uuid[])`, [this.ids]);
     await this.db.destroy();
   }
@@ -116,4 +118,6 @@ export async function rowsOf(db: DataSource, customerId: string): Promise<{ orde
 export async function deleteOrdersOf(db: DataSource, customerIds: string[]): Promise<void> {
   await db.query(`DELETE FROM idempotency_keys WHERE customer_id = ANY($1::uuid[])`, [customerIds]);
   await db.query(`DELETE FROM orders WHERE customer_id = ANY($1::uuid[])`, [customerIds]);
+  // Their sagas too, or a later run's timeout poller would compensate orders that no longer exist.
+  await db.query(`DELETE FROM saga_instances WHERE data->>'customerId' = ANY($1::text[])`, [customerIds]);
 }

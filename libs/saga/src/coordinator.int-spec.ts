@@ -17,6 +17,7 @@ class TableSender implements SagaCommandSender {
   async send(tx: EntityManager, command: SagaCommand, saga: { sagaId: string }): Promise<string> {
     const id = randomUUID();
     await tx.query('INSERT INTO sent_commands (id, saga_id, type, payload) VALUES ($1, $2, $3, $4)', [id, saga.sagaId, command.type, command.payload]);
+    await tx.query('INSERT INTO test_outbox (id) VALUES ($1)', [id]);
     return id;
   }
 }
@@ -77,6 +78,7 @@ describe('SagaCoordinator on real PostgreSQL', () => {
     await db.runMigrations();
     await db.query('CREATE TABLE sent_commands (seq bigserial, id uuid PRIMARY KEY, saga_id uuid, type text, payload jsonb)');
     await db.query('CREATE TABLE outcomes (saga_id uuid PRIMARY KEY, outcome text, reason text)');
+    await db.query('CREATE TABLE test_outbox (id uuid PRIMARY KEY, published_at timestamptz)');
     registry = new Registry();
     coordinator = new SagaCoordinator(new TableSender(), new SagaMetrics(registry)).register(trip);
   });
@@ -142,6 +144,25 @@ describe('SagaCoordinator on real PostgreSQL', () => {
     expect((await lastCommand(sagaId)).type).toBe('Release');
     const late = await db.transaction((tx) => coordinator.handleReply(tx, { sagaId, inReplyTo: reserve.id, type: 'Reserved', payload: {} }));
     expect(late).toBe('ignored');
+  });
+
+  it('with the outbox, a step times out only after its command was published and then not answered in time', async () => {
+    const patient = new SagaCoordinator(new TableSender(), undefined, { outboxTable: 'test_outbox' }).register(trip);
+    // Every other instance is already overdue: mark their commands published long ago, so only this saga is in question.
+    await db.query(`UPDATE test_outbox SET published_at = now() - interval '1 hour' WHERE published_at IS NULL`);
+    const sagaId = await db.transaction((tx) => patient.start(tx, 'trip', { tripId: 'kafka-down' }));
+    const reserve = await lastCommand(sagaId);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await patient.expireOverdue(db); // Kafka is down: the command is still in the outbox
+    expect(await instance(sagaId)).toMatchObject({ status: 'RUNNING', step_index: 0 });
+
+    await db.query('UPDATE test_outbox SET published_at = now() WHERE id = $1', [reserve.id]);
+    await patient.expireOverdue(db); // just published: its 200 ms start now
+    expect(await instance(sagaId)).toMatchObject({ status: 'RUNNING', step_index: 0 });
+
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await patient.expireOverdue(db);
+    expect(await instance(sagaId)).toMatchObject({ status: 'COMPENSATING', failure_reason: 'reserve timed out' });
   });
 
   it('optimistic locking: of two writers holding the same version, the second fails and changes nothing', async () => {

@@ -45,12 +45,22 @@ export type ReplyOutcome = 'applied' | 'ignored' | 'unknown-saga';
  * A crash at any point leaves either the old state with its command not yet sent, or the new
  * state with its command in the outbox: the relay and the timeouts finish the work after a restart.
  */
+export interface SagaCoordinatorOptions {
+  /**
+   * The outbox table the sender writes to. When given, a step's clock starts when its command
+   * has left the outbox: while Kafka is down nothing times out, and orders accepted meanwhile
+   * complete once it is back instead of being compensated for an outage they never saw.
+   */
+  outboxTable?: string;
+}
+
 export class SagaCoordinator {
   private readonly sagas = new Map<string, SagaDefinition<unknown>>();
 
   constructor(
     private readonly sender: SagaCommandSender,
     private readonly metrics?: SagaMetrics,
+    private readonly options: SagaCoordinatorOptions = {},
   ) {}
 
   register<Data>(saga: SagaDefinition<Data>): this {
@@ -68,9 +78,9 @@ export class SagaCoordinator {
     const decision = begin(saga, data) as Extract<SagaDecision<unknown>, { action: 'send' }>;
     const messageId = await this.sender.send(tx, decision.command, { sagaId, sagaName });
     await tx.query(
-      `INSERT INTO saga_instances (id, saga_name, status, step_index, attempt, data, awaiting_message_id, deadline_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8))`,
-      [sagaId, sagaName, decision.state.status, decision.state.stepIndex, decision.state.attempt, JSON.stringify(data), messageId, decision.timeoutMs / 1000],
+      `INSERT INTO saga_instances (id, saga_name, status, step_index, attempt, data, awaiting_message_id, step_timeout_ms, deadline_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::int, now() + make_interval(secs => $8::int / 1000.0))`,
+      [sagaId, sagaName, decision.state.status, decision.state.stepIndex, decision.state.attempt, JSON.stringify(data), messageId, decision.timeoutMs],
     );
     this.metrics?.countStarted(sagaName);
     return sagaId;
@@ -95,10 +105,15 @@ export class SagaCoordinator {
    */
   async expireOverdue(db: DataSource, limit = 50): Promise<number> {
     return db.transaction(async (tx) => {
+      const outbox = this.options.outboxTable;
+      const unsent = outbox
+        ? `AND NOT EXISTS (SELECT 1 FROM ${outbox} o WHERE o.id = saga_instances.awaiting_message_id
+             AND (o.published_at IS NULL OR o.published_at + make_interval(secs => saga_instances.step_timeout_ms / 1000.0) > now()))`
+        : '';
       const rows: InstanceRow[] = await tx.query(
         `SELECT ${INSTANCE_COLUMNS}
            FROM saga_instances
-          WHERE status IN ('RUNNING', 'COMPENSATING') AND deadline_at < now()
+          WHERE status IN ('RUNNING', 'COMPENSATING') AND deadline_at < now() ${unsent}
           ORDER BY deadline_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [limit],
       );
@@ -137,10 +152,10 @@ export class SagaCoordinator {
     if (decision.action === 'ignore') return false;
 
     let awaiting: string | null = null;
-    let timeoutSeconds: number | null = null;
+    let timeoutMs: number | null = null;
     if (decision.action === 'send') {
       awaiting = await this.sender.send(tx, decision.command, { sagaId: row.id, sagaName: row.saga_name });
-      timeoutSeconds = decision.timeoutMs / 1000;
+      timeoutMs = decision.timeoutMs;
       if (decision.state.status === 'COMPENSATING' && (state.status !== 'COMPENSATING' || decision.state.stepIndex !== state.stepIndex)) {
         this.metrics?.countCompensation(row.saga_name, saga.steps[decision.state.stepIndex].name);
       }
@@ -150,7 +165,8 @@ export class SagaCoordinator {
     const updated: unknown[] = await tx.query(
       `WITH changed AS (UPDATE saga_instances
           SET status = $3, step_index = $4, attempt = $5, data = $6, failure_reason = $7, awaiting_message_id = $8,
-              deadline_at = CASE WHEN $9::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => $9::float8) END,
+              step_timeout_ms = $9::int,
+              deadline_at = CASE WHEN $9::int IS NULL THEN NULL ELSE now() + make_interval(secs => $9::int / 1000.0) END,
               finished_at = CASE WHEN $10 THEN now() ELSE NULL END,
               version = version + 1, updated_at = now()
         WHERE id = $1 AND version = $2
@@ -164,7 +180,7 @@ export class SagaCoordinator {
         JSON.stringify(decision.state.data),
         decision.state.failureReason,
         awaiting,
-        timeoutSeconds,
+        timeoutMs,
         finished,
       ],
     );

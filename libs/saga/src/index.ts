@@ -4,3 +4,6 @@ export { CreateSagaInstances1764700001000 } from './saga-instances.migration';
 export { SagaMetrics, type SagaOutcome } from './saga-metrics';
 export { TimeoutPoller, type TimeoutPollerOptions } from './timeout-poller';
 export { ACTIVE_STATUSES, begin, decide, type SagaDecision, type SagaEvent, type SagaState, type SagaStatus } from './transitions';
+export { OutboxCommandSender } from './outbox-command-sender';
+export { sagaConfig, type SagaSettings } from './saga.config';
+export { SagaModule } from './saga.module';

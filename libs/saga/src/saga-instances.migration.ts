@@ -15,6 +15,8 @@ export class CreateSagaInstances1764700001000 implements MigrationInterface {
         data jsonb NOT NULL,
         -- The command whose reply the instance waits for: any other reply is late or duplicated.
         awaiting_message_id uuid,
+        -- How long that command may take; with the outbox, counted from when it was published.
+        step_timeout_ms integer,
         deadline_at timestamptz,
         failure_reason text,
         version integer NOT NULL DEFAULT 1,

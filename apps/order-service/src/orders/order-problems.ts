@@ -24,7 +24,10 @@ export function orderStateConflict(error: OrderStateConflictError): ConflictExce
     problem(409, {
       type: OrderProblemType.orderStateConflict,
       title: 'Order state conflict',
-      detail: `order ${error.orderId} is ${error.status}; only a PENDING order can become ${error.target}`,
+      detail:
+        error.status === 'PENDING'
+          ? `order ${error.orderId} is still being processed (PENDING); it can be cancelled once CONFIRMED`
+          : `order ${error.orderId} is ${error.status} and cannot become ${error.target}`,
       orderId: error.orderId,
       orderStatus: error.status,
     }),

@@ -1,15 +1,17 @@
-export type OrderStatus = 'PENDING' | 'CONFIRMED' | 'REJECTED' | 'CANCELLED';
+export type OrderStatus = 'PENDING' | 'CONFIRMED' | 'REJECTED' | 'CANCELLING' | 'CANCELLED';
 
-export const ORDER_STATUSES: readonly OrderStatus[] = ['PENDING', 'CONFIRMED', 'REJECTED', 'CANCELLED'];
+export const ORDER_STATUSES: readonly OrderStatus[] = ['PENDING', 'CONFIRMED', 'REJECTED', 'CANCELLING', 'CANCELLED'];
 
 /**
- * The order's life: PENDING until the saga confirms or rejects it, or the
- * customer cancels it first. CONFIRMED, REJECTED and CANCELLED are final.
+ * The order's life: PENDING while the create-order saga runs, then CONFIRMED or
+ * REJECTED. A customer may cancel a CONFIRMED order: CANCELLING while the money
+ * goes back and the units return to stock, then CANCELLED. REJECTED and CANCELLED are final.
  */
 const NEXT: Record<OrderStatus, readonly OrderStatus[]> = {
-  PENDING: ['CONFIRMED', 'REJECTED', 'CANCELLED'],
-  CONFIRMED: [],
+  PENDING: ['CONFIRMED', 'REJECTED'],
+  CONFIRMED: ['CANCELLING'],
   REJECTED: [],
+  CANCELLING: ['CANCELLED'],
   CANCELLED: [],
 };
 

@@ -25,6 +25,20 @@ export class Order {
   @Column({ name: 'carbon_kg_co2e', type: 'numeric', precision: 12, scale: 3, transformer: numericTransformer })
   carbonKgCo2e: number;
 
+  /** The saga's ids: the stock reservation and the payment this order holds (see orders/saga). */
+  @Column({ name: 'reservation_id', type: 'uuid', nullable: true })
+  reservationId: string | null;
+
+  @Column({ name: 'payment_id', type: 'uuid', nullable: true })
+  paymentId: string | null;
+
+  @Column({ name: 'payment_provider', type: 'varchar', length: 16, nullable: true })
+  paymentProvider: 'stripe' | 'paypal' | null;
+
+  /** Why the saga rejected the order (out of stock, card declined, a step timed out). */
+  @Column({ name: 'rejection_reason', type: 'varchar', length: 500, nullable: true })
+  rejectionReason: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

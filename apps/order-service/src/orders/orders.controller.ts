@@ -5,7 +5,7 @@ import {
   ApiBearerAuth,
   ApiBody,
   ApiConflictResponse,
-  ApiCreatedResponse,
+  ApiAcceptedResponse,
   ApiHeader,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -32,12 +32,12 @@ export class OrdersController {
   constructor(private readonly orders: OrdersService) {}
 
   /**
-   * 201 + Location, also when replayed: a repeat with the same key and body answers
-   * like the first time (status 201, the order as it is now) plus `Idempotent-Replayed: true`.
-   * The saga issue turns this into 202 Accepted: the order is PENDING until the saga ends.
+   * 202 Accepted + Location: the order is PENDING until its saga confirms or rejects it (poll the
+   * Location). A repeat with the same key and body answers like the first time (202, the order
+   * as it is now) plus `Idempotent-Replayed: true`.
    */
   @Post()
-  @HttpCode(201)
+  @HttpCode(202)
   @ApiOperation({ summary: 'Place an order, priced by product-service; idempotent per customer and Idempotency-Key' })
   @ApiHeader({
     name: IDEMPOTENCY_KEY_HEADER,
@@ -47,11 +47,15 @@ export class OrdersController {
   })
   @ApiBody({
     type: CreateOrderDto,
-    examples: { basket: { value: { items: [{ productId: '6f1c2b8e-2d4a-4c1e-9a43-3f6f0c9b8a11', quantity: 2 }] } } },
+    examples: {
+      basket: {
+        value: { items: [{ productId: '6f1c2b8e-2d4a-4c1e-9a43-3f6f0c9b8a11', quantity: 2 }], payment: { provider: 'stripe', paymentMethodToken: 'pm_card_visa' } },
+      },
+    },
   })
-  @ApiCreatedResponse({
+  @ApiAcceptedResponse({
     type: OrderDto,
-    description: `Order placed (PENDING), or the same order again when the key was used before with the same body (then with \`${REPLAYED_HEADER}: true\`)`,
+    description: `Order accepted (PENDING; its saga reserves stock and takes the payment, then CONFIRMED or REJECTED), or the same order again when the key was used before with the same body (then with \`${REPLAYED_HEADER}: true\`)`,
     headers: {
       Location: { description: 'The order: /v1/orders/{id}', schema: { type: 'string', example: '/v1/orders/b3f7a4de-5c1e-4f0a-9d2b-7e8c1a2b3c4d' } },
       [REPLAYED_HEADER]: { description: 'Present (true) when this answer replays an earlier request', schema: { type: 'string', example: 'true' } },
@@ -92,12 +96,12 @@ export class OrdersController {
   }
 
   @Post(':id/cancel')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'Cancel an order while it is PENDING (owner only)' })
-  @ApiOkResponse({ type: OrderDto, description: 'The order, now CANCELLED' })
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Cancel a CONFIRMED order (owner only): the payment is refunded and the units restocked' })
+  @ApiAcceptedResponse({ type: OrderDto, description: 'The order, now CANCELLING; it becomes CANCELLED once refunded and restocked' })
   @ApiBadRequestResponse({ description: 'id is not a UUID (problem+json)' })
   @ApiNotFoundResponse({ description: "No such order, or another customer's (problem+json)" })
-  @ApiConflictResponse({ description: 'The order is no longer PENDING (problem+json naming its state)' })
+  @ApiConflictResponse({ description: 'The order is PENDING (still being processed), REJECTED or already cancelled (problem+json naming its state)' })
   cancel(@Param('id', uuidParam('id')) id: string, @CurrentUser() user: AuthenticatedUser): Promise<OrderDto> {
     return this.orders.cancel(id, user);
   }

@@ -2,10 +2,11 @@ import { Module } from '@nestjs/common';
 import { QuotesModule } from '../quotes/quotes.module';
 import { OrdersController } from './orders.controller';
 import { OrdersService } from './orders.service';
+import { OrderSagas } from './saga/order-sagas';
 
 @Module({
   imports: [QuotesModule],
   controllers: [OrdersController],
-  providers: [OrdersService],
+  providers: [OrdersService, OrderSagas],
 })
 export class OrdersModule {}

@@ -2,6 +2,7 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { assertOwner, type AuthenticatedUser } from '@ecotrack/platform';
 import { randomUUID } from 'node:crypto';
 import { DataSource, In, type EntityManager } from 'typeorm';
+import { OutboxWriter, topics } from '@ecotrack/events';
 import { QuotesService } from '../quotes/quotes.service';
 import type { CreateOrderDto, ListOrdersQuery, OrderDto, OrderPageDto } from './dto/order.dto';
 import { IdempotencyRecord } from './idempotency-record.entity';
@@ -10,6 +11,7 @@ import { idempotencyKeyReused, orderStateConflict } from './order-problems';
 import { assertTransition, OrderStateConflictError } from './order-status';
 import { Order } from './order.entity';
 import { requestHash } from './request-hash';
+import { OrderSagas } from './saga/order-sagas';
 
 export interface PlacedOrder {
   order: OrderDto;
@@ -25,6 +27,8 @@ export class OrdersService {
   constructor(
     private readonly db: DataSource,
     private readonly quotes: QuotesService,
+    private readonly sagas: OrderSagas,
+    private readonly outbox: OutboxWriter,
   ) {}
 
   /**
@@ -36,8 +40,9 @@ export class OrdersService {
    * the first transaction; when that commits, the later one writes nothing and
    * replays the winner's order.
    *
-   * The saga issue adds the saga instance and its first command (outbox) to this
-   * same transaction.
+   * The same transaction starts the create-order saga (its instance and first
+   * command, in the outbox) and announces OrderPlaced: Kafka being down delays
+   * the saga, it never loses an accepted order.
    */
   async place(customerId: string, key: string, request: CreateOrderDto): Promise<PlacedOrder> {
     const hash = requestHash(request);
@@ -46,6 +51,8 @@ export class OrdersService {
 
     const quote = await this.quotes.quote(request);
     const orderId = randomUUID();
+    const reservationId = randomUUID();
+    const paymentId = randomUUID();
     const created = await this.db.transaction(async (tx) => {
       const claimed: unknown[] = await tx.query(
         `INSERT INTO idempotency_keys (customer_id, idempotency_key, request_hash, order_id)
@@ -54,9 +61,9 @@ export class OrdersService {
       );
       if (claimed.length === 0) return false; // a concurrent request with this key won
       await tx.query(
-        `INSERT INTO orders (id, customer_id, status, total_cents, currency, carbon_kg_co2e)
-         VALUES ($1, $2, 'PENDING', $3, $4, $5)`,
-        [orderId, customerId, quote.totalCents, quote.currency, quote.carbonKgCo2e],
+        `INSERT INTO orders (id, customer_id, status, total_cents, currency, carbon_kg_co2e, reservation_id, payment_id, payment_provider)
+         VALUES ($1, $2, 'PENDING', $3, $4, $5, $6, $7, $8)`,
+        [orderId, customerId, quote.totalCents, quote.currency, quote.carbonKgCo2e, reservationId, paymentId, request.payment.provider],
       );
       await tx.query(
         `INSERT INTO order_lines (order_id, line_no, product_id, name, quantity, unit_price_cents, line_total_cents, carbon_kg_co2e)
@@ -73,6 +80,23 @@ export class OrdersService {
           quote.lines.map((line) => line.carbonKgCo2e),
         ],
       );
+      const lines = quote.lines.map((line) => ({ productId: line.productId, quantity: line.quantity }));
+      await this.outbox.write(tx, {
+        topic: topics.order.events,
+        type: 'OrderPlaced',
+        aggregateId: orderId,
+        payload: { orderId, userId: customerId, totalCents: quote.totalCents, currency: quote.currency, lines },
+      });
+      await this.sagas.placeOrder(tx, {
+        orderId,
+        customerId,
+        reservationId,
+        paymentId,
+        lines,
+        amountCents: quote.totalCents,
+        currency: quote.currency,
+        payment: { provider: request.payment.provider, paymentMethodToken: request.payment.paymentMethodToken },
+      });
       return true;
     });
     if (!created) {
@@ -102,18 +126,28 @@ export class OrdersService {
     return order;
   }
 
-  /** PENDING → CANCELLED, by the owner only; any other state is a 409 naming it. */
+  /**
+   * CONFIRMED → CANCELLING, by the owner only, starting the cancel-order saga (refund, restock)
+   * that ends in CANCELLED. A PENDING order is still being processed, and REJECTED or CANCELLED
+   * ones are final: 409 naming the state.
+   */
   async cancel(id: string, user: AuthenticatedUser): Promise<OrderDto> {
     return this.db.transaction(async (tx) => {
       const order = await tx.getRepository(Order).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!order) throw new NotFoundException('no such resource');
       assertOwner(order.customerId, user);
       try {
-        assertTransition(order.id, order.status, 'CANCELLED');
+        assertTransition(order.id, order.status, 'CANCELLING');
       } catch (error) {
         throw error instanceof OrderStateConflictError ? orderStateConflict(error) : error;
       }
-      await tx.query(`UPDATE orders SET status = 'CANCELLED', updated_at = now() WHERE id = $1`, [id]);
+      await tx.query(`UPDATE orders SET status = 'CANCELLING', updated_at = now() WHERE id = $1`, [id]);
+      await this.sagas.cancelOrder(tx, {
+        orderId: order.id,
+        customerId: order.customerId,
+        reservationId: order.reservationId!,
+        paymentId: order.paymentId!,
+      });
       return (await this.load(tx, id))!;
     });
   }
@@ -161,6 +195,7 @@ function toDto(order: Order, lines: OrderLine[]): OrderDto {
     totalCents: order.totalCents,
     currency: order.currency,
     carbonKgCo2e: order.carbonKgCo2e,
+    rejectionReason: order.rejectionReason,
     createdAt: order.createdAt.toISOString(),
     updatedAt: order.updatedAt.toISOString(),
   };

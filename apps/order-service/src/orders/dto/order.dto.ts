@@ -1,13 +1,37 @@
 import { PageQuery } from '@ecotrack/platform';
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsObject, IsString, Length, Matches, ValidateNested } from 'class-validator';
 import { CreateQuoteDto, QuoteLineDto } from '../../quotes/dto/quote.dto';
 import { ORDER_STATUSES, type OrderStatus } from '../order-status';
 
+/** How the customer pays: a provider token from the checkout page, never card data. */
+export class PaymentMethodDto {
+  @ApiProperty({ enum: ['stripe', 'paypal'], example: 'stripe' })
+  @IsIn(['stripe', 'paypal'])
+  provider: 'stripe' | 'paypal';
+
+  @ApiProperty({
+    description: 'Stripe PaymentMethod id (pm_...) or approved PayPal order id, as the provider\'s checkout returned it',
+    example: 'pm_card_visa',
+  })
+  @IsString()
+  @Length(3, 255)
+  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'paymentMethodToken must be a provider token (letters, digits, _ and -), never card data' })
+  paymentMethodToken: string;
+}
+
 /**
- * The basket of an order: the same items, with the same validation, as a quote.
+ * The basket of an order (the same items, with the same validation, as a quote) and how to pay.
  * Prices are not part of it: they come from product-service, and any price field is an unknown field (400).
  */
-export class CreateOrderDto extends CreateQuoteDto {}
+export class CreateOrderDto extends CreateQuoteDto {
+  @ApiProperty({ type: PaymentMethodDto })
+  @IsObject()
+  @ValidateNested()
+  @Type(() => PaymentMethodDto)
+  payment: PaymentMethodDto;
+}
 
 export class OrderLineDto extends QuoteLineDto {}
 
@@ -26,6 +50,8 @@ export class OrderDto {
   currency: string;
   @ApiProperty({ description: 'Footprint of the whole order, kg CO2e', example: 0.24 })
   carbonKgCo2e: number;
+  @ApiPropertyOptional({ nullable: true, description: 'Why the order was rejected (REJECTED only)', example: 'out of stock' })
+  rejectionReason: string | null;
   @ApiProperty({ format: 'date-time', example: '2026-11-26T12:00:00.000Z' })
   createdAt: string;
   @ApiProperty({ format: 'date-time', example: '2026-11-26T12:00:00.000Z' })

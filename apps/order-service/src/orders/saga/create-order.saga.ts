@@ -1,0 +1,91 @@
+import { topics } from '@ecotrack/events';
+import { defineSaga, type SagaCommand, type SagaDefinition, type SagaOutcomes } from '@ecotrack/saga';
+
+/** What the saga carries from step to step; chosen ids make every retry idempotent. */
+export interface CreateOrderSagaData {
+  orderId: string;
+  customerId: string;
+  /** Chosen up front, so a release can name the reservation even if the reserve reply never came. */
+  reservationId: string;
+  /** Chosen up front, so a void can name the payment even if the authorize reply never came. */
+  paymentId: string;
+  lines: { productId: string; quantity: number }[];
+  amountCents: number;
+  currency: string;
+  payment: { provider: 'stripe' | 'paypal'; paymentMethodToken: string };
+}
+
+// Every command of one order is keyed by the order id: one partition, so a participant
+// always sees them in the order the saga sent them (a release never overtakes its reserve).
+const toProducts = (type: string, order: CreateOrderSagaData, payload: Record<string, unknown>): SagaCommand => ({
+  topic: topics.product.commands,
+  type,
+  key: order.orderId,
+  payload,
+});
+const toPayments = (type: string, order: CreateOrderSagaData, payload: Record<string, unknown>): SagaCommand => ({
+  topic: topics.payment.commands,
+  type,
+  key: order.orderId,
+  payload,
+});
+
+const reserveInventory = (order: CreateOrderSagaData) =>
+  toProducts('ReserveInventory', order, { reservationId: order.reservationId, orderId: order.orderId, lines: order.lines });
+const releaseReservation = (order: CreateOrderSagaData) =>
+  toProducts('ReleaseReservation', order, { reservationId: order.reservationId, reason: 'order rejected' });
+const confirmReservation = (order: CreateOrderSagaData) => toProducts('ConfirmReservation', order, { reservationId: order.reservationId });
+
+const authorizePayment = (order: CreateOrderSagaData) =>
+  toPayments('AuthorizePayment', order, {
+    paymentId: order.paymentId,
+    orderId: order.orderId,
+    userId: order.customerId,
+    amountCents: order.amountCents,
+    currency: order.currency,
+    provider: order.payment.provider,
+    paymentMethodToken: order.payment.paymentMethodToken,
+  });
+/** Void before capture; payment-service refunds instead if a capture did go through. */
+const voidPayment = (order: CreateOrderSagaData) => toPayments('VoidPayment', order, { orderId: order.orderId, paymentId: order.paymentId });
+const capturePayment = (order: CreateOrderSagaData) => toPayments('CapturePayment', order, { orderId: order.orderId, paymentId: order.paymentId });
+
+/**
+ * An order becomes a paid purchase in two phases: first hold everything (stock, money), then
+ * take it. Capturing the payment is the point of no return; confirming the reservation after it
+ * cannot fail for a business reason (the units are already held), so it is retried until done.
+ */
+export function createOrderSaga(stepTimeoutMs: number, outcomes: SagaOutcomes<CreateOrderSagaData>): SagaDefinition<CreateOrderSagaData> {
+  return defineSaga<CreateOrderSagaData>(
+    'create-order',
+    [
+      {
+        name: 'reserve inventory',
+        invoke: reserveInventory,
+        succeeded: 'InventoryReserved',
+        failed: 'InventoryReservationFailed',
+        compensation: { invoke: releaseReservation, done: 'ReservationReleased' },
+        timeoutMs: stepTimeoutMs,
+      },
+      {
+        name: 'authorize payment',
+        invoke: authorizePayment,
+        succeeded: 'PaymentAuthorized',
+        failed: 'PaymentAuthorizationFailed',
+        compensation: { invoke: voidPayment, done: 'PaymentVoided' },
+        timeoutMs: stepTimeoutMs,
+      },
+      {
+        name: 'capture payment',
+        invoke: capturePayment,
+        succeeded: 'PaymentCaptured',
+        failed: 'PaymentCaptureFailed',
+        // The gateway call is idempotent by payment id: resending cannot capture twice.
+        attempts: 3,
+        timeoutMs: stepTimeoutMs,
+      },
+      { name: 'confirm reservation', invoke: confirmReservation, succeeded: 'ReservationConfirmed', retriable: true, timeoutMs: stepTimeoutMs },
+    ],
+    outcomes,
+  );
+}

@@ -1,0 +1,14 @@
+import { z } from 'zod';
+
+/** The coordinator's variables; a service that runs sagas spreads this into its config extension. */
+export const sagaConfig = {
+  /** How often overdue saga steps are looked for (resend or compensate). */
+  SAGA_TIMEOUT_POLL_MS: z.coerce.number().int().min(10).default(1_000),
+  /** An active saga unchanged for longer than this counts in ecotrack_saga_stuck. */
+  SAGA_STUCK_AFTER_MS: z.coerce.number().int().min(1_000).default(300_000),
+};
+
+export interface SagaSettings {
+  SAGA_TIMEOUT_POLL_MS: number;
+  SAGA_STUCK_AFTER_MS: number;
+}

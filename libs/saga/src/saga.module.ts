@@ -1,0 +1,67 @@
+import { Global, Inject, Injectable, Logger, Module, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { OutboxWriter } from '@ecotrack/events';
+import { APP_CONFIG, Lifecycle } from '@ecotrack/platform';
+import { METRICS_REGISTRY } from '@ecotrack/telemetry';
+import type { Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { SagaCoordinator } from './coordinator';
+import { OutboxCommandSender } from './outbox-command-sender';
+import type { SagaSettings } from './saga.config';
+import { SagaMetrics } from './saga-metrics';
+import { TimeoutPoller } from './timeout-poller';
+
+const READY_POLL_MS = 100;
+
+/** Starts the timeout poller once the service is ready; stops it before the database closes. */
+@Injectable()
+class SagaRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Saga');
+  private readonly poller: TimeoutPoller;
+  private waiting?: NodeJS.Timeout;
+
+  constructor(
+    coordinator: SagaCoordinator,
+    dataSource: DataSource,
+    private readonly lifecycle: Lifecycle,
+    @Inject(APP_CONFIG) config: Partial<SagaSettings>,
+  ) {
+    this.poller = new TimeoutPoller(coordinator, dataSource, {
+      intervalMs: config.SAGA_TIMEOUT_POLL_MS ?? 1_000,
+      stuckAfterMs: config.SAGA_STUCK_AFTER_MS ?? 300_000,
+      onError: (error) => this.logger.warn(`saga timeout pass failed: ${(error as Error).message}`),
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    const startWhenReady = () => {
+      if (this.lifecycle.phase === 'ready') return this.poller.start();
+      if (this.lifecycle.phase !== 'draining') this.waiting = setTimeout(startWhenReady, READY_POLL_MS).unref();
+    };
+    startWhenReady();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    clearTimeout(this.waiting);
+    await this.poller.stop();
+  }
+}
+
+/**
+ * The saga coordinator for a service that orchestrates: inject SagaCoordinator, register your
+ * saga definitions (onModuleInit), start instances in your transactions and hand it the replies.
+ * Needs EventsModule (commands go through the outbox) and DatabaseModule.
+ */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: SagaCoordinator,
+      inject: [OutboxWriter, METRICS_REGISTRY],
+      useFactory: (outbox: OutboxWriter, registry: Registry) =>
+        new SagaCoordinator(new OutboxCommandSender(outbox), new SagaMetrics(registry), { outboxTable: 'outbox' }),
+    },
+    SagaRuntime,
+  ],
+  exports: [SagaCoordinator],
+})
+export class SagaModule {}
