@@ -12,7 +12,7 @@ describe('inventory reservations (real PostgreSQL)', () => {
 
   const reserve = (reservationId: string, items: { productId: string; quantity: number }[]) =>
     admin.inject({ method: 'POST', url: '/v1/reservations', payload: { reservationId, items } });
-  const transition = (reservationId: string, action: 'confirm' | 'release') =>
+  const transition = (reservationId: string, action: 'confirm' | 'release' | 'restock') =>
     admin.inject({ method: 'POST', url: `/v1/reservations/${reservationId}/${action}` });
 
   beforeAll(async () => {
@@ -123,6 +123,27 @@ describe('inventory reservations (real PostgreSQL)', () => {
     expect(release.json()).toMatchObject({ type: 'urn:ecotrack:problem:reservation-conflict', reservationId });
     expect(await fixtures.stockOf(productId)).toBe(3);
     expect((await admin.inject({ method: 'GET', url: `/v1/reservations/${reservationId}` })).json()).toMatchObject({ status: 'CONFIRMED' });
+  });
+
+  it('restock returns a confirmed reservation\'s units to stock (RETURNED), once; only a confirmed reservation can be restocked', async () => {
+    const productId = await fixtures.product({ stock: 5 });
+    const reservationId = randomUUID();
+    await reserve(reservationId, [{ productId, quantity: 2 }]);
+    const early = await transition(reservationId, 'restock');
+    expect(early.statusCode).toBe(409);
+    expect(early.json()).toMatchObject({ type: 'urn:ecotrack:problem:reservation-conflict', reservationId });
+    expect(await fixtures.stockOf(productId)).toBe(3);
+
+    await transition(reservationId, 'confirm');
+    const restocked = await transition(reservationId, 'restock');
+    expect(restocked.statusCode).toBe(200);
+    expect(restocked.json()).toMatchObject({ reservationId, status: 'RETURNED', items: [{ productId, quantity: 2 }] });
+    expect(await fixtures.stockOf(productId)).toBe(5);
+    expect((await transition(reservationId, 'restock')).json()).toMatchObject({ status: 'RETURNED' });
+    expect(await fixtures.stockOf(productId)).toBe(5);
+    for (const action of ['confirm', 'release'] as const) expect((await transition(reservationId, action)).statusCode).toBe(409);
+    expect(await fixtures.stockOf(productId)).toBe(5);
+    expect((await transition(randomUUID(), 'restock')).statusCode).toBe(404);
   });
 
   it('all or nothing: when the second item lacks stock, the first is not decremented either', async () => {

@@ -10,6 +10,12 @@ import { service } from '../src/service';
 let identity: TestIdentity | undefined;
 const testIdentity = async () => (identity ??= await startTestIdentity(process.env.REDIS_URL!));
 
+/** Ends the test identity's sessions and its JWKS server (once per test file, in afterAll, after the apps closed). */
+export async function closeTestIdentity(): Promise<void> {
+  await identity?.close();
+  identity = undefined;
+}
+
 /**
  * product-service in the test process, against the real PostgreSQL, Redis and
  * Kafka, verifying tokens against a real JWKS endpoint (see startTestIdentity).

@@ -5,7 +5,14 @@ import { productKey, searchVersionKey } from './cache-keys';
 import { CacheMetrics } from './cache-metrics';
 import { ReadCache, type CacheClient } from './read-cache';
 
-const config: ProductConfig = { PRODUCT_CACHE_TTL_SECONDS: 300, SEARCH_CACHE_TTL_SECONDS: 60, CACHE_WARM_TOP_N: 0, CACHE_TIMEOUT_MS: 50 };
+const config: ProductConfig = {
+  PRODUCT_CACHE_TTL_SECONDS: 300,
+  SEARCH_CACHE_TTL_SECONDS: 60,
+  CACHE_WARM_TOP_N: 0,
+  CACHE_TIMEOUT_MS: 50,
+  CACHE_INVALIDATION_MAX_ATTEMPTS: 3,
+  CACHE_INVALIDATION_GROUP_ID: 'product-service-cache',
+};
 
 /** An in-memory stand-in for Redis that can be switched off or made to hang. */
 class FakeRedis {
@@ -79,6 +86,17 @@ describe('ReadCache (cache-aside, no I/O)', () => {
     expect(await cache.search({ q: 'straw' }, async () => ({ total: 0 }))).toEqual({ total: 0 });
     expect([await counted('product', 'error'), await counted('search', 'error')]).toEqual([1, 1]);
     expect(warnings.join('\n')).toMatch(/product cache unavailable, reading from PostgreSQL/);
+  });
+
+  it('invalidate (for the product.events consumer) drops the detail, and throws when Redis fails so the message is retried', async () => {
+    await cache.product('p1', async () => ({ id: 'p1' }));
+    await cache.invalidate(['p1'], { searches: false });
+    expect(redis.data.has(productKey('p1'))).toBe(false);
+    expect(redis.data.has(searchVersionKey())).toBe(false);
+    redis.mode = 'down';
+    await expect(cache.invalidate(['p1'], { searches: false })).rejects.toThrow(/isn't writeable/);
+    redis.mode = 'hanging';
+    await expect(cache.invalidate(['p1'], { searches: false })).rejects.toThrow(/no answer within 50 ms/);
   });
 
   it('Redis down during invalidation: the write is not failed, a warning says reads may be stale', async () => {

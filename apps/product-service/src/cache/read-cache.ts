@@ -41,15 +41,23 @@ export class ReadCache {
     await this.bounded(this.redis.set(productKey(productId), JSON.stringify(value), 'EX', this.config.PRODUCT_CACHE_TTL_SECONDS));
   }
 
-  /** After a product changed: its detail is dropped, and every search with it. */
+  /** After a product changed: its detail is dropped, and every search with it. Never fails: a failure is logged. */
   async forgetProducts(productIds: string[], { searches }: { searches: boolean }): Promise<void> {
     try {
-      if (productIds.length) await this.bounded(this.redis.del(...productIds.map(productKey)));
-      if (searches) await this.bounded(this.redis.incr(searchVersionKey()));
+      await this.invalidate(productIds, { searches });
     } catch (error) {
       // The write is committed; a stale entry now lives at most one TTL.
       this.logger.warn(`cache invalidation failed (stale reads possible until TTL): ${describe(error)}`);
     }
+  }
+
+  /**
+   * Like forgetProducts, but a Redis failure (or timeout) is thrown: for a caller that retries
+   * until it works, such as the consumer of product.events.
+   */
+  async invalidate(productIds: string[], { searches }: { searches: boolean }): Promise<void> {
+    if (productIds.length) await this.bounded(this.redis.del(...productIds.map(productKey)));
+    if (searches) await this.bounded(this.redis.incr(searchVersionKey()));
   }
 
   private async through<T>(cache: CacheName, key: () => Promise<string>, ttlSeconds: number, load: () => Promise<T>): Promise<T> {

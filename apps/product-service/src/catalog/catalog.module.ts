@@ -7,12 +7,13 @@ import { CatalogController } from './catalog.controller';
 import { CatalogService } from './catalog.service';
 import { Category } from './category.entity';
 import { ProductCacheWarmer } from './product-cache-warmer';
+import { ProductEvents } from './product-events';
 import { Product } from './product.entity';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Product, Category]), CacheModule],
   controllers: [CatalogController, AdminCatalogController],
-  providers: [CatalogService, CatalogAdminService, ProductCacheWarmer],
-  exports: [CatalogService],
+  providers: [CatalogService, CatalogAdminService, ProductCacheWarmer, ProductEvents],
+  exports: [CatalogService, ProductEvents],
 })
 export class CatalogModule {}

@@ -1,13 +1,15 @@
 import { Module } from '@nestjs/common';
 import { CacheModule } from '../cache/cache.module';
+import { CatalogModule } from '../catalog/catalog.module';
+import { InventoryCommands } from './inventory-commands';
 import { InventoryService } from './inventory.service';
 import { ReservationsController } from './reservations.controller';
 
+/** Reservations: driven by the order saga over Kafka (InventoryCommands) and by operators over HTTP. */
 @Module({
-  imports: [CacheModule],
+  imports: [CacheModule, CatalogModule],
   controllers: [ReservationsController],
-  providers: [InventoryService],
-  // The order saga (a later issue) will call InventoryService from a Kafka consumer.
+  providers: [InventoryService, InventoryCommands],
   exports: [InventoryService],
 })
 export class InventoryModule {}

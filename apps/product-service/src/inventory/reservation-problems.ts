@@ -1,6 +1,7 @@
 import { ConflictException, HttpException, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import { problem } from '@ecotrack/platform';
-import { OutOfStockError, ReservationConflictError, ReservationNotFoundError, UnknownProductsError } from './inventory.errors';
+import { OutOfStockError, ReservationConflictError, ReservationNotFoundError, ReservationRefusedError, UnknownProductsError } from './inventory.errors';
+import type { ReserveResult, Reservation } from './inventory.service';
 
 /** The HTTP face of inventory outcomes: problem+json with the ids a client needs. */
 export function toHttpProblem(error: unknown): HttpException | unknown {
@@ -34,6 +35,16 @@ export function toHttpProblem(error: unknown): HttpException | unknown {
       }),
     );
   }
+  if (error instanceof ReservationRefusedError) {
+    return new ConflictException(
+      problem(409, {
+        type: 'urn:ecotrack:problem:reservation-refused',
+        title: 'Reservation refused',
+        detail: error.message,
+        reservationId: error.reservationId,
+      }),
+    );
+  }
   if (error instanceof ReservationNotFoundError) return new NotFoundException(error.message);
   return error;
 }
@@ -45,4 +56,10 @@ export async function asHttp<T>(operation: Promise<T>): Promise<T> {
   } catch (error) {
     throw toHttpProblem(error);
   }
+}
+
+/** The reservation a reserve came to, or its refusal as an error (for asHttp to translate). */
+export function reservationOrThrow(result: ReserveResult): Reservation {
+  if (result.kind === 'refused') throw result.refusal;
+  return result.reservation;
 }

@@ -13,12 +13,11 @@ import {
 } from '@nestjs/swagger';
 import { CreateReservationDto, ReservationDto } from './dto/reservation.dto';
 import { InventoryService } from './inventory.service';
-import { asHttp } from './reservation-problems';
+import { asHttp, reservationOrThrow } from './reservation-problems';
 
-/** HTTP transport for reservations; the order saga will drive the same service over Kafka. */
 /**
- * The order saga drives reservations over Kafka (transport-independent InventoryService);
- * over HTTP only operators may touch stock.
+ * The order saga drives reservations over Kafka (inventory-commands.ts); this is the same
+ * InventoryService over HTTP, for operators only.
  */
 @Roles('admin')
 @ApiBearerAuth()
@@ -31,10 +30,13 @@ export class ReservationsController {
   @ApiOperation({ summary: 'Reserve stock for every item, or for none; idempotent by reservationId' })
   @ApiCreatedResponse({ type: ReservationDto, description: 'Reserved (or the same reservation, when the id was used before with the same items)' })
   @ApiBadRequestResponse({ description: 'Invalid request (problem+json naming the field)' })
-  @ApiConflictResponse({ description: 'An item is out of stock (problem+json with productId), or the id was used with other items' })
+  @ApiConflictResponse({
+    description:
+      'An item is out of stock (problem+json with productId), the id was used with other items, or the order saga had this id refused (a refused saga reservation stays refused)',
+  })
   @ApiUnprocessableEntityResponse({ description: 'Unknown product (problem+json with productIds)' })
   reserve(@Body() request: CreateReservationDto): Promise<ReservationDto> {
-    return asHttp(this.inventory.reserve(request.reservationId, request.items));
+    return asHttp(this.inventory.reserve({ reservationId: request.reservationId, items: request.items }).then(reservationOrThrow));
   }
 
   @Post(':id/confirm')
@@ -42,7 +44,7 @@ export class ReservationsController {
   @ApiOperation({ summary: 'Confirm a reservation: the units are sold (idempotent)' })
   @ApiOkResponse({ type: ReservationDto })
   @ApiNotFoundResponse({ description: 'No such reservation (problem+json)' })
-  @ApiConflictResponse({ description: 'The reservation was released (problem+json)' })
+  @ApiConflictResponse({ description: 'The reservation was released or returned (problem+json)' })
   confirm(@Param('id', uuidParam('id')) id: string): Promise<ReservationDto> {
     return asHttp(this.inventory.confirm(id));
   }
@@ -52,9 +54,20 @@ export class ReservationsController {
   @ApiOperation({ summary: 'Release a reservation: the units are available again (idempotent)' })
   @ApiOkResponse({ type: ReservationDto })
   @ApiNotFoundResponse({ description: 'No such reservation (problem+json)' })
-  @ApiConflictResponse({ description: 'The reservation is confirmed (sold) and cannot be released (problem+json)' })
+  @ApiConflictResponse({ description: 'The reservation is confirmed (sold) or returned and cannot be released (problem+json)' })
   release(@Param('id', uuidParam('id')) id: string): Promise<ReservationDto> {
-    return asHttp(this.inventory.release(id));
+    // Without closeUnknown an unknown id is a 404, never null.
+    return asHttp(this.inventory.release(id).then((reservation) => reservation!));
+  }
+
+  @Post(':id/restock')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Restock a confirmed reservation (its order was cancelled): the sold units are available again (idempotent)' })
+  @ApiOkResponse({ type: ReservationDto })
+  @ApiNotFoundResponse({ description: 'No such reservation (problem+json)' })
+  @ApiConflictResponse({ description: 'The reservation is not confirmed (problem+json)' })
+  restock(@Param('id', uuidParam('id')) id: string): Promise<ReservationDto> {
+    return asHttp(this.inventory.restock(id));
   }
 
   @Get(':id')

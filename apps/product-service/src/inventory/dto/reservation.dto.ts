@@ -34,8 +34,14 @@ export class CreateReservationDto {
 export class ReservationDto {
   @ApiProperty({ format: 'uuid', example: EXAMPLE_RESERVATION })
   reservationId: string;
-  @ApiProperty({ enum: ['RESERVED', 'CONFIRMED', 'RELEASED'], example: 'RESERVED' })
-  status: 'RESERVED' | 'CONFIRMED' | 'RELEASED';
+  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'The order it was made for; null when made over this API', example: null })
+  orderId: string | null;
+  @ApiProperty({
+    enum: ['RESERVED', 'CONFIRMED', 'RELEASED', 'RETURNED'],
+    example: 'RESERVED',
+    description: 'RESERVED → CONFIRMED (sold) → RETURNED (order cancelled, units back); RESERVED → RELEASED (units back)',
+  })
+  status: 'RESERVED' | 'CONFIRMED' | 'RELEASED' | 'RETURNED';
   @ApiProperty({ type: [ReservationItemDto], example: [{ productId: EXAMPLE_PRODUCT, quantity: 2 }] })
   items: ReservationItemDto[];
   @ApiProperty({ format: 'date-time', example: '2025-11-26T10:15:00.000Z' })
