@@ -47,3 +47,19 @@ describe('payment-service webhook configuration', () => {
     expect(message).not.toContain('api.paypal.com');
   });
 });
+
+describe('payment-service gateway and messaging configuration', () => {
+  it('gives the providers 10 s per call by default, and takes a lower bound for tests', () => {
+    expect(loadConfig(paymentConfig, env).PAYMENT_GATEWAY_TIMEOUT_MS).toBe(10_000);
+    expect(loadConfig(paymentConfig, { ...env, PAYMENT_GATEWAY_TIMEOUT_MS: '750' }).PAYMENT_GATEWAY_TIMEOUT_MS).toBe(750);
+  });
+
+  it.each(['0', '99', '120001', 'soon'])('refuses PAYMENT_GATEWAY_TIMEOUT_MS=%s', (value) => {
+    expect(problems({ PAYMENT_GATEWAY_TIMEOUT_MS: value })).toContain('PAYMENT_GATEWAY_TIMEOUT_MS');
+  });
+
+  it('validates the messaging variables with the rest (eventsConfig)', () => {
+    expect(loadConfig(paymentConfig, env).CONSUMER_MAX_ATTEMPTS).toBe(5);
+    expect(problems({ CONSUMER_MAX_ATTEMPTS: '0' })).toContain('CONSUMER_MAX_ATTEMPTS');
+  });
+});

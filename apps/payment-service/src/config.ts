@@ -1,3 +1,4 @@
+import { eventsConfig } from '@ecotrack/events';
 import { jwtVerificationConfig } from '@ecotrack/platform';
 import { z } from 'zod';
 
@@ -39,6 +40,12 @@ export const paymentConfig = {
   PAYPAL_API_BASE: optionalUrl,
   PAYPAL_CLIENT_ID: optionalSecret,
   PAYPAL_CLIENT_SECRET: optionalSecret,
+  /**
+   * How long one call to a provider may take before it counts as unreachable (the Stripe SDK then
+   * retries once with the same idempotency key). An authorization that times out is reported to the
+   * saga as failed ('payment provider unavailable'), so keep it well below SAGA_STEP_TIMEOUT_MS.
+   */
+  PAYMENT_GATEWAY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** The endpoint's signing secret (whsec_...) from the Stripe dashboard. */
   STRIPE_WEBHOOK_SECRET: optionalSecret,
   /** The id PayPal gave the webhook subscription; it is part of every signed string. */
@@ -49,6 +56,8 @@ export const paymentConfig = {
   PAYPAL_WEBHOOK_CERT_HOSTS: hostList.default(DEFAULT_PAYPAL_WEBHOOK_CERT_HOSTS),
   /** Tests only: let paypal-cert-url be http. Off by default, and it should stay off anywhere real. */
   PAYPAL_WEBHOOK_CERT_ALLOW_HTTP: flag(false),
+  /** Outbox relay, consumer retries, topic settings (libs/events). */
+  ...eventsConfig,
 };
 
 export interface PaymentConfig {
@@ -57,6 +66,7 @@ export interface PaymentConfig {
   PAYPAL_API_BASE?: string;
   PAYPAL_CLIENT_ID?: string;
   PAYPAL_CLIENT_SECRET?: string;
+  PAYMENT_GATEWAY_TIMEOUT_MS: number;
   STRIPE_WEBHOOK_SECRET?: string;
   PAYPAL_WEBHOOK_ID?: string;
   WEBHOOK_TOLERANCE_SECONDS: number;

@@ -12,12 +12,20 @@ export class PaymentGateways {
 
   constructor(@Inject(APP_CONFIG) config: PaymentConfig) {
     if (config.STRIPE_API_BASE && config.STRIPE_SECRET_KEY) {
-      this.gateways.set('stripe', new StripeGateway({ apiBase: config.STRIPE_API_BASE, secretKey: config.STRIPE_SECRET_KEY }));
+      this.gateways.set(
+        'stripe',
+        new StripeGateway({ apiBase: config.STRIPE_API_BASE, secretKey: config.STRIPE_SECRET_KEY, timeoutMs: config.PAYMENT_GATEWAY_TIMEOUT_MS }),
+      );
     }
     if (config.PAYPAL_API_BASE && config.PAYPAL_CLIENT_ID && config.PAYPAL_CLIENT_SECRET) {
       this.gateways.set(
         'paypal',
-        new PayPalGateway({ apiBase: config.PAYPAL_API_BASE, clientId: config.PAYPAL_CLIENT_ID, clientSecret: config.PAYPAL_CLIENT_SECRET }),
+        new PayPalGateway({
+          apiBase: config.PAYPAL_API_BASE,
+          clientId: config.PAYPAL_CLIENT_ID,
+          clientSecret: config.PAYPAL_CLIENT_SECRET,
+          timeoutMs: config.PAYMENT_GATEWAY_TIMEOUT_MS,
+        }),
       );
     }
   }

@@ -14,6 +14,8 @@ export interface StripeGatewayOptions {
   secretKey: string;
   /** e.g. the real API or a stripe-mock at http://127.0.0.1:12111 */
   apiBase: string;
+  /** Per request, before the SDK's one retry; default 10 s. */
+  timeoutMs?: number;
 }
 
 /**
@@ -34,7 +36,7 @@ export class StripeGateway implements PaymentGateway {
       protocol: url.protocol === 'http:' ? 'http' : 'https',
       // Our idempotency keys make retries safe; one retry, as the SDK default.
       maxNetworkRetries: 1,
-      timeout: 10_000,
+      timeout: options.timeoutMs ?? 10_000,
       telemetry: false,
     });
   }

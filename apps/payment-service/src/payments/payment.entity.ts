@@ -3,7 +3,12 @@ import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateCol
 
 export type PaymentStatus = 'AUTHORIZED' | 'CAPTURED' | 'VOIDED' | 'REFUNDED' | 'FAILED';
 
-/** A payment as the gateway knows it. Card data never reaches us: only the provider's references. */
+/**
+ * A payment as the gateway knows it. Card data never reaches us: only the provider's references.
+ * A VOIDED row without provider, amount and currency is a tombstone: the saga voided the payment
+ * before it was ever authorized (a late AuthorizePayment is refused). A FAILED row has no provider
+ * reference when the provider declined or never answered.
+ */
 @Entity({ name: 'payments' })
 export class Payment {
   @PrimaryGeneratedColumn('uuid')
@@ -12,11 +17,17 @@ export class Payment {
   @Column({ name: 'order_id', type: 'uuid' })
   orderId: string;
 
-  @Column({ type: 'varchar', length: 16 })
-  provider: 'stripe' | 'paypal';
+  /** The customer, for payments the order saga made (PaymentCaptured/PaymentRefunded name them); null over the admin API. */
+  @Column({ name: 'user_id', type: 'uuid', nullable: true })
+  userId: string | null;
 
-  @Column({ name: 'provider_reference', type: 'varchar', length: 128 })
-  providerReference: string;
+  /** Null only on a tombstone. */
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  provider: 'stripe' | 'paypal' | null;
+
+  /** Null on a tombstone and on a failed authorization. */
+  @Column({ name: 'provider_reference', type: 'varchar', length: 128, nullable: true })
+  providerReference: string | null;
 
   /** What capture and void act on (Stripe: the PaymentIntent, PayPal: the authorization). */
   @Column({ name: 'authorization_reference', type: 'varchar', length: 128, nullable: true })
@@ -32,11 +43,17 @@ export class Payment {
   @Column({ type: 'varchar', length: 16 })
   status: PaymentStatus;
 
-  @Column({ name: 'amount_cents', type: 'bigint', transformer: numericTransformer })
-  amountCents: number;
+  /** Why the authorization failed (FAILED), or why the provider refused the last capture. */
+  @Column({ name: 'failure_reason', type: 'varchar', length: 500, nullable: true })
+  failureReason: string | null;
 
-  @Column({ type: 'char', length: 3 })
-  currency: string;
+  /** Null only on a tombstone. */
+  @Column({ name: 'amount_cents', type: 'bigint', transformer: numericTransformer, nullable: true })
+  amountCents: number | null;
+
+  /** Null only on a tombstone. */
+  @Column({ type: 'char', length: 3, nullable: true })
+  currency: string | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

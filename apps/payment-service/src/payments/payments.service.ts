@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
+import type { Envelope } from '@ecotrack/events';
 import { randomUUID } from 'node:crypto';
-import type { Repository } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { PaymentGateways } from '../gateway/gateway.module';
-import type { GatewayOutcome } from '../gateway/payment-gateway';
+import type { GatewayOutcome, PaymentProvider } from '../gateway/payment-gateway';
 import type { CreatePaymentDto } from './dto/create-payment.dto';
+import { PaymentAnnouncements } from './payment-announcements';
 import { Payment, type PaymentStatus } from './payment.entity';
 import { IllegalTransitionError, PaymentNotFoundError, type PaymentOperation } from './payment.errors';
 
@@ -15,77 +16,157 @@ const TRANSITIONS: Record<PaymentOperation, { from: PaymentStatus; to: PaymentSt
   refund: { from: 'CAPTURED', to: 'REFUNDED', column: 'refundReference' },
 };
 
+/** The provider deduplicates on it: the same payment and operation is the same request, however often it is sent. */
+export const idempotencyKey = (paymentId: string, operation: PaymentOperation | 'authorize') => `${paymentId}:${operation}`;
+
+/** An authorization to make, with the id chosen by the caller (the saga chooses it up front). */
+export interface NewPayment {
+  paymentId: string;
+  orderId: string;
+  /** The customer (saga payments); null over the admin API. */
+  userId: string | null;
+  provider: PaymentProvider;
+  amountCents: number;
+  currency: string;
+  paymentMethodToken?: string;
+}
+
 /**
- * Payments through the provider gateways. Idempotency keys are `${paymentId}:${operation}`,
- * so a retried operation is deduplicated by the provider. The gateway is called first and the
- * row updated after, guarded by the expected status (a concurrent request loses with a 409).
+ * Payments through the provider gateways: one implementation for the admin HTTP API and the saga's
+ * commands (src/saga/). Every operation on a payment runs in a transaction that first takes the
+ * payment's lock (`lock`), so operations on one payment id, including the first one before its row
+ * exists, happen one after the other, and provider webhooks wait for them. The gateway is called
+ * inside that transaction; the row and the announcement (payment.events) are written after it, so
+ * they commit together or not at all. A retry after a rollback calls the gateway again with the same
+ * idempotency key (`<paymentId>:<operation>`), which the provider answers without a second effect.
  */
 @Injectable()
 export class PaymentsService {
   constructor(
-    @InjectRepository(Payment) private readonly payments: Repository<Payment>,
+    private readonly dataSource: DataSource,
     private readonly gateways: PaymentGateways,
+    private readonly announcements: PaymentAnnouncements,
   ) {}
 
-  async authorize(request: CreatePaymentDto): Promise<Payment> {
-    const gateway = this.gateways.get(request.provider);
-    const id = randomUUID();
-    const authorization = await gateway.authorize({
-      orderId: request.orderId,
-      amountCents: request.amountCents,
-      currency: request.currency,
-      paymentMethodToken: request.paymentMethodToken,
-      idempotencyKey: `${id}:authorize`,
+  /** Admin API: authorizes under a new id; a provider error leaves no row. */
+  authorize(request: CreatePaymentDto): Promise<Payment> {
+    const paymentId = randomUUID();
+    return this.dataSource.transaction(async (manager) => {
+      await this.lock(manager, paymentId);
+      return this.authorizeNew(manager, { ...request, paymentId, userId: null });
     });
-    return this.payments.save(
-      this.payments.create({
-        id,
-        orderId: request.orderId,
-        provider: request.provider,
-        providerReference: authorization.providerReference,
-        authorizationReference: authorization.authorizationReference,
-        captureReference: null,
-        refundReference: null,
-        status: 'AUTHORIZED',
-        amountCents: request.amountCents,
-        currency: request.currency,
-      }),
-    );
   }
 
   async get(id: string): Promise<Payment> {
-    const payment = await this.payments.findOneBy({ id });
+    const payment = await this.dataSource.getRepository(Payment).findOneBy({ id });
     if (!payment) throw new PaymentNotFoundError(id);
     return payment;
   }
 
-  async transition(id: string, operation: PaymentOperation): Promise<Payment> {
-    const payment = await this.get(id);
+  /** Admin API: capture, void or refund; 409 (IllegalTransitionError) from any other status. */
+  transition(id: string, operation: PaymentOperation): Promise<Payment> {
+    return this.dataSource.transaction(async (manager) => {
+      const payment = await this.lock(manager, id);
+      if (!payment) throw new PaymentNotFoundError(id);
+      return this.apply(manager, payment, operation);
+    });
+  }
+
+  /**
+   * Serializes every operation on this payment id until the transaction ends (an advisory lock, so
+   * it holds before the row exists too), then reads the row, locked against webhooks.
+   */
+  async lock(manager: EntityManager, id: string): Promise<Payment | null> {
+    await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`payment:${id}`]);
+    return manager.getRepository(Payment).createQueryBuilder('payment').setLock('pessimistic_write').where('payment.id = :id', { id }).getOne();
+  }
+
+  /** Authorizes at the provider and records AUTHORIZED. Provider errors propagate; nothing is written then. */
+  async authorizeNew(manager: EntityManager, request: NewPayment): Promise<Payment> {
+    const authorization = await this.gateways.get(request.provider).authorize({
+      orderId: request.orderId,
+      amountCents: request.amountCents,
+      currency: request.currency,
+      paymentMethodToken: request.paymentMethodToken,
+      idempotencyKey: idempotencyKey(request.paymentId, 'authorize'),
+    });
+    return this.insert(manager, request, {
+      status: 'AUTHORIZED',
+      providerReference: authorization.providerReference,
+      authorizationReference: authorization.authorizationReference,
+    });
+  }
+
+  /** Records an authorization that failed (declined, provider unavailable), so a resend is answered from here. */
+  recordFailedAuthorization(manager: EntityManager, request: NewPayment, reason: string): Promise<Payment> {
+    return this.insert(manager, request, { status: 'FAILED', failureReason: reason });
+  }
+
+  /** A payment voided before it was ever authorized: the row that makes a late authorization fail. */
+  async recordTombstone(manager: EntityManager, paymentId: string, orderId: string): Promise<Payment> {
+    await manager.insert(Payment, { id: paymentId, orderId, status: 'VOIDED', userId: null, provider: null, providerReference: null, amountCents: null, currency: null });
+    return manager.findOneByOrFail(Payment, { id: paymentId });
+  }
+
+  /** The provider refused a capture (the authorization stays, to be voided): kept for operators. */
+  async recordCaptureRefusal(manager: EntityManager, payment: Payment, reason: string): Promise<void> {
+    await manager.update(Payment, { id: payment.id }, { failureReason: reason });
+  }
+
+  /**
+   * Capture, void or refund a payment locked by `lock`: the gateway, then the row and what
+   * payment.events must hear (PaymentCaptured, PaymentRefunded), in the caller's transaction.
+   * `cause` is the saga command that asked, if any. Gateway errors propagate and nothing is written.
+   */
+  async apply(manager: EntityManager, payment: Payment, operation: PaymentOperation, cause?: Envelope): Promise<Payment> {
     const step = TRANSITIONS[operation];
-    if (payment.status !== step.from) throw new IllegalTransitionError(id, payment.status, operation);
+    if (payment.status !== step.from) throw new IllegalTransitionError(payment.id, payment.status, operation);
     const outcome = await this.callGateway(payment, operation);
-    const result = await this.payments
+    const result = await manager
       .createQueryBuilder()
       .update(Payment)
       .set({ status: step.to, [step.column]: outcome.reference })
-      .where('id = :id AND status = :from', { id, from: step.from })
+      .where('id = :id AND status = :from', { id: payment.id, from: step.from })
       .execute();
-    const after = await this.get(id);
-    if (!result.affected && after.status !== step.to) throw new IllegalTransitionError(id, after.status, operation);
+    // Unreachable while every writer takes the row lock; a guard, not a path.
+    if (!result.affected) throw new IllegalTransitionError(payment.id, payment.status, operation);
+    const after = await manager.findOneByOrFail(Payment, { id: payment.id });
+    await this.announcements.announce(manager, after, step.from, step.to, cause);
     return after;
   }
 
+  private async insert(manager: EntityManager, request: NewPayment, state: Partial<Payment> & { status: PaymentStatus }): Promise<Payment> {
+    await manager.insert(Payment, {
+      id: request.paymentId,
+      orderId: request.orderId,
+      userId: request.userId,
+      provider: request.provider,
+      providerReference: null,
+      authorizationReference: null,
+      captureReference: null,
+      refundReference: null,
+      failureReason: null,
+      amountCents: request.amountCents,
+      currency: request.currency,
+      ...state,
+    });
+    return manager.findOneByOrFail(Payment, { id: request.paymentId });
+  }
+
   private callGateway(payment: Payment, operation: PaymentOperation): Promise<GatewayOutcome> {
-    const gateway = this.gateways.get(payment.provider);
-    const idempotencyKey = `${payment.id}:${operation}`;
-    const { amountCents, currency } = payment;
+    const { provider, amountCents, currency } = payment;
+    // Only a tombstone lacks these, and a tombstone is VOIDED: no operation starts there.
+    if (!provider || amountCents === null || !currency) throw new IllegalTransitionError(payment.id, payment.status, operation);
+    const gateway = this.gateways.get(provider);
+    const key = idempotencyKey(payment.id, operation);
+    const authorizationReference = payment.authorizationReference ?? payment.providerReference ?? '';
     switch (operation) {
       case 'capture':
-        return gateway.capture({ authorizationReference: payment.authorizationReference ?? payment.providerReference, amountCents, currency, idempotencyKey });
+        return gateway.capture({ authorizationReference, amountCents, currency, idempotencyKey: key });
       case 'void':
-        return gateway.void({ authorizationReference: payment.authorizationReference ?? payment.providerReference, idempotencyKey });
+        return gateway.void({ authorizationReference, idempotencyKey: key });
       case 'refund':
-        return gateway.refund({ captureReference: payment.captureReference ?? payment.providerReference, amountCents, currency, idempotencyKey });
+        return gateway.refund({ captureReference: payment.captureReference ?? payment.providerReference ?? '', amountCents, currency, idempotencyKey: key });
     }
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { PaymentAnnouncements } from '../payments/payment-announcements';
 import { Payment, type PaymentStatus } from '../payments/payment.entity';
 import { reconcile, type ProviderEvent } from './provider-events';
 import { WebhookEvent, type WebhookOutcome } from './webhook-event.entity';
@@ -18,7 +19,10 @@ export type WebhookAck =
 export class WebhooksService {
   private readonly logger = new Logger(WebhooksService.name);
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly announcements: PaymentAnnouncements,
+  ) {}
 
   receive(event: ProviderEvent): Promise<WebhookAck> {
     return this.dataSource.transaction(async (manager) => {
@@ -49,7 +53,8 @@ export class WebhooksService {
       return { duplicate: false, matched: false, outcome: 'unmatched' };
     }
     const matched = { duplicate: false as const, matched: true, paymentId: payment.id };
-    const decision = reconcile(payment.status, payment.amountCents, event);
+    // A matched payment was authorized, so it has an amount (only a tombstone has none, and it has no references).
+    const decision = reconcile(payment.status, payment.amountCents ?? 0, event);
     if (decision.outcome !== 'applied') {
       if (decision.outcome === 'ignored') {
         this.logger.warn({ ...context, paymentId: payment.id, status: payment.status, target: event.target, reason: decision.reason }, 'webhook event not applied');
@@ -65,6 +70,9 @@ export class WebhooksService {
       .set(changes)
       .where('id = :id AND status = :from', { id: payment.id, from: payment.status })
       .execute();
+    // A capture or refund made outside this service (the provider's dashboard) is announced here; one this
+    // service made was announced when it was made, and its webhook finds the payment already moved (unchanged).
+    await this.announcements.announce(manager, { ...payment, ...changes }, payment.status, event.target);
     this.logger.log({ ...context, paymentId: payment.id, from: payment.status, to: event.target }, 'payment reconciled from webhook');
     return { ...matched, outcome: 'applied', status: event.target };
   }
