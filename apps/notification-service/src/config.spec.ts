@@ -34,6 +34,12 @@ describe('notification-service config', () => {
     expect(problems({ ...platform, PUSH_ENDPOINT_HOSTS: 'https://push.example.com' })).toEqual([expect.stringMatching(/^PUSH_ENDPOINT_HOSTS: /)]);
   });
 
+  it('consumes events and dispatches by default; either can be switched off ("true"/"false" only)', () => {
+    expect(load(platform)).toMatchObject({ NOTIFICATION_EVENTS_ENABLED: true, NOTIFICATION_DISPATCH_ENABLED: true, CONSUMER_MAX_ATTEMPTS: 5 });
+    expect(load({ ...platform, NOTIFICATION_EVENTS_ENABLED: 'false', NOTIFICATION_DISPATCH_ENABLED: 'false' })).toMatchObject({ NOTIFICATION_EVENTS_ENABLED: false, NOTIFICATION_DISPATCH_ENABLED: false });
+    expect(problems({ ...platform, NOTIFICATION_DISPATCH_ENABLED: 'no' })).toEqual([expect.stringMatching(/^NOTIFICATION_DISPATCH_ENABLED: /)]);
+  });
+
   describe('VAPID: all three or none', () => {
     it.each([
       [['VAPID_PUBLIC_KEY'], ['VAPID_PRIVATE_KEY', 'VAPID_SUBJECT']],

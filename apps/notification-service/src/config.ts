@@ -1,4 +1,5 @@
 import { createECDH, createPublicKey } from 'node:crypto';
+import { eventsConfig } from '@ecotrack/events';
 import { jwtVerificationConfig } from '@ecotrack/platform';
 import { z } from 'zod';
 
@@ -7,6 +8,13 @@ const optionalSecret = z.string().min(1).optional();
 
 export const EMAIL_PROVIDERS = ['sendgrid', 'smtp'] as const;
 export type EmailProvider = (typeof EMAIL_PROVIDERS)[number];
+
+/** "true" or "false" (z.coerce.boolean would read "false" as true). */
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false'])
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true');
 
 /** A variable that must be set in this combination: always an issue, with why. */
 const missing = (message: string): z.ZodTypeAny => z.unknown().superRefine((_value, ctx) => ctx.addIssue({ code: z.ZodIssueCode.custom, message }));
@@ -118,6 +126,7 @@ export function notificationConfig(env: NodeJS.ProcessEnv = process.env) {
   const developmentOrTest = env.NODE_ENV === 'development' || env.NODE_ENV === 'test';
 
   return {
+    ...eventsConfig,
     ...jwtVerificationConfig,
     /** sendgrid or smtp; unset: sendgrid when SENDGRID_API_KEY is set, else smtp when SMTP_URL is set, else no email. */
     EMAIL_PROVIDER: z.enum(EMAIL_PROVIDERS).optional().transform(() => emailProvider),
@@ -142,10 +151,15 @@ export function notificationConfig(env: NodeJS.ProcessEnv = process.env) {
     VAPID_SUBJECT: vapidVariable('VAPID_SUBJECT', vapidSubject),
     /** Push subscription endpoints must be on these hosts (".x" matches subdomains; "*" any); development/test default to any. */
     PUSH_ENDPOINT_HOSTS: hostList.default(developmentOrTest ? '*' : DEFAULT_PUSH_ENDPOINT_HOSTS.join(',')),
-    /** Retries of sends the provider could not take (network, timeout, 5xx): attempts in all, first delay, poll period. */
+    /** Retries of sends the provider could not take (network, timeout, 5xx): attempts in all, first delay. */
     NOTIFICATION_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
     NOTIFICATION_RETRY_BASE_MS: z.coerce.number().int().min(1).default(2_000),
+    /** How often the dispatcher looks for due notifications it was not woken for (retries, other instances' records). */
     NOTIFICATION_RETRY_POLL_MS: z.coerce.number().int().min(10).default(1_000),
+    /** Consume user.events, order.events and payment.events (false: this instance serves the API and dispatches only). */
+    NOTIFICATION_EVENTS_ENABLED: flag(true),
+    /** Send queued notifications from PostgreSQL (false: this instance only records them; another one sends). */
+    NOTIFICATION_DISPATCH_ENABLED: flag(true),
   };
 }
 
@@ -170,4 +184,6 @@ export interface NotificationConfig {
   NOTIFICATION_MAX_ATTEMPTS: number;
   NOTIFICATION_RETRY_BASE_MS: number;
   NOTIFICATION_RETRY_POLL_MS: number;
+  NOTIFICATION_EVENTS_ENABLED: boolean;
+  NOTIFICATION_DISPATCH_ENABLED: boolean;
 }

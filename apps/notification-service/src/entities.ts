@@ -1,19 +1,24 @@
+import { eventsEntities, eventsMigrations } from '@ecotrack/events';
 import { Notification } from './delivery/notification.entity';
 import { SendGridEventRecord } from './delivery/sendgrid-event.entity';
+import { Recipient } from './events/recipient.entity';
 import { CreateNotifications1764150000000 } from './migrations/1764150000000-create-notifications';
 import { AddDeliveryAndPreferences1764500000000 } from './migrations/1764500000000-add-delivery-and-preferences';
 import { AddDeliveryRetries1764500000001 } from './migrations/1764500000001-add-delivery-retries';
 import { AddPushSubscriptions1764600000000 } from './migrations/1764600000000-add-push-subscriptions';
 import { AddSendGridEvents1764600000001 } from './migrations/1764600000001-add-sendgrid-events';
+import { AddEventNotifications1764800000000 } from './migrations/1764800000000-add-event-notifications';
 import { NotificationPreference } from './preferences/notification-preference.entity';
 import { PushSubscription } from './push/push-subscription.entity';
 
 /** Listed explicitly (no globs): what the app maps and what the migration step applies. */
-export const entities = [Notification, NotificationPreference, PushSubscription, SendGridEventRecord];
+export const entities = [Notification, NotificationPreference, PushSubscription, SendGridEventRecord, Recipient, ...eventsEntities];
 export const migrations = [
   CreateNotifications1764150000000,
   AddDeliveryAndPreferences1764500000000,
   AddDeliveryRetries1764500000001,
   AddPushSubscriptions1764600000000,
   AddSendGridEvents1764600000001,
+  ...eventsMigrations,
+  AddEventNotifications1764800000000,
 ];

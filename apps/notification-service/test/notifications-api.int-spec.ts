@@ -103,6 +103,8 @@ describe('notification-service HTTP API with SendGrid and Twilio on Prism', () =
       NOTIFICATION_MAX_ATTEMPTS: '3',
       NOTIFICATION_RETRY_BASE_MS: '40',
       NOTIFICATION_RETRY_POLL_MS: '20',
+      // Not about domain events: other suites' events on the shared topics must not reach this suite's providers.
+      NOTIFICATION_EVENTS_ENABLED: 'false',
     };
     app = await startInProcess({ ...service, module: AppModule, config: notificationConfig(env) }, process.env as Record<string, string>, env);
     db = app.get(DataSource);
@@ -403,7 +405,7 @@ describe('notification-service HTTP API with SendGrid and Twilio on Prism', () =
     });
   });
 
-  describe('retries from the Redis queue, with backoff', () => {
+  describe('retries, due in PostgreSQL, with backoff', () => {
     const settle = async (id: string) => {
       for (let i = 0; i < 100; i++) {
         const row = (await inject(admin, 'GET', `/v1/notifications/${id}`)).json() as { status: string; attempts: number; failureReason: string | null; providerMessageId: string | null };

@@ -88,6 +88,8 @@ describe('notification-service email over SMTP, received by Mailpit', () => {
       NOTIFICATION_MAX_ATTEMPTS: '5',
       NOTIFICATION_RETRY_BASE_MS: '1000',
       NOTIFICATION_RETRY_POLL_MS: '50',
+      // Not about domain events: other suites' events on the shared topics must not reach this suite's providers.
+      NOTIFICATION_EVENTS_ENABLED: 'false',
     };
     app = await startInProcess({ ...service, module: AppModule, config: notificationConfig(env) }, process.env as Record<string, string>, env);
     db = app.get(DataSource);

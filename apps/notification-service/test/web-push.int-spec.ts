@@ -84,6 +84,8 @@ describe('notification-service Web Push with VAPID against a protocol-checking p
       NOTIFICATION_MAX_ATTEMPTS: '3',
       NOTIFICATION_RETRY_BASE_MS: '100',
       NOTIFICATION_RETRY_POLL_MS: '20',
+      // Not about domain events: other suites' events on the shared topics must not reach this suite's providers.
+      NOTIFICATION_EVENTS_ENABLED: 'false',
     };
     app = await startInProcess({ ...service, module: AppModule, config: notificationConfig(env) }, process.env as Record<string, string>, env);
     db = app.get(DataSource);

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_CONFIG, AuthModule, DatabaseModule, RedisModule } from '@ecotrack/platform';
-import { KafkaModule } from '@ecotrack/events';
+import { EventsModule, topics } from '@ecotrack/events';
 import { AccountsModule } from './accounts/accounts.module';
 import type { UserConfig } from './config';
 import { entities } from './entities';
@@ -23,6 +23,16 @@ const auth = AuthModule.forRootAsync({
 });
 
 @Module({
-  imports: [DatabaseModule.forRoot({ entities }), RedisModule, KafkaModule, auth, KeysModule, AccountsModule, SessionsModule, RolesModule],
+  imports: [
+    DatabaseModule.forRoot({ entities }),
+    RedisModule,
+    // UserRegistered goes out through the outbox, in the registration's own transaction.
+    EventsModule.forRoot({ produces: [topics.user.events] }),
+    auth,
+    KeysModule,
+    AccountsModule,
+    SessionsModule,
+    RolesModule,
+  ],
 })
 export class AppModule {}

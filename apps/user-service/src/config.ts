@@ -1,5 +1,6 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { eventsConfig } from '@ecotrack/events';
 import { jwtVerificationConfig } from '@ecotrack/platform';
 import type { JWK } from 'jose';
 import { z } from 'zod';
@@ -73,6 +74,7 @@ export function userConfig(env: NodeJS.ProcessEnv = process.env) {
   const ephemeralAllowed = env.NODE_ENV === 'development' || env.NODE_ENV === 'test';
   const bothGiven = Boolean(env.JWT_SIGNING_KEY_PEM && env.JWT_SIGNING_KEY_FILE);
   return {
+    ...eventsConfig,
     JWT_ISSUER: jwtVerificationConfig.JWT_ISSUER,
     JWT_AUDIENCE: jwtVerificationConfig.JWT_AUDIENCE,
     JWT_ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(1).max(3_600).default(15 * 60),

@@ -41,9 +41,24 @@ export class Notification {
   @Column({ type: 'jsonb', nullable: true })
   data: Record<string, unknown> | null;
 
-  /** Provider calls made so far (retries included). */
+  /** Provider calls made so far (retries included); counted when a call starts. */
   @Column({ type: 'integer', default: 0 })
   attempts: number;
+
+  /** The envelope id of the domain event this notification answers (unique: one event, one notification); null when sent over HTTP. */
+  @Column({ name: 'source_event_id', type: 'uuid', nullable: true, unique: true })
+  sourceEventId: string | null;
+
+  /** While queued and not claimed: when the dispatcher may take it (first send or retry). */
+  @Column({ name: 'next_attempt_at', type: 'timestamptz', nullable: true })
+  nextAttemptAt: Date | null;
+
+  /** The provider call in progress: who holds it, and until when (see NotificationsService). */
+  @Column({ name: 'claim_id', type: 'uuid', nullable: true })
+  claimId: string | null;
+
+  @Column({ name: 'claimed_until', type: 'timestamptz', nullable: true })
+  claimedUntil: Date | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import type { EntityManager, Repository } from 'typeorm';
 import type { Channel } from '../channels/channel';
 import { NotificationPreference } from './notification-preference.entity';
 import type { PreferencesDto } from './preferences.dto';
@@ -11,8 +11,10 @@ const DEFAULTS = { email: true, sms: true, push: true };
 export class PreferencesService {
   constructor(@InjectRepository(NotificationPreference) private readonly preferences: Repository<NotificationPreference>) {}
 
-  async get(userId: string): Promise<Pick<NotificationPreference, Channel>> {
-    return (await this.preferences.findOneBy({ userId })) ?? DEFAULTS;
+  /** `manager`: read inside the caller's transaction (e.g. a consumer's). */
+  async get(userId: string, manager?: EntityManager): Promise<Pick<NotificationPreference, Channel>> {
+    const repository = manager ? manager.getRepository(NotificationPreference) : this.preferences;
+    return (await repository.findOneBy({ userId })) ?? DEFAULTS;
   }
 
   async put(userId: string, preferences: PreferencesDto): Promise<Pick<NotificationPreference, Channel>> {
@@ -20,7 +22,7 @@ export class PreferencesService {
     return this.get(userId);
   }
 
-  async optedIn(userId: string, channel: Channel): Promise<boolean> {
-    return (await this.get(userId))[channel];
+  async optedIn(userId: string, channel: Channel, manager?: EntityManager): Promise<boolean> {
+    return (await this.get(userId, manager))[channel];
   }
 }

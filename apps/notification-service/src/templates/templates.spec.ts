@@ -1,4 +1,4 @@
-import { escapeHtml, renderTemplate, validateTemplateData } from './templates';
+import { escapeHtml, isTemplateName, renderTemplate, validateTemplateData } from './templates';
 
 describe('notification templates', () => {
   it('escapes every interpolated value in the HTML part, keeps the text part literal', () => {
@@ -23,5 +23,27 @@ describe('notification templates', () => {
 
   it('escapes single quotes too', () => {
     expect(escapeHtml("a'b")).toBe('a&#39;b');
+  });
+});
+
+describe('templates for domain events', () => {
+  it('order-cancelled and payment-refunded name the order, the amount from minor units, and escape their HTML', () => {
+    expect(renderTemplate('order-cancelled', { orderId: '<o1>' })).toEqual({
+      subject: 'Your order is cancelled',
+      text: 'Your order <o1> is cancelled.',
+      html: '<p>Your order <b>&lt;o1&gt;</b> is cancelled.</p>',
+    });
+    expect(renderTemplate('payment-refunded', { orderId: 'o1', paymentId: 'p1', amountCents: 505, currency: 'USD' }).text).toBe('We refunded 5.05 USD for your order o1 (payment p1).');
+  });
+
+  it("a rejection reason may be as long as the events allow (500), not longer", () => {
+    expect(validateTemplateData('order-rejected', { orderId: 'o1', reason: 'r'.repeat(500) })).toEqual([]);
+    expect(validateTemplateData('order-rejected', { orderId: 'o1', reason: 'r'.repeat(501) }).map((e) => e.field)).toEqual(['data.reason']);
+    expect(validateTemplateData('welcome', { name: 'n'.repeat(201) }).map((e) => e.field)).toEqual(['data.name']);
+  });
+
+  it('knows its template names', () => {
+    expect(isTemplateName('order-cancelled')).toBe(true);
+    expect(isTemplateName('toString')).toBe(false);
   });
 });

@@ -1,17 +1,24 @@
 import type { FieldError } from '@ecotrack/platform';
 
-type FieldType = 'string' | 'money' | 'id';
+/** string and id: at most 200 characters; text (a reason from another service): at most 500; money: minor units. */
+type FieldType = 'string' | 'text' | 'money' | 'id';
 
 /** The data each template takes: every field required, nothing else allowed. */
 const SCHEMAS = {
   welcome: { name: 'string' },
   'order-confirmed': { orderId: 'id', totalCents: 'money', currency: 'string' },
-  'order-rejected': { orderId: 'id', reason: 'string' },
+  'order-rejected': { orderId: 'id', reason: 'text' },
+  'order-cancelled': { orderId: 'id' },
   'payment-receipt': { paymentId: 'id', amountCents: 'money', currency: 'string' },
+  'payment-refunded': { orderId: 'id', paymentId: 'id', amountCents: 'money', currency: 'string' },
 } as const satisfies Record<string, Record<string, FieldType>>;
 
 export type TemplateName = keyof typeof SCHEMAS;
 export const TEMPLATE_NAMES = Object.keys(SCHEMAS) as TemplateName[];
+
+export function isTemplateName(name: string): name is TemplateName {
+  return Object.prototype.hasOwnProperty.call(SCHEMAS, name);
+}
 
 type FieldValue<T extends FieldType> = T extends 'money' ? number : string;
 export type TemplateData<N extends TemplateName> = { [K in keyof (typeof SCHEMAS)[N]]: FieldValue<(typeof SCHEMAS)[N][K] & FieldType> };
@@ -24,7 +31,7 @@ export interface RenderedMessage {
   html: string;
 }
 
-const MAX_STRING = 200;
+const MAX_LENGTH: Record<Exclude<FieldType, 'money'>, number> = { string: 200, id: 200, text: 500 };
 
 /** The field errors of `data` for this template, named `data.<field>`; empty when valid. */
 export function validateTemplateData(template: TemplateName, data: Record<string, unknown>): FieldError[] {
@@ -36,8 +43,8 @@ export function validateTemplateData(template: TemplateName, data: Record<string
     if (value === undefined || value === null) errors.push({ field: name, message: `${name} is required for template ${template}` });
     else if (type === 'money' && !(Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 100_000_000))
       errors.push({ field: name, message: `${name} must be a non-negative integer (minor units)` });
-    else if (type !== 'money' && (typeof value !== 'string' || value.length === 0 || value.length > MAX_STRING))
-      errors.push({ field: name, message: `${name} must be a non-empty string of at most ${MAX_STRING} characters` });
+    else if (type !== 'money' && (typeof value !== 'string' || value.length === 0 || value.length > MAX_LENGTH[type]))
+      errors.push({ field: name, message: `${name} must be a non-empty string of at most ${MAX_LENGTH[type]} characters` });
     else if (field === 'currency' && !/^[A-Z]{3}$/.test(value as string)) errors.push({ field: name, message: `${name} must be an ISO 4217 code` });
   }
   for (const field of Object.keys(data)) {
@@ -76,10 +83,20 @@ const RENDERERS: { [N in TemplateName]: (data: TemplateData<N>) => RenderedMessa
     text: `Your order ${d.orderId} could not be completed: ${d.reason}.`,
     html: html`<p>Your order <b>${d.orderId}</b> could not be completed: ${d.reason}.</p>`,
   }),
+  'order-cancelled': (d) => ({
+    subject: 'Your order is cancelled',
+    text: `Your order ${d.orderId} is cancelled.`,
+    html: html`<p>Your order <b>${d.orderId}</b> is cancelled.</p>`,
+  }),
   'payment-receipt': (d) => ({
     subject: 'Payment receipt',
     text: `We received ${money(d.amountCents, d.currency)} (payment ${d.paymentId}).`,
     html: html`<p>We received ${money(d.amountCents, d.currency)} (payment ${d.paymentId}).</p>`,
+  }),
+  'payment-refunded': (d) => ({
+    subject: 'Your refund',
+    text: `We refunded ${money(d.amountCents, d.currency)} for your order ${d.orderId} (payment ${d.paymentId}).`,
+    html: html`<p>We refunded ${money(d.amountCents, d.currency)} for your order <b>${d.orderId}</b> (payment ${d.paymentId}).</p>`,
   }),
 };
 

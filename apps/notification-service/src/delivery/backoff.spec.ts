@@ -1,4 +1,4 @@
-import { backoffMs } from './retry-queue';
+import { backoffMs } from './backoff';
 
 describe('backoffMs', () => {
   it('doubles per attempt, jittered over the upper half of each ceiling', () => {
