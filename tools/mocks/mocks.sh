@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Contract-faithful vendor mocks for payment- and notification-service tests and local runs.
 #   install [stripe-mock|mailpit]   build them from their committed Go tools modules (cached by version; default both)
-#   start     stripe-mock, Prism (PayPal Orders v2, Payments v2) and Mailpit (SMTP + HTTP API) on loopback ports
-#   stop      stop what `start` started (by the pids it recorded)
-#   status    show what is running
-# Ports: STRIPE_MOCK_PORT (12111), PAYPAL_ORDERS_PORT (4010), PAYPAL_PAYMENTS_PORT (4011),
-#        MAILPIT_SMTP_PORT (1025), MAILPIT_HTTP_PORT (8025).
+#   start [names...]   stripe-mock, Prism (PayPal Orders v2, Payments v2) and Mailpit (SMTP + HTTP API) on loopback
+#                      ports, then the services' environment on stdout; with names (stripe-mock, mailpit,
+#                      paypal-orders, paypal-payments) only those, and nothing on stdout. Running ones are kept.
+#   stop [names...]    stop what `start` started (by the pids it recorded; default all), waiting until they exited
+#   status [names...]  show what is running (default all); with names, exit 3 unless all of them run
+# Ports: STRIPE_MOCK_PORT (12111, HTTPS on the next port), PAYPAL_ORDERS_PORT (4010), PAYPAL_PAYMENTS_PORT (4011),
+#        MAILPIT_SMTP_PORT (1025), MAILPIT_HTTP_PORT (8025). Pids and logs: ECOTRACK_MOCKS_RUN_DIR
+#        (./ecotrack up runs stripe-mock and Mailpit for the local stack with <state dir>/mocks).
 set -euo pipefail
 
 MOCKS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -63,34 +66,95 @@ prism_bin() {
   echo "$p"
 }
 
-# start_one <name> <port> <command...>: background process, pid and log under RUN_DIR.
+MOCKS=(stripe-mock paypal-orders paypal-payments mailpit)
+
+# What each mock's command line contains: a pid file naming any other process (a pid reused
+# after a reboot) is stale, and that process is never signalled.
+marker() { case $1 in stripe-mock) echo stripe-mock ;; mailpit) echo mailpit ;; *) echo prism-cli ;; esac; }
+pid_of() { cat "$RUN_DIR/$1.pid" 2>/dev/null || true; }
+alive() {
+  local pid; pid="$(pid_of "$1")"
+  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$(marker "$1")"
+}
+port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# start_one <name> <ports> <command...>: background process in its own session (a terminal's
+# Ctrl-C does not reach it), pid and log under RUN_DIR. <ports>: space-separated, the first is
+# the one it is reached on; a port that something else holds stops the start.
 start_one() {
-  local name="$1" port="$2"; shift 2
+  local name="$1" ports="$2" port; shift 2
   mkdir -p "$RUN_DIR"
-  if [[ -f "$RUN_DIR/$name.pid" ]] && kill -0 "$(cat "$RUN_DIR/$name.pid")" 2>/dev/null; then
-    log "$name: already running (pid $(cat "$RUN_DIR/$name.pid"))"; return 0
-  fi
-  nohup "$@" >"$RUN_DIR/$name.log" 2>&1 &
+  if alive "$name"; then log "$name: already running (pid $(pid_of "$name"))"; return 0; fi
+  for port in $ports; do
+    if port_taken "$port"; then
+      die "$name: port $port on 127.0.0.1 is taken by a process not recorded in $RUN_DIR (the local stack's own mocks are recorded in <state dir>/mocks: set ECOTRACK_MOCKS_RUN_DIR to that, or move the port)"
+    fi
+  done
+  nohup setsid "$@" >"$RUN_DIR/$name.log" 2>&1 </dev/null &
   echo $! >"$RUN_DIR/$name.pid"
-  log "$name: pid $!, http://127.0.0.1:$port (log $RUN_DIR/$name.log)"
+  log "$name: pid $!, http://127.0.0.1:${ports%% *} (log $RUN_DIR/$name.log)"
 }
 
+# wait_port <name> <port> [seconds] [quiet]
 wait_port() {
   local name="$1" port="$2" deadline=$((SECONDS + ${3:-120}))
   until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
-    kill -0 "$(cat "$RUN_DIR/$name.pid")" 2>/dev/null || { tail -20 "$RUN_DIR/$name.log" >&2; die "$name exited"; }
+    alive "$name" || { tail -20 "$RUN_DIR/$name.log" >&2; die "$name exited"; }
     (( SECONDS < deadline )) || die "$name: no answer on port $port"
     sleep 0.5
   done
-  log "$name: ready"
+  [[ ${4:-} == quiet ]] || log "$name: ready"
 }
 
+# stop_one <name>: TERM, then KILL after 10 s; returns once the process is gone.
 stop_one() {
-  local name="$1" pid
+  local name="$1" pid _
   [[ -f "$RUN_DIR/$name.pid" ]] || return 0
-  pid="$(cat "$RUN_DIR/$name.pid")"
-  if kill -0 "$pid" 2>/dev/null; then kill "$pid" && log "$name: stopped (pid $pid)"; fi
+  pid="$(pid_of "$name")"
+  if alive "$name"; then
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; log "$name: killed (pid $pid)"; else log "$name: stopped (pid $pid)"; fi
+  fi
   rm -f "$RUN_DIR/$name.pid"
+}
+
+# select_mocks <name...>: SELECTED := the mocks named (default all), each checked.
+SELECTED=()
+select_mocks() {
+  local n
+  (( $# )) || set -- "${MOCKS[@]}"
+  for n in "$@"; do [[ " ${MOCKS[*]} " == *" $n "* ]] || die "unknown mock $n: ${MOCKS[*]}"; done
+  SELECTED=("$@")
+}
+selected() { [[ " ${SELECTED[*]} " == *" $1 "* ]]; }
+
+# start_mock <name>: needs SM, MP and PRISM (the programs, resolved before anything starts).
+start_mock() {
+  case $1 in
+    stripe-mock)
+      start_one stripe-mock "$STRIPE_MOCK_PORT $((STRIPE_MOCK_PORT + 1))" "$SM" \
+        -http-addr "127.0.0.1:$STRIPE_MOCK_PORT" -https-addr "127.0.0.1:$((STRIPE_MOCK_PORT + 1))" ;;
+    mailpit)
+      # Loopback only, a temporary database, no outbound lookups (reverse DNS, version check, remote CSS);
+      # any SMTP credentials are accepted, so an SMTP_URL with user:pass@ works as against a real relay.
+      start_one mailpit "$MAILPIT_HTTP_PORT $MAILPIT_SMTP_PORT" "$MP" --listen "127.0.0.1:$MAILPIT_HTTP_PORT" --smtp "127.0.0.1:$MAILPIT_SMTP_PORT" \
+        --smtp-auth-accept-any --smtp-auth-allow-insecure --smtp-disable-rdns --disable-version-check --block-remote-css-and-fonts --quiet ;;
+    paypal-orders)
+      start_one paypal-orders "$PAYPAL_ORDERS_PORT" node "$PRISM" mock -h 127.0.0.1 -p "$PAYPAL_ORDERS_PORT" "$SPECS/paypal/checkout_orders_v2.json" ;;
+    paypal-payments)
+      start_one paypal-payments "$PAYPAL_PAYMENTS_PORT" node "$PRISM" mock -h 127.0.0.1 -p "$PAYPAL_PAYMENTS_PORT" "$SPECS/paypal/payments_payment_v2.json" ;;
+  esac
+}
+
+wait_mock() {
+  case $1 in
+    stripe-mock) wait_port stripe-mock "$STRIPE_MOCK_PORT" 30 ;;
+    mailpit) wait_port mailpit "$MAILPIT_HTTP_PORT" 30 quiet; wait_port mailpit "$MAILPIT_SMTP_PORT" 30 ;;
+    # Prism needs ~25 s per PayPal spec on 2 cores.
+    paypal-orders) wait_port paypal-orders "$PAYPAL_ORDERS_PORT" 180 ;;
+    paypal-payments) wait_port paypal-payments "$PAYPAL_PAYMENTS_PORT" 180 ;;
+  esac
 }
 
 case "${1:-}" in
@@ -104,19 +168,14 @@ case "${1:-}" in
     [[ "${2:-all}" == mailpit ]] || log "stripe-mock $STRIPE_MOCK_VERSION: $(stripe_mock_bin)"
     [[ "${2:-all}" == stripe-mock ]] || log "mailpit $MAILPIT_VERSION: $(mailpit_bin)" ;;
   start)
-    sm="$(install_stripe_mock)"; mp="$(install_mailpit)"; prism="$(prism_bin)"
-    start_one stripe-mock "$STRIPE_MOCK_PORT" "$sm" -http-addr "127.0.0.1:$STRIPE_MOCK_PORT" -https-addr "127.0.0.1:$((STRIPE_MOCK_PORT + 1))"
-    # Loopback only, a temporary database, no outbound lookups (reverse DNS, version check, remote CSS);
-    # any SMTP credentials are accepted, so an SMTP_URL with user:pass@ works as against a real relay.
-    start_one mailpit "$MAILPIT_HTTP_PORT" "$mp" --listen "127.0.0.1:$MAILPIT_HTTP_PORT" --smtp "127.0.0.1:$MAILPIT_SMTP_PORT" \
-      --smtp-auth-accept-any --smtp-auth-allow-insecure --smtp-disable-rdns --disable-version-check --block-remote-css-and-fonts --quiet
-    start_one paypal-orders "$PAYPAL_ORDERS_PORT" node "$prism" mock -h 127.0.0.1 -p "$PAYPAL_ORDERS_PORT" "$SPECS/paypal/checkout_orders_v2.json"
-    start_one paypal-payments "$PAYPAL_PAYMENTS_PORT" node "$prism" mock -h 127.0.0.1 -p "$PAYPAL_PAYMENTS_PORT" "$SPECS/paypal/payments_payment_v2.json"
-    wait_port stripe-mock "$STRIPE_MOCK_PORT" 30
-    wait_port mailpit "$MAILPIT_SMTP_PORT" 30
-    # Prism needs ~25 s per PayPal spec on 2 cores.
-    wait_port paypal-orders "$PAYPAL_ORDERS_PORT" 180
-    wait_port paypal-payments "$PAYPAL_PAYMENTS_PORT" 180
+    shift; select_mocks "$@"
+    SM=""; MP=""; PRISM=""
+    if selected stripe-mock; then SM="$(install_stripe_mock)"; fi
+    if selected mailpit; then MP="$(install_mailpit)"; fi
+    if selected paypal-orders || selected paypal-payments; then PRISM="$(prism_bin)"; fi
+    for n in "${SELECTED[@]}"; do start_mock "$n"; done
+    for n in "${SELECTED[@]}"; do wait_mock "$n"; done
+    if (( $# )); then exit 0; fi
     # payment-service can use stripe-mock directly. Prism serves one spec per port and has no
     # OAuth token endpoint, so PayPal needs a front (see apps/payment-service/test/paypal-gateway.int-spec.ts).
     cat <<ENV
@@ -131,10 +190,16 @@ EMAIL_FROM=noreply@ecotrack.local
 ENV
     ;;
   stop)
-    stop_one mailpit; stop_one paypal-payments; stop_one paypal-orders; stop_one stripe-mock ;;
-  status)
-    for n in stripe-mock paypal-orders paypal-payments mailpit; do
-      if [[ -f "$RUN_DIR/$n.pid" ]] && kill -0 "$(cat "$RUN_DIR/$n.pid")" 2>/dev/null; then echo "$n: running (pid $(cat "$RUN_DIR/$n.pid"))"; else echo "$n: stopped"; fi
+    shift; select_mocks "$@"
+    for n in mailpit paypal-payments paypal-orders stripe-mock; do
+      if selected "$n"; then stop_one "$n"; fi
     done ;;
-  *) echo "usage: $0 install [stripe-mock|mailpit]|start|stop|status" >&2; exit 2 ;;
+  status)
+    shift; select_mocks "$@"
+    rc=0
+    for n in "${SELECTED[@]}"; do
+      if alive "$n"; then echo "$n: running (pid $(pid_of "$n"))"; else echo "$n: stopped"; rc=3; fi
+    done
+    if (( $# )); then exit $rc; fi ;;
+  *) echo "usage: $0 install [stripe-mock|mailpit] | start|stop|status [stripe-mock|mailpit|paypal-orders|paypal-payments...]" >&2; exit 2 ;;
 esac

@@ -2,10 +2,14 @@
 # Runs the five built services as background processes on loopback.
 #   services.sh up | down | status
 # Each service gets only what it needs from .stack/stack.env: its own database
-# URL (under the generic DATABASE_URL), Redis, Kafka and the OTLP endpoint.
+# URL (under the generic DATABASE_URL), Redis, Kafka and the OTLP endpoint; from
+# .stack/providers.env (written by ./ecotrack up), payment-service its Stripe
+# (stripe-mock) and notification-service its email provider (Mailpit over SMTP).
+# `up` restarts a running service whose environment is no longer what it would get.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 STATE=${ECOTRACK_STATE_DIR:-$ROOT/.stack}
+PROVIDERS=$STATE/providers.env
 RUN=$STATE/run
 LOGS=$STATE/logs
 SERVICES=(user-service product-service order-service payment-service notification-service)
@@ -22,28 +26,66 @@ running() {
 
 ready() { curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:${PORT[$1]}/health/ready"; }
 
-start() {
+# The environment of a service, one NAME=value a line: an allow-list, nothing inherited
+# (PATH and HOME are added at start).
+service_env() {
   local svc=$1 var
   var="$(tr 'a-z-' 'A-Z_' <<<"$svc")_DATABASE_URL"
+  # shellcheck disable=SC1090,SC1091
+  ( unset STRIPE_API_BASE STRIPE_SECRET_KEY SMTP_URL EMAIL_FROM
+    . "$STATE/stack.env"; if [[ -f $PROVIDERS ]]; then . "$PROVIDERS"; fi
+    printf '%s\n' NODE_ENV=development HOST=127.0.0.1 "PORT=${PORT[$svc]}" "LOG_LEVEL=${LOG_LEVEL:-info}" \
+      "DATABASE_URL=${!var}" "REDIS_URL=$REDIS_URL" "KAFKA_BROKERS=$KAFKA_BROKERS" \
+      "OTEL_EXPORTER_OTLP_ENDPOINT=$OTEL_EXPORTER_OTLP_ENDPOINT" \
+      "PRODUCT_SERVICE_URL=http://127.0.0.1:${PORT[product-service]}" \
+      "JWT_JWKS_URL=http://127.0.0.1:${PORT[user-service]}/.well-known/jwks.json" \
+      "SHUTDOWN_DRAIN_DELAY_MS=${SHUTDOWN_DRAIN_DELAY_MS:-1000}"
+    case $svc in
+      payment-service)
+        if [[ -n ${STRIPE_API_BASE:-} ]]; then printf '%s\n' "STRIPE_API_BASE=$STRIPE_API_BASE" "STRIPE_SECRET_KEY=$STRIPE_SECRET_KEY"; fi ;;
+      notification-service)
+        if [[ -n ${SMTP_URL:-} ]]; then printf '%s\n' EMAIL_PROVIDER=smtp "SMTP_URL=$SMTP_URL" "EMAIL_FROM=$EMAIL_FROM"; fi ;;
+    esac )
+}
+
+# True when the running service was started with another environment than service_env gives now
+# (PATH and HOME aside: they follow the caller). The kernel keeps a process's initial environment.
+config_changed() {
+  local pid; pid=$(pid_of "$1")
+  [[ -r /proc/$pid/environ ]] || return 1
+  ! cmp -s <(tr '\0' '\n' <"/proc/$pid/environ" | grep -v -e '^PATH=' -e '^HOME=' | sort) <(service_env "$1" | sort)
+}
+
+start() {
+  local svc=$1 lines vars
+  lines=$(service_env "$svc")
+  mapfile -t vars <<<"$lines"
   mkdir -p "$RUN" "$LOGS"
-  # shellcheck disable=SC1091
-  ( set -a; . "$STATE/stack.env"; set +a
-    exec env -i PATH="$PATH" HOME="$HOME" \
-      NODE_ENV=development HOST=127.0.0.1 PORT="${PORT[$svc]}" LOG_LEVEL="${LOG_LEVEL:-info}" \
-      DATABASE_URL="${!var}" REDIS_URL="$REDIS_URL" KAFKA_BROKERS="$KAFKA_BROKERS" \
-      OTEL_EXPORTER_OTLP_ENDPOINT="$OTEL_EXPORTER_OTLP_ENDPOINT" \
-      PRODUCT_SERVICE_URL="http://127.0.0.1:${PORT[product-service]}" \
-      JWT_JWKS_URL="http://127.0.0.1:${PORT[user-service]}/.well-known/jwks.json" \
-      SHUTDOWN_DRAIN_DELAY_MS="${SHUTDOWN_DRAIN_DELAY_MS:-1000}" \
-      setsid node "$ROOT/dist/apps/$svc/src/main.js" >>"$LOGS/$svc.log" 2>&1 </dev/null &
-    echo $! >"$RUN/$svc.pid" )
+  env -i PATH="$PATH" HOME="$HOME" "${vars[@]}" \
+    setsid node "$ROOT/dist/apps/$svc/src/main.js" >>"$LOGS/$svc.log" 2>&1 </dev/null &
+  echo $! >"$RUN/$svc.pid"
   say "$svc: started (pid $(pid_of "$svc")) on http://127.0.0.1:${PORT[$svc]}, log $LOGS/$svc.log"
+}
+
+stop() {
+  local svc=$1 pid
+  if running "$svc"; then
+    pid=$(pid_of "$svc")
+    kill -TERM "$pid"
+    # The service drains and exits by itself within its grace period; then, force.
+    for _ in $(seq 1 300); do running "$svc" || break; sleep 0.1; done
+    if running "$svc"; then kill -KILL "$pid"; say "$svc: killed after the grace period"; else say "$svc: stopped"; fi
+  fi
+  rm -f "$RUN/$svc.pid"
 }
 
 up() {
   [[ -f $STATE/stack.env ]] || { say "no $STATE/stack.env: start the infrastructure first (tools/stack/stack.sh up)"; exit 1; }
+  [[ -f $PROVIDERS ]] || say "no $PROVIDERS: payment-service without Stripe, notification-service without email (./ecotrack up writes it)"
   for svc in "${SERVICES[@]}"; do
-    if running "$svc"; then say "$svc: already running (pid $(pid_of "$svc"))"; else start "$svc"; fi
+    if ! running "$svc"; then start "$svc"
+    elif config_changed "$svc"; then say "$svc: its environment changed, restarting"; stop "$svc"; start "$svc"
+    else say "$svc: already running (pid $(pid_of "$svc"))"; fi
   done
   local deadline=$((SECONDS + ${SERVICES_READY_TIMEOUT:-120}))
   for svc in "${SERVICES[@]}"; do
@@ -57,16 +99,7 @@ up() {
 }
 
 down() {
-  for svc in "${SERVICES[@]}"; do
-    if running "$svc"; then
-      local pid; pid=$(pid_of "$svc")
-      kill -TERM "$pid"
-      # The service drains and exits by itself within its grace period; then, force.
-      for _ in $(seq 1 300); do running "$svc" || break; sleep 0.1; done
-      if running "$svc"; then kill -KILL "$pid"; say "$svc: killed after the grace period"; else say "$svc: stopped"; fi
-    fi
-    rm -f "$RUN/$svc.pid"
-  done
+  for svc in "${SERVICES[@]}"; do stop "$svc"; done
 }
 
 status() {

@@ -1,27 +1,17 @@
-import {
-  SERVICE_PORTS,
-  serviceEnv,
-  spawnService,
-  startPrism,
-  startStripeMock,
-  VENDOR_APIS,
-  type ServiceProcess,
-  type VendorMock,
-} from '@ecotrack/testing';
+import { readStackEnv, SERVICE_PORTS, STATE_DIR, WORKSPACE_ROOT } from '@ecotrack/testing';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { Client } from 'pg';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * A customer's way through the running stack, over HTTP only: register, log in,
  * search, read a product twice (the second read is a cache hit), place an order,
  * pay for it, get notified.
  *
- * user-, product- and order-service are the ones `./ecotrack up` runs. The stack's
- * payment- and notification-service have no vendor credentials (none exist
- * locally), so this journey runs its own instances of those two, configured
- * against stripe-mock and Prism serving Twilio's published API (the same mocks
- * their integration tests use), on the same infrastructure and the same JWKS.
+ * Every service is the one `./ecotrack up` runs: payment-service pays through Stripe's
+ * API as stripe-mock serves it, notification-service sends email over SMTP to the
+ * stack's Mailpit, whose HTTP API shows what arrived (see .stack/providers.env).
  */
 const at = (service: keyof typeof SERVICE_PORTS) => `http://127.0.0.1:${SERVICE_PORTS[service]}`;
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
@@ -52,6 +42,27 @@ async function login(email: string, password: string): Promise<string> {
   return session.body.accessToken;
 }
 
+interface MailpitMessage {
+  ID: string;
+  MessageID: string;
+  From: { Address: string };
+  To: { Address: string }[];
+  Subject: string;
+  Text: string;
+}
+
+/** The message the stack's Mailpit received with this Message-ID; waits a little for it. */
+async function mailpitMessage(apiUrl: string, messageId: string): Promise<MailpitMessage | undefined> {
+  const query = encodeURIComponent(`message-id:"${messageId}"`);
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const search = (await fetch(`${apiUrl}/api/v1/search?query=${query}`).then((r) => r.json())) as { messages: { ID: string; MessageID: string }[] };
+    const found = search.messages.find((m) => m.MessageID === messageId);
+    if (found) return (await fetch(`${apiUrl}/api/v1/message/${found.ID}`).then((r) => r.json())) as MailpitMessage;
+    await sleep(250);
+  }
+  return undefined;
+}
+
 async function productCacheHits(): Promise<number> {
   const metrics = await fetch(`${at('product-service')}/metrics`).then((r) => r.text());
   const line = metrics.split('\n').find((l) => l.startsWith('ecotrack_cache_requests_total{') && l.includes('cache="product"') && l.includes('result="hit"'));
@@ -59,52 +70,19 @@ async function productCacheHits(): Promise<number> {
 }
 
 describe('customer journey across the running stack', () => {
-  const mocks: VendorMock[] = [];
-  const services: ServiceProcess[] = [];
-  let payments: ServiceProcess;
-  let notifications: ServiceProcess;
+  const providers = readStackEnv(path.join(STATE_DIR, 'providers.env'));
 
-  beforeAll(async () => {
-    const infra = process.env as Record<string, string>;
-    const stripe = await startStripeMock();
-    const twilio = await startPrism(path.join(VENDOR_APIS, 'twilio/twilio_api_v2010.json'));
-    mocks.push(stripe, twilio);
-    payments = spawnService('payment-service', 13204, {
-      ...serviceEnv(infra, 'payment-service'),
-      STRIPE_API_BASE: stripe.baseUrl,
-      STRIPE_SECRET_KEY: `sk_test_${hex(12)}`,
-      SHUTDOWN_DRAIN_DELAY_MS: '200',
-    });
-    notifications = spawnService('notification-service', 13205, {
-      ...serviceEnv(infra, 'notification-service'),
-      TWILIO_API_BASE: twilio.baseUrl,
-      TWILIO_ACCOUNT_SID: `AC${hex(16)}`,
-      TWILIO_AUTH_TOKEN: hex(16),
-      SMS_FROM: '+15005550006',
-      SHUTDOWN_DRAIN_DELAY_MS: '200',
-    });
-    services.push(payments, notifications);
-    await Promise.all(services.map((service) => service.waitUntilReady()));
-  }, 180_000);
-
-  afterAll(async () => {
-    await Promise.all(services.map((service) => service.stop()));
-    await Promise.all(mocks.map((mock) => mock.stop()));
-  }, 30_000);
-
-  it('register → login → search → product twice (cache hit) → order → authorize and capture → notification sent', async () => {
+  it('register → login → search → product twice (cache hit) → order → authorize and capture (Stripe) → email notification sent, received by Mailpit', async () => {
     const run = hex(4);
-    const customer = await registerAndLogin(`journey-${run}@example.org`);
+    const customerEmail = `journey-${run}@example.org`;
+    const customer = await registerAndLogin(customerEmail);
 
-    // An operator: registered like anyone, promoted in user-service's own database
-    // (there is no API that grants admin), then logged in to get the role in the token.
+    // An operator: registered like anyone, made admin with the operator CLI (the first admin's
+    // way in; later ones are granted over PUT /v1/users/{id}/roles), then logged in.
     const adminEmail = `journey-admin-${run}@example.org`;
     const adminPassword = `pw-${hex(12)}`;
     expect((await call(`${at('user-service')}/v1/users`, { body: { email: adminEmail, displayName: 'Operator', password: adminPassword } })).status).toBe(201);
-    const users = new Client({ connectionString: process.env.USER_SERVICE_DATABASE_URL });
-    await users.connect();
-    await users.query(`UPDATE users SET roles = '{admin}' WHERE email = $1`, [adminEmail]);
-    await users.end();
+    execFileSync('./ecotrack', ['grant-admin', adminEmail], { cwd: WORKSPACE_ROOT, stdio: 'pipe' });
     const admin = await login(adminEmail, adminPassword);
 
     const created = await call(`${at('product-service')}/v1/products`, {
@@ -127,35 +105,42 @@ describe('customer journey across the running stack', () => {
     const order = await call(`${at('order-service')}/v1/orders`, {
       token: customer.token,
       headers: { 'idempotency-key': `journey-${run}` },
-      body: { items: [{ productId, quantity: 2 }] },
+      body: { items: [{ productId, quantity: 2 }], payment: { provider: 'stripe', paymentMethodToken: 'pm_card_visa' } },
     });
-    expect(order).toMatchObject({ status: 201 });
+    expect(order).toMatchObject({ status: 202 });
     expect(order.body).toMatchObject({ status: 'PENDING', totalCents: 2598, currency: 'EUR' });
 
-    const authorized = await call(`${payments.baseUrl}/v1/payments`, {
+    const authorized = await call(`${at('payment-service')}/v1/payments`, {
       token: admin,
       body: { orderId: order.body.id, provider: 'stripe', amountCents: order.body.totalCents, currency: 'EUR', paymentMethodToken: 'pm_card_visa' },
     });
     expect(authorized).toMatchObject({ status: 201 });
     expect(authorized.body.status).toBe('AUTHORIZED');
-    const captured = await call(`${payments.baseUrl}/v1/payments/${authorized.body.id}/capture`, { token: admin, method: 'POST' });
+    const captured = await call(`${at('payment-service')}/v1/payments/${authorized.body.id}/capture`, { token: admin, method: 'POST' });
     expect(captured).toMatchObject({ status: 200 });
     expect(captured.body.status).toBe('CAPTURED');
 
-    const sent = await call(`${notifications.baseUrl}/v1/notifications`, {
+    const sent = await call(`${at('notification-service')}/v1/notifications`, {
       token: admin,
       body: {
         userId: customer.id,
-        channel: 'sms',
+        channel: 'email',
         template: 'order-confirmed',
         data: { orderId: order.body.id, totalCents: order.body.totalCents, currency: 'EUR' },
-        to: '+15558675310',
+        to: customerEmail,
       },
     });
     expect(sent).toMatchObject({ status: 201 });
-    const status = await call(`${notifications.baseUrl}/v1/notifications/${sent.body.id}`, { token: customer.token });
+    const status = await call(`${at('notification-service')}/v1/notifications/${sent.body.id}`, { token: customer.token });
     expect(status.status).toBe(200);
-    expect(status.body).toMatchObject({ status: 'sent', channel: 'sms', provider: 'twilio' });
-    expect(status.body.providerMessageId).toMatch(/^SM/);
+    expect(status.body).toMatchObject({ status: 'sent', channel: 'email', provider: 'smtp', failureReason: null });
+    expect(status.body.providerMessageId).toBe(`${sent.body.id}@ecotrack.local`);
+
+    const mail = await mailpitMessage(providers.MAILPIT_API_URL, status.body.providerMessageId);
+    expect(mail).toBeDefined();
+    expect(mail!.To.map((to) => to.Address)).toEqual([customerEmail]);
+    expect(mail!.From.Address).toBe(providers.EMAIL_FROM);
+    expect(mail!.Subject).toBe('Your order is confirmed');
+    expect(mail!.Text).toContain(order.body.id);
   }, 120_000);
 });

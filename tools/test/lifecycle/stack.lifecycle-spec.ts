@@ -1,24 +1,32 @@
 import { STATE_DIR, WORKSPACE_ROOT } from '@ecotrack/testing';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
 /**
  * `./ecotrack up` twice: the second changes nothing. `./ecotrack down`: nothing
  * of ours keeps running. Runs last in the suite, because it stops the stack.
+ * The stack is the infrastructure (pid files in .stack/run), the local providers
+ * stripe-mock and Mailpit (.stack/mocks) and the five services (.stack/run).
  */
 const ecotrack = (command: string) =>
   spawnSync('bash', [path.join(WORKSPACE_ROOT, 'ecotrack'), command], { cwd: WORKSPACE_ROOT, encoding: 'utf8', timeout: 20 * 60_000 });
 
-const COMPONENTS = ['postgres', 'redis', 'kafka', 'openbao', 'prometheus', 'jaeger',
+const COMPONENTS = ['postgres', 'redis', 'kafka', 'openbao', 'prometheus', 'jaeger', 'stripe-mock', 'mailpit',
   'user-service', 'product-service', 'order-service', 'payment-service', 'notification-service'];
-const PORTS = [5432, 6379, 9092, 9093, 8200, 9090, 16686, 4317, 4318, 3001, 3002, 3003, 3004, 3005];
+const MOCKS = ['stripe-mock', 'mailpit'];
+// stripe-mock: HTTP 12111, HTTPS 12112; Mailpit: SMTP 1025, HTTP API 8025.
+const PORTS = [5432, 6379, 9092, 9093, 8200, 9090, 16686, 4317, 4318, 12111, 12112, 1025, 8025, 3001, 3002, 3003, 3004, 3005];
+const PROVIDERS_ENV = path.join(STATE_DIR, 'providers.env');
 
 function pidFiles(): Record<string, number> {
-  const dir = path.join(STATE_DIR, 'run');
   return Object.fromEntries(
-    readdirSync(dir).filter((f) => f.endsWith('.pid')).map((f) => [f.replace(/\.pid$/, ''), Number(readFileSync(path.join(dir, f), 'utf8').trim())]),
+    ['run', 'mocks'].flatMap((sub) => {
+      const dir = path.join(STATE_DIR, sub);
+      if (!existsSync(dir)) return [];
+      return readdirSync(dir).filter((f) => f.endsWith('.pid')).map((f) => [f.replace(/\.pid$/, ''), Number(readFileSync(path.join(dir, f), 'utf8').trim())]);
+    }),
   );
 }
 
@@ -51,7 +59,15 @@ function processTree(roots: number[]): Set<number> {
   return tree;
 }
 
-const ours = () => processTable().filter((p) => p.args.includes(STATE_DIR) || p.args.includes(path.join(WORKSPACE_ROOT, 'dist/apps')));
+/** Processes of ours: started with the state dir or our build in their command line, or the stack's mocks on its ports. */
+const ours = () =>
+  processTable().filter(
+    (p) =>
+      p.args.includes(STATE_DIR) ||
+      p.args.includes(path.join(WORKSPACE_ROOT, 'dist/apps')) ||
+      /\/stripe-mock-\S+ -http-addr 127\.0\.0\.1:12111 /.test(p.args) ||
+      /\/mailpit-\S+ --listen 127\.0\.0\.1:8025 /.test(p.args),
+  );
 const alive = (pid: number) => processTable().some((p) => p.pid === pid);
 const portOpen = (port: number) =>
   new Promise<boolean>((resolve) => {
@@ -68,12 +84,21 @@ describe('./ecotrack up / down', () => {
     const before = pidFiles();
     expect(Object.keys(before).sort()).toEqual([...COMPONENTS].sort());
     const treeBefore = processTree(Object.values(before));
+    // The generated Stripe key: private to us, and kept across ups.
+    expect(statSync(PROVIDERS_ENV).mode & 0o777).toBe(0o600);
+    const providersBefore = readFileSync(PROVIDERS_ENV, 'utf8');
+    expect(providersBefore).toMatch(/^STRIPE_SECRET_KEY=sk_test_[0-9a-f]+$/m);
 
     const second = ecotrack('up');
     expect(second.status).toBe(0);
     for (const component of COMPONENTS) expect(second.stdout).toMatch(new RegExp(`${component}: already running`));
     expect(pidFiles()).toEqual(before);
     expect(processTree(Object.values(before))).toEqual(treeBefore);
+    expect(readFileSync(PROVIDERS_ENV, 'utf8')).toBe(providersBefore);
+
+    const status = ecotrack('status');
+    expect(status.status).toBe(0);
+    for (const mock of MOCKS) expect(status.stdout).toMatch(new RegExp(`${mock}: running \\(pid ${before[mock]}\\)`));
   }, 20 * 60_000);
 
   it('down stops everything it started and leaves no process of ours', async () => {
@@ -85,6 +110,8 @@ describe('./ecotrack up / down', () => {
     expect([...tree].filter(alive)).toEqual([]);
     expect(ours()).toEqual([]);
     for (const port of PORTS) expect([port, await portOpen(port)]).toEqual([port, false]);
-    expect(ecotrack('status').status).not.toBe(0);
+    const status = ecotrack('status');
+    expect(status.status).not.toBe(0);
+    for (const mock of MOCKS) expect(status.stdout).toMatch(new RegExp(`${mock}: stopped`));
   }, 5 * 60_000);
 });
