@@ -5,6 +5,7 @@ import type { Config } from 'jest';
  *   unit        *.spec.ts      no I/O
  *   integration *.int-spec.ts  real PostgreSQL, Redis, Kafka, OpenBao from libs/testing
  *   e2e         *.e2e-spec.ts  the whole local stack, started by `./ecotrack up`
+ *   saga        *.saga-spec.ts the five services as restartable processes: the order saga and its fault matrix
  *   lifecycle   *.lifecycle-spec.ts  stops and restarts the stack; runs last
  */
 const swc: [string, Record<string, unknown>] = [
@@ -39,6 +40,13 @@ const config: Config = {
       testMatch: ['<rootDir>/{apps,libs,tools}/**/*.int-spec.ts'],
       globalSetup: '<rootDir>/libs/testing/src/jest/integration-setup.ts',
       slowTestThreshold: 30,
+    },
+    {
+      ...shared,
+      displayName: 'saga',
+      testMatch: ['<rootDir>/{apps,libs,tools}/**/*.saga-spec.ts'],
+      globalSetup: '<rootDir>/libs/testing/src/jest/saga-setup.ts',
+      slowTestThreshold: 120,
     },
     {
       ...shared,

@@ -2,6 +2,7 @@
 # EcoTrack local infrastructure: PostgreSQL, Redis, Kafka (KRaft), OpenBao, Prometheus, Jaeger.
 #
 #   tools/stack/stack.sh up|down|status|install|env
+#   tools/stack/stack.sh start|stop|kill <component>   one component (fault tests: broker or database restarts)
 #
 # Native mode (default): every component runs as a plain process bound to 127.0.0.1, with
 # its data, logs and pid files under $ECOTRACK_STATE_DIR (default <repo>/.stack) and tool
@@ -622,11 +623,35 @@ cmd_status() {
 
 cmd_env() { echo "$STATE/stack.env"; }
 
+# One component, native mode only: what the fault tests use to restart the broker or the database.
+# `kill` is a crash: SIGKILL (PostgreSQL: an immediate shutdown, no checkpoint, recovery at start).
+cmd_component() {
+  local action="$1" c="${2:-}"
+  [[ " ${COMPONENTS[*]} " == *" $c "* ]] || die "usage: stack.sh $action <${COMPONENTS[*]}>"
+  docker_available && die "$action <component> is for the native stack (use docker compose with containers)"
+  case $action in
+    start) load_secrets; "start_$c" ;;
+    stop) if [[ $c == postgres ]]; then stop_postgres; else stop_pid "$c"; fi ;;
+    kill)
+      if [[ $c == postgres ]]; then
+        pg_sync_pid
+        pg_as_postgres "$(pg_bindir)/pg_ctl" -D "$(pg_home)/data" -m immediate -w -t 60 stop >/dev/null
+        rm -f "$(pidfile postgres)"
+      else
+        local pid; pid="$(read_pid "$c")"
+        if is_ours "$pid"; then kill -KILL "$pid"; while [[ -d /proc/$pid ]]; do sleep 0.1; done; fi
+        rm -f "$(pidfile "$c")"
+      fi
+      log "$c: killed" ;;
+  esac
+}
+
 case "${1:-}" in
   up) cmd_up ;;
   down) cmd_down ;;
   status) cmd_status ;;
   install) cmd_install ;;
   env) cmd_env ;;
-  *) echo "usage: $0 up|down|status|install|env" >&2; exit 2 ;;
+  start|stop|kill) cmd_component "$1" "${2:-}" ;;
+  *) echo "usage: $0 up|down|status|install|env|start|stop|kill <component>" >&2; exit 2 ;;
 esac

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, bottom to top (DESIGN.md): static checks, unit, offline
 # Kubernetes validation, integration (real infrastructure), end-to-end (the
-# running stack), lifecycle. Ends with one line "ecotrack: N passed, N failed".
+# running stack), saga (the order saga and its fault matrix), lifecycle. Ends with one line "ecotrack: N passed, N failed".
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
@@ -27,6 +27,7 @@ step unit jest_layer unit
 step k8s k8s
 step integration jest_layer integration
 step e2e jest_layer e2e
+step saga jest_layer saga
 step lifecycle jest_layer lifecycle
 
 # One total: Jest's tests, the k8s checks, and each other step as one check.

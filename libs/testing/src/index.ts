@@ -6,3 +6,5 @@ export { spawnService, type ServiceProcess } from './service-process';
 export { newTraceparent } from './trace-context';
 export { startTestIdentity, type TestIdentity } from './test-identity';
 export { mailpitBinary, startMailpit, startPrism, startStripeMock, stripeMockBinary, VENDOR_APIS, type MailpitMock, type VendorMock } from './vendor-mocks';
+export { freePort, stackComponent, startPlatform, type Platform, type PlatformOptions } from './platform';
+export { startStripeFront, STRIPE_DECLINED_PAYMENT_METHOD, type StripeFront, type StripeFrontRequest } from './stripe-front';

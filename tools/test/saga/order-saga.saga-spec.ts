@@ -1,0 +1,120 @@
+import { stackComponent, waitForTrace, servicesIn } from '@ecotrack/testing';
+import {
+  call,
+  eventually,
+  mailsMentioning,
+  newCustomer,
+  newProduct,
+  paymentsOf,
+  placeOrder,
+  startSagaWorld,
+  stockAccount,
+  waitForOrders,
+  type Customer,
+  type SagaWorld,
+} from './support';
+
+/**
+ * The order saga across the five real services, Kafka and PostgreSQL: two-phase reserve and
+ * authorize, then capture and confirm; or release, void and reject. Stripe is stripe-mock behind
+ * a front that can decline (Stripe's own decline test token) or stall.
+ */
+describe('order saga (five services, Kafka, PostgreSQL)', () => {
+  let world: SagaWorld;
+  let customer: Customer;
+
+  beforeAll(async () => {
+    world = await startSagaWorld();
+    customer = await newCustomer(world);
+  }, 240_000);
+  afterAll(async () => {
+    await world?.close();
+  });
+
+  it('happy path: CONFIRMED; stock taken once, payment captured once, the customer notified once; one trace across order, product, payment and notification services', async () => {
+    const product = await newProduct(world, 10, 1250);
+    const order = await placeOrder(world, customer, [{ productId: product, quantity: 2 }]);
+
+    const [row] = await waitForOrders(world, [order.id]);
+    expect(row).toMatchObject({ status: 'CONFIRMED', rejection_reason: null });
+    expect(await stockAccount(world, product)).toEqual({ available: 8, reserved: 0, sold: 2, total: 10 });
+    expect(await paymentsOf(world, [order.id])).toEqual([{ orderId: order.id, status: 'CAPTURED', amountCents: 2500 }]);
+    const [payment] = await world.db.payments.query('SELECT id FROM payments WHERE order_id = $1', [order.id]).then((r) => r.rows);
+    const captureKeys = new Set(world.front.requests.filter((r) => r.path.endsWith('/capture') && r.idempotencyKey?.startsWith(payment.id)).map((r) => r.idempotencyKey));
+    expect(captureKeys).toEqual(new Set([`${payment.id}:capture`]));
+
+    const confirmations = await eventually(() => mailsMentioning(world, order.id), (mails) => mails.some((m) => /confirmed/i.test(m.Subject)));
+    expect(confirmations.filter((m) => /confirmed/i.test(m.Subject))).toHaveLength(1);
+    expect(confirmations[0].To.map((to) => to.Address)).toEqual([customer.email]);
+
+    const trace = await waitForTrace(process.env.JAEGER_QUERY_URL!, order.traceId, ['order-service', 'product-service', 'payment-service', 'notification-service'], 60_000);
+    expect([...servicesIn(trace)].sort()).toEqual(['notification-service', 'order-service', 'payment-service', 'product-service']);
+  }, 120_000);
+
+  it('declined card: REJECTED with the reason, reservation released, nothing captured, the customer notified once', async () => {
+    const product = await newProduct(world, 5);
+    const order = await placeOrder(world, customer, [{ productId: product, quantity: 1 }], 'pm_card_chargeDeclined');
+
+    const [row] = await waitForOrders(world, [order.id]);
+    expect(row.status).toBe('REJECTED');
+    expect(row.rejection_reason).toMatch(/declined/i);
+    expect(await stockAccount(world, product)).toEqual({ available: 5, reserved: 0, sold: 0, total: 5 });
+    expect((await paymentsOf(world, [order.id])).filter((p) => p.status === 'CAPTURED')).toEqual([]);
+    const mails = await eventually(() => mailsMentioning(world, order.id), (found) => found.length > 0);
+    expect(mails).toHaveLength(1);
+  }, 120_000);
+
+  it('out of stock: REJECTED, no payment taken, the customer notified once', async () => {
+    const product = await newProduct(world, 1);
+    const order = await placeOrder(world, customer, [{ productId: product, quantity: 3 }]);
+
+    const [row] = await waitForOrders(world, [order.id]);
+    expect(row.status).toBe('REJECTED');
+    expect(row.rejection_reason).toMatch(/out of stock/i);
+    expect(await stockAccount(world, product)).toEqual({ available: 1, reserved: 0, sold: 0, total: 1 });
+    expect((await paymentsOf(world, [order.id])).filter((p) => p.status === 'AUTHORIZED' || p.status === 'CAPTURED')).toEqual([]);
+    const mails = await eventually(() => mailsMentioning(world, order.id), (found) => found.length > 0);
+    expect(mails).toHaveLength(1);
+  }, 120_000);
+
+  it('gateway timeout: REJECTED, reservation released, nothing captured', async () => {
+    const product = await newProduct(world, 4);
+    world.front.delay('pm_card_visa_slow', 10_000);
+    const order = await placeOrder(world, customer, [{ productId: product, quantity: 1 }], 'pm_card_visa_slow');
+
+    const [row] = await waitForOrders(world, [order.id]);
+    expect(row.status).toBe('REJECTED');
+    expect(await stockAccount(world, product)).toEqual({ available: 4, reserved: 0, sold: 0, total: 4 });
+    expect((await paymentsOf(world, [order.id])).filter((p) => p.status === 'CAPTURED')).toEqual([]);
+  }, 120_000);
+
+  it('a customer cancels a CONFIRMED order: refunded, restocked, CANCELLED', async () => {
+    const product = await newProduct(world, 6);
+    const order = await placeOrder(world, customer, [{ productId: product, quantity: 2 }]);
+    await waitForOrders(world, [order.id], ['CONFIRMED']);
+
+    const cancel = await call(`${world.platform.url('order-service')}/v1/orders/${order.id}/cancel`, { token: customer.token, method: 'POST' });
+    expect(cancel.status).toBe(202);
+    expect(cancel.body.status).toBe('CANCELLING');
+    await waitForOrders(world, [order.id], ['CANCELLED']);
+    expect(await paymentsOf(world, [order.id])).toEqual([expect.objectContaining({ status: 'REFUNDED' })]);
+    expect((await stockAccount(world, product)).available).toBe(6);
+  }, 120_000);
+
+  it('Kafka down when orders are placed: they are accepted (202, PENDING) and complete once Kafka is back', async () => {
+    const product = await newProduct(world, 20);
+    stackComponent('stop', 'kafka');
+    let orders: string[] = [];
+    try {
+      for (let i = 0; i < 5; i++) orders.push((await placeOrder(world, customer, [{ productId: product, quantity: 1 }])).id);
+      const { rows } = await world.db.orders.query('SELECT status FROM orders WHERE id = ANY($1::uuid[])', [orders]);
+      expect(rows.map((r: { status: string }) => r.status)).toEqual(Array(5).fill('PENDING'));
+    } finally {
+      stackComponent('start', 'kafka');
+    }
+    const rows = await waitForOrders(world, orders, ['CONFIRMED'], 180_000);
+    expect(rows).toHaveLength(5);
+    expect(await stockAccount(world, product)).toEqual({ available: 15, reserved: 0, sold: 5, total: 20 });
+    orders = [];
+  }, 240_000);
+});
