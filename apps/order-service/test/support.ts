@@ -1,8 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { serviceEnv, spawnService, startInProcess, startTestIdentity, type ServiceProcess, type TestIdentity } from '@ecotrack/testing';
+import { freePort, serviceEnv, spawnService, startInProcess, startTestIdentity, type ServiceProcess, type TestIdentity } from '@ecotrack/testing';
 import type { InjectOptions } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../src/app.module';
 import { orderConfig } from '../src/config';
@@ -17,14 +16,7 @@ export async function closeTestIdentity(): Promise<void> {
   identity = undefined;
 }
 
-/** A port nothing listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { freePort };
 
 /**
  * The real product-service (built by the integration set-up) as a child process

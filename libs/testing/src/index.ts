@@ -6,5 +6,6 @@ export { spawnService, type ServiceProcess } from './service-process';
 export { newTraceparent } from './trace-context';
 export { startTestIdentity, type TestIdentity } from './test-identity';
 export { mailpitBinary, startMailpit, startPrism, startStripeMock, stripeMockBinary, VENDOR_APIS, type MailpitMock, type VendorMock } from './vendor-mocks';
-export { freePort, stackComponent, startPlatform, type Platform, type PlatformOptions } from './platform';
+export { stackComponent, startPlatform, type Platform, type PlatformOptions } from './platform';
+export { freePort } from './ports';
 export { startStripeFront, STRIPE_DECLINED_PAYMENT_METHOD, type StripeFront, type StripeFrontRequest } from './stripe-front';

@@ -1,19 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import type { InfraEnv } from './infrastructure';
 import { serviceEnv } from './infrastructure';
 import { SERVICES, WORKSPACE_ROOT, type ServiceName } from './paths';
+import { freePort } from './ports';
 import { spawnService, type ServiceProcess } from './service-process';
-
-/** A port nothing listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 export interface PlatformOptions {
   /** Variables for every service (e.g. short outbox poll intervals). */

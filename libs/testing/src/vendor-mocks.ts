@@ -1,8 +1,8 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { freePort } from './ports';
 import { WORKSPACE_ROOT } from './paths';
 
 export interface VendorMock {
@@ -11,18 +11,6 @@ export interface VendorMock {
 }
 
 const MOCKS_DIR = path.join(WORKSPACE_ROOT, 'tools/mocks');
-
-/** A free loopback port (the OS picks; released before the mock binds it). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function stopper(child: ChildProcess): () => Promise<void> {
   return () =>

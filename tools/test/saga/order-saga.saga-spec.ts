@@ -24,7 +24,8 @@ describe('order saga (five services, Kafka, PostgreSQL)', () => {
   let customer: Customer;
 
   beforeAll(async () => {
-    world = await startSagaWorld();
+    // Steps wait as long as in production: the Kafka outage below must not reject the orders placed during it.
+    world = await startSagaWorld({ SAGA_STEP_TIMEOUT_MS: '45000' });
     customer = await newCustomer(world);
   }, 240_000);
   afterAll(async () => {
@@ -48,7 +49,8 @@ describe('order saga (five services, Kafka, PostgreSQL)', () => {
     expect(confirmations[0].To.map((to) => to.Address)).toEqual([customer.email]);
 
     const trace = await waitForTrace(process.env.JAEGER_QUERY_URL!, order.traceId, ['order-service', 'product-service', 'payment-service', 'notification-service'], 60_000);
-    expect([...servicesIn(trace)].sort()).toEqual(['notification-service', 'order-service', 'payment-service', 'product-service']);
+    // (user-service may appear too: the services fetch its JWKS inside the request.)
+    expect([...servicesIn(trace)]).toEqual(expect.arrayContaining(['order-service', 'product-service', 'payment-service', 'notification-service']));
   }, 120_000);
 
   it('declined card: REJECTED with the reason, reservation released, nothing captured, the customer notified once', async () => {

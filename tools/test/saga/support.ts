@@ -36,12 +36,17 @@ export const SAGA_TEST_SETTINGS = {
   PAYMENT_GATEWAY_TIMEOUT_MS: '2000',
 };
 
-export async function startSagaWorld(): Promise<SagaWorld> {
+/**
+ * @param settings overrides of SAGA_TEST_SETTINGS; a broker restart makes consumers rejoin their groups,
+ * which takes up to the 30 s session timeout, so a test that must ride that out without compensating
+ * gives its steps more time.
+ */
+export async function startSagaWorld(settings: Partial<typeof SAGA_TEST_SETTINGS> = {}): Promise<SagaWorld> {
   const stripe = await startStripeMock();
   const front = await startStripeFront({ stripeMockUrl: stripe.baseUrl });
   const mailpit = await startMailpit();
   const platform = await startPlatform(env, {
-    common: { ...SAGA_TEST_SETTINGS, RATE_LIMIT_ENABLED: 'false' },
+    common: { ...SAGA_TEST_SETTINGS, ...settings, RATE_LIMIT_ENABLED: 'false' },
     env: {
       'payment-service': { STRIPE_API_BASE: front.url, STRIPE_SECRET_KEY: `sk_test_${hex(12)}` },
       'notification-service': { EMAIL_PROVIDER: 'smtp', SMTP_URL: mailpit.smtpUrl, EMAIL_FROM: 'no-reply@ecotrack.test' },
