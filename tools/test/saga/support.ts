@@ -52,7 +52,12 @@ export async function startSagaWorld(settings: Partial<typeof SAGA_TEST_SETTINGS
       'notification-service': { EMAIL_PROVIDER: 'smtp', SMTP_URL: mailpit.smtpUrl, EMAIL_FROM: 'no-reply@ecotrack.test' },
     },
   });
-  const pool = (name: string) => new Pool({ connectionString: env[`${name}_SERVICE_DATABASE_URL`], max: 4, application_name: 'saga-tests' });
+  const pool = (name: string) => {
+    const created = new Pool({ connectionString: env[`${name}_SERVICE_DATABASE_URL`], max: 4, application_name: 'saga-tests' });
+    // A PostgreSQL crash (one of the faults) ends the idle connections; the pool opens new ones.
+    created.on('error', () => undefined);
+    return created;
+  };
   const db = { orders: pool('ORDER'), products: pool('PRODUCT'), payments: pool('PAYMENT'), notifications: pool('NOTIFICATION') };
   const admin = await adminToken(platform);
   return {
