@@ -63,6 +63,15 @@ async function mailpitMessage(apiUrl: string, messageId: string): Promise<Mailpi
   return undefined;
 }
 
+/** Product events product-service has consumed (its cache consumer drops cached products on them). */
+async function productEventsConsumed(): Promise<number> {
+  const metrics = await fetch(`${at('product-service')}/metrics`).then((r) => r.text());
+  return metrics
+    .split('\n')
+    .filter((l) => l.startsWith('ecotrack_messages_consumed_total{') && l.includes('topic="product.events"') && l.includes('result="processed"'))
+    .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+}
+
 async function productCacheHits(): Promise<number> {
   const metrics = await fetch(`${at('product-service')}/metrics`).then((r) => r.text());
   const line = metrics.split('\n').find((l) => l.startsWith('ecotrack_cache_requests_total{') && l.includes('cache="product"') && l.includes('result="hit"'));
@@ -72,7 +81,7 @@ async function productCacheHits(): Promise<number> {
 describe('customer journey across the running stack', () => {
   const providers = readStackEnv(path.join(STATE_DIR, 'providers.env'));
 
-  it('register → login → search → product twice (cache hit) → order → authorize and capture (Stripe) → email notification sent, received by Mailpit', async () => {
+  it('register → login → search → product twice (cache hit) → order → the saga confirms it (stock reserved, Stripe authorized and captured) → email notification sent, received by Mailpit', async () => {
     const run = hex(4);
     const customerEmail = `journey-${run}@example.org`;
     const customer = await registerAndLogin(customerEmail);
@@ -85,6 +94,7 @@ describe('customer journey across the running stack', () => {
     execFileSync('./ecotrack', ['grant-admin', adminEmail], { cwd: WORKSPACE_ROOT, stdio: 'pipe' });
     const admin = await login(adminEmail, adminPassword);
 
+    const eventsBefore = await productEventsConsumed();
     const created = await call(`${at('product-service')}/v1/products`, {
       token: admin,
       body: { sku: `JRN-${run.toUpperCase()}`, name: `Journey bamboo cutlery ${run}`, category: 'kitchen', priceCents: 1299, currency: 'EUR', carbonKgCo2e: 0.35, stock: 5 },
@@ -96,6 +106,8 @@ describe('customer journey across the running stack', () => {
     expect(search.status).toBe(200);
     expect(search.body.items.map((p: { id: string }) => p.id)).toContain(productId);
 
+    // Creating it announced StockChanged; once that came back, nothing drops the cached copy behind our back.
+    for (let i = 0; i < 360 && (await productEventsConsumed()) <= eventsBefore; i++) await sleep(250);
     expect((await call(`${at('product-service')}/v1/products/${productId}`)).status).toBe(200);
     const hitsBefore = await productCacheHits();
     const second = await call(`${at('product-service')}/v1/products/${productId}`);
@@ -110,15 +122,17 @@ describe('customer journey across the running stack', () => {
     expect(order).toMatchObject({ status: 202 });
     expect(order.body).toMatchObject({ status: 'PENDING', totalCents: 2598, currency: 'EUR' });
 
-    const authorized = await call(`${at('payment-service')}/v1/payments`, {
-      token: admin,
-      body: { orderId: order.body.id, provider: 'stripe', amountCents: order.body.totalCents, currency: 'EUR', paymentMethodToken: 'pm_card_visa' },
-    });
-    expect(authorized).toMatchObject({ status: 201 });
-    expect(authorized.body.status).toBe('AUTHORIZED');
-    const captured = await call(`${at('payment-service')}/v1/payments/${authorized.body.id}/capture`, { token: admin, method: 'POST' });
-    expect(captured).toMatchObject({ status: 200 });
-    expect(captured.body.status).toBe('CAPTURED');
+    // The order saga reserves the stock and authorizes and captures the payment (stripe-mock): CONFIRMED.
+    let confirmed = order.body;
+    for (let i = 0; i < 360 && confirmed.status === 'PENDING'; i++) {
+      await sleep(250);
+      confirmed = (await call(`${at('order-service')}/v1/orders/${order.body.id}`, { token: customer.token })).body;
+    }
+    expect(confirmed).toMatchObject({ status: 'CONFIRMED', rejectionReason: null });
+    const payment = await call(`${at('payment-service')}/v1/payments/${confirmed.paymentId}`, { token: admin });
+    expect(payment).toMatchObject({ status: 200, body: { status: 'CAPTURED', amountCents: 2598, orderId: order.body.id, provider: 'stripe' } });
+    const stock = await call(`${at('product-service')}/v1/products/${productId}`);
+    expect(stock.body.stock).toBe(3);
 
     const sent = await call(`${at('notification-service')}/v1/notifications`, {
       token: admin,
@@ -142,5 +156,5 @@ describe('customer journey across the running stack', () => {
     expect(mail!.From.Address).toBe(providers.EMAIL_FROM);
     expect(mail!.Subject).toBe('Your order is confirmed');
     expect(mail!.Text).toContain(order.body.id);
-  }, 120_000);
+  }, 300_000);
 });

@@ -195,6 +195,7 @@ function toDto(order: Order, lines: OrderLine[]): OrderDto {
     totalCents: order.totalCents,
     currency: order.currency,
     carbonKgCo2e: order.carbonKgCo2e,
+    paymentId: order.paymentId,
     rejectionReason: order.rejectionReason,
     createdAt: order.createdAt.toISOString(),
     updatedAt: order.updatedAt.toISOString(),

@@ -50,6 +50,8 @@ export class OrderDto {
   currency: string;
   @ApiProperty({ description: 'Footprint of the whole order, kg CO2e', example: 0.24 })
   carbonKgCo2e: number;
+  @ApiPropertyOptional({ nullable: true, format: 'uuid', description: "The order's payment at payment-service (chosen when the order is placed)", example: '9a1c0e4b-3f2d-4c5e-8b7a-6d5e4f3a2b1c' })
+  paymentId: string | null;
   @ApiPropertyOptional({ nullable: true, description: 'Why the order was rejected (REJECTED only)', example: 'out of stock' })
   rejectionReason: string | null;
   @ApiProperty({ format: 'date-time', example: '2026-11-26T12:00:00.000Z' })
