@@ -60,7 +60,7 @@ describe('service start-up', () => {
   }, 60_000);
 
   it('serves without Kafka (messages wait in the outbox): ready, reported degraded, kafka down', async () => {
-    proc = spawnService('product-service', 13106, { ...infra(), KAFKA_BROKERS: '127.0.0.1:1' });
+    proc = spawnService('product-service', 13107, { ...infra(), KAFKA_BROKERS: '127.0.0.1:1' });
     await proc.waitUntilReady();
     const response = await fetch(`${proc.baseUrl}/health/ready`);
     expect(response.status).toBe(200);

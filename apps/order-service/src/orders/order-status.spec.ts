@@ -4,16 +4,20 @@ describe('order state transitions', () => {
   it.each([
     ['PENDING', 'CONFIRMED'],
     ['PENDING', 'REJECTED'],
-    ['PENDING', 'CANCELLED'],
+    ['CONFIRMED', 'CANCELLING'],
+    ['CANCELLING', 'CANCELLED'],
   ] as [OrderStatus, OrderStatus][])('%s → %s is allowed', (from, to) => {
     expect(canTransition(from, to)).toBe(true);
     expect(() => assertTransition('o1', from, to)).not.toThrow();
   });
 
-  it('CONFIRMED, REJECTED and CANCELLED are final', () => {
-    for (const from of ['CONFIRMED', 'REJECTED', 'CANCELLED'] as OrderStatus[]) {
+  it('REJECTED and CANCELLED are final; a PENDING order (its saga still running) cannot be cancelled', () => {
+    for (const from of ['REJECTED', 'CANCELLED'] as OrderStatus[]) {
       for (const to of ORDER_STATUSES) expect(canTransition(from, to)).toBe(false);
     }
+    expect(canTransition('PENDING', 'CANCELLED')).toBe(false);
+    expect(canTransition('PENDING', 'CANCELLING')).toBe(false);
+    expect(canTransition('CONFIRMED', 'CANCELLED')).toBe(false); // only through CANCELLING: refund and restock first
   });
 
   it('nothing goes back to PENDING, and no state transitions to itself', () => {

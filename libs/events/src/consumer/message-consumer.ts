@@ -34,6 +34,9 @@ export interface MessageConsumerSettings {
   topicSettings: TopicSettings;
 }
 
+/** How long stop() waits to leave the consumer group; see stop(). */
+const STOP_TIMEOUT_MS = 3_000;
+
 export const DEFAULT_CONSUMER_SETTINGS: MessageConsumerSettings = {
   maxAttempts: 5,
   retryBackoff: { initialMs: 200, maxMs: 10_000 },
@@ -160,10 +163,24 @@ export class MessageConsumer {
     this.currentState = 'stopping';
     this.abort.abort();
     clearInterval(this.lagTimer);
-    await this.loop;
-    const consumer = this.consumer;
-    this.consumer = undefined;
-    await consumer?.disconnect().catch((error: Error) => this.logger.warn(`disconnect failed: ${error.message}`));
+    // Leaving the group waits for a rebalance in progress, which can last a session timeout (a
+    // member that died without leaving holds it up). Shutdown has a deadline: past this bound we go
+    // anyway; whatever was not committed is delivered again and the inbox drops the repeat.
+    let bound: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<'timeout'>((resolve) => {
+      bound = setTimeout(() => resolve('timeout'), STOP_TIMEOUT_MS);
+    });
+    const leave = async () => {
+      await this.loop;
+      const consumer = this.consumer;
+      this.consumer = undefined;
+      await consumer?.disconnect().catch((error: Error) => this.logger.warn(`disconnect failed: ${error.message}`));
+      return 'left' as const;
+    };
+    if ((await Promise.race([leave(), gaveUp])) === 'timeout') {
+      this.logger.warn(`leaving group ${this.groupId} took over ${STOP_TIMEOUT_MS} ms; stopping without waiting (uncommitted messages will be redelivered)`);
+    }
+    clearTimeout(bound);
     await this.admin.disconnect().catch(() => undefined);
     this.currentState = 'stopped';
   }
