@@ -3,14 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { DataSource, type EntityManager } from 'typeorm';
 import { SagaConcurrencyError, SagaCoordinator, type SagaCommandSender } from './coordinator';
+import { reserveAndAuthorize, type Trip } from '../test/trip-saga';
 import { defineSaga, type SagaCommand } from './definition';
 import { CreateSagaInstances1764700001000 } from './saga-instances.migration';
 import { SagaMetrics } from './saga-metrics';
-
-interface Trip {
-  tripId: string;
-  paymentId?: string;
-}
 
 /** Commands land in a table in the caller's transaction, as the outbox does: so the test sees atomicity. */
 class TableSender implements SagaCommandSender {
@@ -22,8 +18,6 @@ class TableSender implements SagaCommandSender {
   }
 }
 
-const command = (type: string) => (trip: Trip): SagaCommand => ({ topic: 't.commands', type, key: trip.tripId, payload: { ...trip } });
-
 describe('SagaCoordinator on real PostgreSQL', () => {
   const database = `saga_test_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
   let admin: DataSource;
@@ -34,18 +28,7 @@ describe('SagaCoordinator on real PostgreSQL', () => {
 
   const trip = defineSaga<Trip>(
     'trip',
-    [
-      { name: 'reserve', invoke: command('Reserve'), succeeded: 'Reserved', failed: 'ReserveFailed', compensation: { invoke: command('Release'), done: 'Released' }, timeoutMs: 200 },
-      {
-        name: 'authorize',
-        invoke: command('Authorize'),
-        succeeded: 'Authorized',
-        failed: 'AuthorizeFailed',
-        onSucceeded: (data, reply) => ({ ...data, paymentId: String(reply.paymentId) }),
-        compensation: { invoke: command('Void'), done: 'Voided' },
-        timeoutMs: 60_000,
-      },
-    ],
+    reserveAndAuthorize({ reserveMs: 200, authorizeMs: 60_000 }),
     {
       completed: async (tx, sagaId) => {
         await tx.query(`INSERT INTO outcomes (saga_id, outcome) VALUES ($1, 'completed')`, [sagaId]);

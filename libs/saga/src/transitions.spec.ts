@@ -1,28 +1,14 @@
-import { defineSaga, type SagaCommand } from './definition';
+import { reserveAndAuthorize, tripCommand as command, type Trip } from '../test/trip-saga';
+import { defineSaga } from './definition';
 import { begin, decide, type SagaDecision, type SagaState } from './transitions';
 
-interface Trip {
-  tripId: string;
-  paymentId?: string;
-}
-
-const command = (type: string) => (trip: Trip): SagaCommand => ({ topic: 't.commands', type, key: trip.tripId, payload: { ...trip } });
 const noop = async () => undefined;
 
 /** reserve → authorize → capture (pivot, 3 tries) → confirm (retriable) */
 const trip = defineSaga<Trip>(
   'trip',
   [
-    { name: 'reserve', invoke: command('Reserve'), succeeded: 'Reserved', failed: 'ReserveFailed', compensation: { invoke: command('Release'), done: 'Released' }, timeoutMs: 1000 },
-    {
-      name: 'authorize',
-      invoke: command('Authorize'),
-      succeeded: 'Authorized',
-      failed: 'AuthorizeFailed',
-      onSucceeded: (data, reply) => ({ ...data, paymentId: String(reply.paymentId) }),
-      compensation: { invoke: command('Void'), done: 'Voided' },
-      timeoutMs: 1000,
-    },
+    ...reserveAndAuthorize({ reserveMs: 1000, authorizeMs: 1000 }),
     { name: 'capture', invoke: command('Capture'), succeeded: 'Captured', failed: 'CaptureFailed', timeoutMs: 1000, attempts: 3 },
     { name: 'confirm', invoke: command('Confirm'), succeeded: 'Confirmed', retriable: true, timeoutMs: 1000 },
   ],
