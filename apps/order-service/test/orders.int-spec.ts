@@ -34,11 +34,12 @@ describe('orders (real PostgreSQL, the real product-service over HTTP)', () => {
   }, 90_000);
   afterAll(async () => {
     if (db) await deleteOrdersOf(db, customers);
+    // Closing the app leaves its Kafka consumer group: bounded, but up to a few seconds.
     await app?.close();
     await fixtures?.close();
     await products?.stop();
     await closeTestIdentity();
-  });
+  }, 30_000);
 
   it('places an order: 202, Location, PENDING, priced and footprinted by product-service; order, saga and first messages written at once', async () => {
     const alice = await customer();
@@ -176,15 +177,18 @@ describe('orders (real PostgreSQL, the real product-service over HTTP)', () => {
     const byBob = await bob.inject({ method: 'POST', url: `/v1/orders/${order.id}/cancel` });
     expect(byBob.statusCode).toBe(404);
 
+    // The real saga runs against the real product-service and may already have decided this
+    // order; hold it at PENDING (its saga finished) so the rule, not the race, is under test.
+    await db.query(`UPDATE saga_instances SET status = 'COMPLETED', version = version + 1 WHERE data->>'orderId' = $1`, [order.id]);
+    await db.query(`UPDATE orders SET status = 'PENDING' WHERE id = $1`, [order.id]);
     const pending = await alice.inject({ method: 'POST', url: `/v1/orders/${order.id}/cancel` });
     expect(pending.statusCode).toBe(409);
     expect(pending.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
     expect(pending.json()).toMatchObject({ type: 'urn:ecotrack:problem:order-state-conflict', orderId: order.id, orderStatus: 'PENDING' });
     expect(pending.json().detail).toContain('being processed');
 
-    // As the create-order saga would leave it: CONFIRMED (its own saga is finished by then).
+    // As the create-order saga would leave it: CONFIRMED.
     await db.query(`UPDATE orders SET status = 'CONFIRMED' WHERE id = $1`, [order.id]);
-    await db.query(`UPDATE saga_instances SET status = 'COMPLETED' WHERE data->>'orderId' = $1`, [order.id]);
     const cancelling = await alice.inject({ method: 'POST', url: `/v1/orders/${order.id}/cancel` });
     expect(cancelling.statusCode).toBe(202);
     expect(cancelling.json()).toMatchObject({ id: order.id, status: 'CANCELLING' });
