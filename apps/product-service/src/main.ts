@@ -1,7 +1,8 @@
 import './instrumentation'; // must stay the first import
 import { bootstrapService } from '@ecotrack/platform';
+import { openBaoSecretSource } from '@ecotrack/secrets';
 import { AppModule } from './app.module';
 import { productConfig } from './config';
 import { service } from './service';
 
-void bootstrapService({ ...service, module: AppModule, config: productConfig });
+void bootstrapService({ ...service, module: AppModule, config: productConfig, secrets: openBaoSecretSource });

@@ -1,7 +1,8 @@
 import './instrumentation'; // must stay the first import
 import { bootstrapService } from '@ecotrack/platform';
+import { openBaoSecretSource } from '@ecotrack/secrets';
 import { AppModule } from './app.module';
 import { userConfig } from './config';
 import { service } from './service';
 
-void bootstrapService({ ...service, module: AppModule, config: userConfig() });
+void bootstrapService({ ...service, module: AppModule, config: userConfig, secrets: openBaoSecretSource });

@@ -6,12 +6,15 @@ import { createMetricsRegistry, instrumentHttpServer, pinoOptions } from '@ecotr
 import { Logger } from 'nestjs-pino';
 import pino from 'pino';
 import { randomUUID } from 'node:crypto';
-import { ConfigError, loadConfig, type PlatformConfig } from './config/config';
+import type { ConfigError, PlatformConfig } from './config/config';
 import { strictValidationPipe } from './errors/validation';
 import { DependencyRegistry } from './lifecycle/dependencies';
 import { Lifecycle } from './lifecycle/lifecycle.service';
 import { installShutdownHandlers } from './lifecycle/shutdown';
 import { PlatformModule } from './platform.module';
+import { loadServiceConfig } from './secrets/load-service-config';
+import type { SecretSource } from './secrets/secret-source';
+import { SecretsModule } from './secrets/secrets.module';
 import { installIpRateLimit } from './rate-limit/ip-rate-limit.hook';
 import { RateLimiter } from './rate-limit/rate-limiter';
 import type { ServiceDefinition, ServiceInfo } from './service';
@@ -29,12 +32,24 @@ function setupOpenApi(app: INestApplication, service: ServiceInfo): void {
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json', yamlDocumentUrl: 'docs/openapi.yaml' });
 }
 
-/** Builds the application without listening: used by main.ts and by tests. */
-export async function createService(definition: ServiceDefinition, config: PlatformConfig): Promise<NestFastifyApplication> {
-  const { module, config: _extension, ...service } = definition;
-  const metrics = createMetricsRegistry(service.name);
+export interface CreateServiceOptions {
+  /** The opened SecretSource (see loadServiceConfig); the service owns it from here and closes it on shutdown. */
+  secrets?: SecretSource;
+  /** The environment config was read from; on live reload it still wins over the store. */
+  env?: NodeJS.ProcessEnv;
+}
 
-  @Module({ imports: [PlatformModule.forRoot(service, config, metrics), module] })
+/** Builds the application without listening: used by main.ts and by tests. */
+export async function createService(
+  definition: ServiceDefinition,
+  config: PlatformConfig,
+  options: CreateServiceOptions = {},
+): Promise<NestFastifyApplication> {
+  const { module, config: _extension, secrets: _factory, ...service } = definition;
+  const metrics = createMetricsRegistry(service.name);
+  const secrets = SecretsModule.forRoot(options.secrets, { definition, env: options.env ?? process.env });
+
+  @Module({ imports: [PlatformModule.forRoot(service, config, metrics), secrets, module] })
   class ServiceRootModule {}
 
   const adapter = new FastifyAdapter({
@@ -64,17 +79,24 @@ export async function createService(definition: ServiceDefinition, config: Platf
  * name if wrong), build, listen (ready = 503), wait for dependencies, ready.
  */
 export async function bootstrapService(definition: ServiceDefinition): Promise<void> {
-  let config: PlatformConfig;
+  const startLogger = pino(pinoOptions(definition.name, 'info'));
+  const log = { info: (m: string) => startLogger.info(m), warn: (m: string) => startLogger.warn(m), error: (m: string) => startLogger.error(m) };
+  let loaded: Awaited<ReturnType<typeof loadServiceConfig>>;
   try {
-    config = loadConfig(definition.config ?? {});
+    loaded = await loadServiceConfig(definition, process.env, log);
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    pino(pinoOptions(definition.name, 'info')).fatal({ problems: error.problems }, error.message);
-    process.stderr.write(`${definition.name}: ${error.message}\n`);
+    const problems = (error as ConfigError).problems;
+    if (!problems) {
+      startLogger.fatal(`could not load secrets: ${(error as Error).message}`);
+      process.exit(1);
+    }
+    startLogger.fatal({ problems }, (error as Error).message);
+    process.stderr.write(`${definition.name}: ${(error as Error).message}\n`);
     process.exit(78); // EX_CONFIG
   }
+  const { config } = loaded;
 
-  const app = await createService(definition, config);
+  const app = await createService(definition, config, { secrets: loaded.secrets, env: loaded.env });
   const logger = app.get(Logger);
   installShutdownHandlers(app, logger, {
     drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,

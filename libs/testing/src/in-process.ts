@@ -1,4 +1,4 @@
-import { createService, DependencyRegistry, Lifecycle, loadConfig, type ServiceDefinition } from '@ecotrack/platform';
+import { createService, DependencyRegistry, Lifecycle, loadServiceConfig, type ServiceDefinition } from '@ecotrack/platform';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import { serviceEnv, type InfraEnv } from './infrastructure';
@@ -12,15 +12,17 @@ export async function startInProcess(
   infra: InfraEnv,
   overrides: Record<string, string> = {},
 ): Promise<NestFastifyApplication> {
-  const config = loadConfig(definition.config ?? {}, {
+  const env = {
     LOG_LEVEL: 'warn',
     ...serviceEnv(infra, definition.name),
     // Every app under test counts requests apart: all tests come from 127.0.0.1 and
     // would otherwise share (and exhaust) one per-IP budget across suites.
     RATE_LIMIT_KEY_PREFIX: `ratelimit-test-${randomUUID()}`,
     ...overrides,
-  });
-  const app = await createService(definition, config);
+  };
+  const quiet = { info: () => undefined, warn: () => undefined, error: (m: string) => console.error(m) };
+  const { config, secrets } = await loadServiceConfig(definition, env, quiet, { attempts: 3, maxDelayMs: 1_000 });
+  const app = await createService(definition, config, { secrets, env });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   await app.get(DependencyRegistry).waitForAll({ attempts: 10, maxDelayMs: 1_000 });

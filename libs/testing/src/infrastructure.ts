@@ -33,7 +33,11 @@ export async function ensureInfrastructure(): Promise<InfraEnv> {
   return readStackEnv();
 }
 
-/** The environment a service process gets: its own database URL under the generic name. */
+/**
+ * The environment a service process gets: its own database URL under the generic name, and
+ * its OpenBao login (address and AppRole secret-id file, written by tools/openbao/configure.sh),
+ * used when the service definition has a `secrets` source.
+ */
 export function serviceEnv(infra: InfraEnv, service: string): InfraEnv {
   const prefix = service.toUpperCase().replace(/-/g, '_');
   return {
@@ -41,6 +45,8 @@ export function serviceEnv(infra: InfraEnv, service: string): InfraEnv {
     REDIS_URL: infra.REDIS_URL,
     KAFKA_BROKERS: infra.KAFKA_BROKERS,
     OTEL_EXPORTER_OTLP_ENDPOINT: infra.OTEL_EXPORTER_OTLP_ENDPOINT,
+    OPENBAO_ADDR: infra.OPENBAO_ADDR,
+    OPENBAO_SECRET_ID_FILE: path.join(STATE_DIR, 'openbao', 'approle', `${service}.secret-id`),
     // Where the local user-service publishes its keys (tools/run/services.sh does the same).
     JWT_JWKS_URL: `http://127.0.0.1:${SERVICE_PORTS['user-service']}/.well-known/jwks.json`,
   };

@@ -1,0 +1,76 @@
+import { Global, Inject, Injectable, Logger, Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { METRICS_REGISTRY } from '@ecotrack/telemetry';
+import type { Registry } from 'prom-client';
+import { loadConfig, type PlatformConfig } from '../config/config';
+import { APP_CONFIG } from '../config/tokens';
+import { DependencyRegistry, type DependencyCheck } from '../lifecycle/dependencies';
+import type { ServiceDefinition } from '../service';
+import { configExtension } from './load-service-config';
+import type { SecretSource } from './secret-source';
+
+/** The service's SecretSource, or null when its secrets come from the environment. */
+export const SECRET_SOURCE = Symbol('SECRET_SOURCE');
+const RELOAD_INPUTS = Symbol('RELOAD_INPUTS');
+
+interface ReloadInputs {
+  definition: ServiceDefinition;
+  /** The environment the service started with: it keeps winning over the store's values. */
+  env: NodeJS.ProcessEnv;
+}
+
+/** Readiness follows the secrets store: without a live session, leases can be neither renewed nor rotated. */
+@Injectable()
+class SecretStoreSession implements DependencyCheck, OnModuleInit, OnApplicationShutdown {
+  readonly name = 'openbao';
+  private readonly logger = new Logger('Secrets');
+
+  constructor(
+    @Inject(SECRET_SOURCE) private readonly source: SecretSource | null,
+    @Inject(APP_CONFIG) private readonly config: PlatformConfig,
+    @Inject(RELOAD_INPUTS) private readonly inputs: ReloadInputs,
+    @Inject(METRICS_REGISTRY) private readonly metrics: Registry,
+    private readonly registry: DependencyRegistry,
+  ) {}
+
+  onModuleInit(): void {
+    if (!this.source) return;
+    this.registry.register(this);
+    this.source.registerMetrics(this.metrics);
+    this.source.onValuesChanged((values) => this.reload(values));
+  }
+
+  check(): Promise<void> {
+    return this.source ? this.source.check() : Promise.resolve();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.source?.close();
+  }
+
+  /**
+   * Live reload: the configuration object is validated anew and updated in
+   * place, so everything reading it sees the new values. An invalid new
+   * version is refused and the running one kept.
+   */
+  private reload(values: Readonly<Record<string, string>>): void {
+    try {
+      const merged = { ...values, ...this.inputs.env };
+      Object.assign(this.config, loadConfig(configExtension(this.inputs.definition, merged), merged));
+      this.logger.log('configuration reloaded from the secrets store');
+    } catch (error) {
+      this.logger.error(`new secrets refused, keeping the running configuration: ${(error as Error).message}`);
+    }
+  }
+}
+
+@Global()
+@Module({})
+export class SecretsModule {
+  static forRoot(source: SecretSource | undefined, inputs: ReloadInputs): DynamicModule {
+    return {
+      module: SecretsModule,
+      providers: [{ provide: SECRET_SOURCE, useValue: source ?? null }, { provide: RELOAD_INPUTS, useValue: inputs }, SecretStoreSession],
+      exports: [SECRET_SOURCE],
+    };
+  }
+}
