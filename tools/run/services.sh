@@ -28,28 +28,32 @@ ready() { curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:${PORT[$1]}/healt
 
 # The environment of a service, one NAME=value a line: an allow-list, nothing inherited
 # (PATH and HOME are added at start).
+# Nothing secret goes into a service's environment: it gets OpenBao's address and its
+# AppRole (role id = service name; the secret id is a mode-600 file that
+# tools/openbao/configure.sh writes, as a service-account token is mounted in a cluster).
+# Its database login (dynamic, rotating), the Redis password and the provider keys come
+# from OpenBao. DATABASE_URL names only the server and database.
 service_env() {
   local svc=$1 var
   var="$(tr 'a-z-' 'A-Z_' <<<"$svc")_DATABASE_URL"
-  # shellcheck disable=SC1090,SC1091
-  ( unset STRIPE_API_BASE STRIPE_SECRET_KEY SMTP_URL EMAIL_FROM
+  ( unset STRIPE_API_BASE SMTP_URL EMAIL_FROM
     . "$STATE/stack.env"; if [[ -f $PROVIDERS ]]; then . "$PROVIDERS"; fi
     printf '%s\n' NODE_ENV=development HOST=127.0.0.1 "PORT=${PORT[$svc]}" "LOG_LEVEL=${LOG_LEVEL:-info}" \
-      "DATABASE_URL=${!var}" "REDIS_URL=$REDIS_URL" "KAFKA_BROKERS=$KAFKA_BROKERS" \
+      "DATABASE_URL=$(sed -E 's#://[^@/]*@#://#' <<<"${!var}")" "KAFKA_BROKERS=$KAFKA_BROKERS" \
+      "OPENBAO_ADDR=$OPENBAO_ADDR" "OPENBAO_ROLE=$svc" OPENBAO_ENVIRONMENT=local \
+      "OPENBAO_SECRET_ID_FILE=$STATE/openbao/approle/$svc.secret-id" \
       "OTEL_EXPORTER_OTLP_ENDPOINT=$OTEL_EXPORTER_OTLP_ENDPOINT" \
       "PRODUCT_SERVICE_URL=http://127.0.0.1:${PORT[product-service]}" \
       "JWT_JWKS_URL=http://127.0.0.1:${PORT[user-service]}/.well-known/jwks.json" \
       "SHUTDOWN_DRAIN_DELAY_MS=${SHUTDOWN_DRAIN_DELAY_MS:-1000}"
     case $svc in
       payment-service)
-        if [[ -n ${STRIPE_API_BASE:-} ]]; then printf '%s\n' "STRIPE_API_BASE=$STRIPE_API_BASE" "STRIPE_SECRET_KEY=$STRIPE_SECRET_KEY"; fi ;;
+        if [[ -n ${STRIPE_API_BASE:-} ]]; then printf '%s\n' "STRIPE_API_BASE=$STRIPE_API_BASE"; fi ;;
       notification-service)
         if [[ -n ${SMTP_URL:-} ]]; then printf '%s\n' EMAIL_PROVIDER=smtp "SMTP_URL=$SMTP_URL" "EMAIL_FROM=$EMAIL_FROM"; fi ;;
     esac )
 }
 
-# True when the running service was started with another environment than service_env gives now
-# (PATH and HOME aside: they follow the caller). The kernel keeps a process's initial environment.
 config_changed() {
   local pid; pid=$(pid_of "$1")
   [[ -r /proc/$pid/environ ]] || return 1

@@ -462,7 +462,9 @@ start_openbao() {
   printf '[stack] openbao: starting %s dev server on %s:%s ...' "$OPENBAO_VERSION" "$HOST" "$OPENBAO_PORT"
   # Dev mode: in-memory, unsealed, KV v2 at secret/. The root token comes from the env (not
   # argv, so not in `ps`). HOME is the state dir because bao writes a token file there.
+  # The dev banner prints the root token and unseal key: they are cut out before the log.
   spawn openbao "$STATE/openbao" env HOME="$STATE/openbao" BAO_DEV_ROOT_TOKEN_ID="$OPENBAO_DEV_ROOT_TOKEN" \
+    bash -c 'exec "$@" > >(exec sed -u -E "s/^(Root Token|Unseal Key): .*/\1: (redacted)/") 2>&1' openbao \
     "$(openbao_bin)" server -dev -dev-listen-address="$HOST:$OPENBAO_PORT"
   wait_until openbao 60 openbao_ready
   echo " ready (pid $(read_pid openbao))"
@@ -577,7 +579,14 @@ cmd_up() {
   start_prometheus
   start_jaeger
   write_stack_env "$PG_PORT" "$REDIS_PORT" "$KAFKA_PORT" "$OPENBAO_PORT" "$PROMETHEUS_PORT" "$JAEGER_PORT" "$OTLP_HTTP_PORT" "$OTLP_GRPC_PORT"
+  configure_openbao
   log "up: all components ready in $((SECONDS - t0))s"
+}
+
+# OpenBao as code (engines, policies, roles, audit, KV seed). The dev server keeps
+# everything in memory, so this runs after every start; it is idempotent.
+configure_openbao() {
+  ECOTRACK_STATE_DIR="$STATE" bash "$ROOT/tools/openbao/configure.sh" --state-dir "$STATE"
 }
 
 cmd_down() {
@@ -630,7 +639,7 @@ cmd_component() {
   [[ " ${COMPONENTS[*]} " == *" $c "* ]] || die "usage: stack.sh $action <${COMPONENTS[*]}>"
   docker_available && die "$action <component> is for the native stack (use docker compose with containers)"
   case $action in
-    start) load_secrets; "start_$c" ;;
+    start) load_secrets; "start_$c"; if [[ $c == openbao && -f $STATE/stack.env ]]; then configure_openbao; fi ;;
     stop) if [[ $c == postgres ]]; then stop_postgres; else stop_pid "$c"; fi ;;
     kill)
       if [[ $c == postgres ]]; then

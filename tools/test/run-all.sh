@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # The whole test suite, bottom to top (DESIGN.md): static checks, unit, offline
 # Kubernetes validation, integration (real infrastructure), end-to-end (the
-# running stack), saga (the order saga and its fault matrix), lifecycle. Ends with one line "ecotrack: N passed, N failed".
+# running stack), saga (the order saga and its fault matrix), a search of every log for
+# secret values, lifecycle. Ends with one line "ecotrack: N passed, N failed".
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 RESULTS=.stack/test-results
 rm -rf "$RESULTS"; mkdir -p "$RESULTS"
+# The run's own output is a log too: the last step searches it for secrets.
+exec > >(tee "$RESULTS/run-all.log") 2>&1
 export NX_DAEMON=false NX_NO_CLOUD=true
 failed_steps=()
 
@@ -28,6 +31,9 @@ step k8s k8s
 step integration jest_layer integration
 step e2e jest_layer e2e
 step saga jest_layer saga
+# No secret value (passwords, tokens, secret ids, every KV secret) in any log of the runs above;
+# before lifecycle, which takes OpenBao (and the KV it reads the secrets from) down.
+step secrets-in-logs node tools/test/no-secrets-in-logs.js
 step lifecycle jest_layer lifecycle
 
 # One total: Jest's tests, the k8s checks, and each other step as one check.

@@ -55,7 +55,7 @@ describe('service start-up', () => {
     proc = spawnService('product-service', 13105, infra());
     await proc.waitUntilReady();
     const ready = await fetch(`${proc.baseUrl}/health/ready`).then((r) => r.json());
-    expect(ready).toEqual({ status: 'ok', checks: { postgres: 'up', redis: 'up', kafka: 'up' } });
+    expect(ready).toEqual({ status: 'ok', checks: { postgres: 'up', redis: 'up', kafka: 'up', openbao: 'up' } });
     expect(await fetch(`${proc.baseUrl}/health/live`).then((r) => r.status)).toBe(200);
   }, 60_000);
 

@@ -10,7 +10,7 @@ describe('the local stack (./ecotrack up)', () => {
   it.each(SERVICES)('%s is ready and documents its API', async (service) => {
     const ready = await fetch(url(service, '/health/ready'));
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ok', checks: { postgres: 'up', redis: 'up', kafka: 'up' } });
+    expect(await ready.json()).toEqual({ status: 'ok', checks: { postgres: 'up', redis: 'up', kafka: 'up', openbao: 'up' } });
     const openapi = (await fetch(url(service, '/docs/openapi.json')).then((r) => r.json())) as { info: { title: string } };
     expect(openapi.info.title).toBe(service);
     expect((await fetch(url(service, '/docs'))).headers.get('content-type')).toContain('text/html');

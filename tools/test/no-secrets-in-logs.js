@@ -1,0 +1,138 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * The last check of the test suite: no secret value appears in any log the runs wrote.
+ *
+ * Secrets: every password and token in .stack/stack.env and providers.env, the
+ * AppRole secret ids, the seeded secrets, and every value of every KV entry under
+ * secret/ecotrack (read with the dev root token: JWT private keys, provider keys,
+ * Redis URL). Logs: service, mock and infrastructure logs, OpenBao's audit log and
+ * the test runs' output under .stack. Reports file and line, never the value.
+ *
+ *   node tools/test/no-secrets-in-logs.js [stateDir]
+ */
+const fs = require('node:fs');
+const path = require('node:path');
+
+const MIN_LENGTH = 12; // shorter strings would match by chance
+
+function readEnvFile(file) {
+  const values = {};
+  if (!fs.existsSync(file)) return values;
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    const match = /^(?:export\s+)?([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (match) values[match[1]] = match[2].replace(/^(['"])(.*)\1$/, '$2');
+  }
+  return values;
+}
+
+/** The secret parts of an environment file: URL passwords, and values of *_TOKEN, *_KEY, *_SECRET, *PASSWORD. */
+function secretsOfEnv(values) {
+  const found = [];
+  for (const [name, value] of Object.entries(values)) {
+    try {
+      const url = new URL(value);
+      if (url.password) found.push(decodeURIComponent(url.password));
+      continue;
+    } catch {
+      /* not a URL */
+    }
+    if (/(TOKEN|KEY|SECRET|PASSWORD)$/.test(name)) found.push(value);
+  }
+  return found;
+}
+
+/** Properties of KV entries that are public by design: key ids and timestamps (they may well be logged). */
+const PUBLIC_PROPERTY = /^(kid|[a-z_]*_(at|from))$/;
+
+/** Every string in a KV value, and each line of multi-line ones (a PEM body is logged line by line if at all). */
+function stringsOf(value, into) {
+  if (typeof value === 'string') {
+    into.push(value);
+    if (value.includes('\n')) for (const line of value.split('\n')) if (!line.startsWith('-----')) into.push(line.trim());
+  } else if (value && typeof value === 'object') {
+    for (const [name, inner] of Object.entries(value)) if (!PUBLIC_PROPERTY.test(name)) stringsOf(inner, into);
+  }
+  return into;
+}
+
+async function kvSecrets(address, token) {
+  const found = [];
+  const call = async (method, p) => {
+    const response = await fetch(`${address}/v1/${p}`, { method, headers: { 'X-Vault-Token': token } });
+    return response.ok ? response.json() : undefined;
+  };
+  const walk = async (prefix) => {
+    const listing = await call('LIST', `secret/metadata/${prefix}`);
+    for (const key of listing?.data?.keys ?? []) {
+      if (key.endsWith('/')) await walk(prefix + key);
+      const entry = await call('GET', `secret/data/${prefix}${key.replace(/\/$/, '')}`);
+      if (entry?.data?.data) stringsOf(entry.data.data, found);
+    }
+  };
+  await walk('ecotrack/');
+  return found;
+}
+
+function filesUnder(dir, accept) {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.join(entry.parentPath ?? entry.path, entry.name))
+    .filter(accept);
+}
+
+/** Which files to read: logs and test output, never the files that legitimately hold secrets. */
+function logFiles(state) {
+  const isLog = (file) => /\.(log|out|json|txt)$/.test(file) || /\/logs?\//.test(file);
+  const holdsSecrets = (file) => /\/(openbao\/(approle|seed)|postgres\/data|kafka\/data|pgdata)\//.test(file) || /\.env$/.test(file);
+  return filesUnder(state, (file) => isLog(file) && !holdsSecrets(file));
+}
+
+/** Scans `files` for `secrets`; returns findings as {file, line, secretIndex}. */
+function scan(files, secrets) {
+  const needles = [...new Set(secrets.filter((s) => typeof s === 'string' && s.length >= MIN_LENGTH))];
+  const findings = [];
+  let bytes = 0;
+  for (const file of files) {
+    const text = fs.readFileSync(file, 'utf8');
+    bytes += text.length;
+    needles.forEach((needle, secretIndex) => {
+      let at = text.indexOf(needle);
+      while (at !== -1) {
+        findings.push({ file, line: text.slice(0, at).split('\n').length, secretIndex });
+        at = text.indexOf(needle, at + needle.length);
+      }
+    });
+  }
+  return { findings, bytes, secretCount: needles.length };
+}
+
+async function collectSecrets(state) {
+  const stackEnv = readEnvFile(path.join(state, 'stack.env'));
+  const secrets = [...secretsOfEnv(stackEnv), ...secretsOfEnv(readEnvFile(path.join(state, 'providers.env')))];
+  for (const file of filesUnder(path.join(state, 'openbao'), (f) => /\/openbao\/(approle|seed)\//.test(f))) {
+    secrets.push(fs.readFileSync(file, 'utf8').trim());
+  }
+  if (stackEnv.OPENBAO_ADDR && stackEnv.OPENBAO_DEV_ROOT_TOKEN) {
+    try {
+      secrets.push(...(await kvSecrets(stackEnv.OPENBAO_ADDR, stackEnv.OPENBAO_DEV_ROOT_TOKEN)));
+    } catch (error) {
+      throw new Error(`could not read the KV secrets from OpenBao (is it up?): ${error.message}`);
+    }
+  }
+  return secrets;
+}
+
+async function main() {
+  const state = path.resolve(process.argv[2] ?? path.join(__dirname, '../../.stack'));
+  const files = logFiles(state);
+  const { findings, bytes, secretCount } = scan(files, await collectSecrets(state));
+  const where = [...new Set(findings.map((f) => `${path.relative(state, f.file)}:${f.line} (secret #${f.secretIndex})`))];
+  console.log(`secrets-in-logs: ${files.length} files (${(bytes / 1e6).toFixed(1)} MB) searched for ${secretCount} secret values: ${findings.length} found`);
+  for (const line of where.slice(0, 50)) console.log(`  ${line}`);
+  process.exit(findings.length === 0 && secretCount > 0 && files.length > 0 ? 0 : 1);
+}
+
+module.exports = { scan, secretsOfEnv, stringsOf, logFiles };
+if (require.main === module) main().catch((error) => { console.error(`secrets-in-logs: ${error.message}`); process.exit(1); });
