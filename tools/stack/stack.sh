@@ -463,9 +463,10 @@ start_openbao() {
   # Dev mode: in-memory, unsealed, KV v2 at secret/. The root token comes from the env (not
   # argv, so not in `ps`). HOME is the state dir because bao writes a token file there.
   # The dev banner prints the root token and unseal key: they are cut out before the log.
+  # dev-server.hcl declares the audit device (OpenBao 2.x refuses to enable one over the API).
   spawn openbao "$STATE/openbao" env HOME="$STATE/openbao" BAO_DEV_ROOT_TOKEN_ID="$OPENBAO_DEV_ROOT_TOKEN" \
     bash -c 'exec "$@" > >(exec sed -u -E "s/^(Root Token|Unseal Key): .*/\1: (redacted)/") 2>&1' openbao \
-    "$(openbao_bin)" server -dev -dev-listen-address="$HOST:$OPENBAO_PORT"
+    "$(openbao_bin)" server -dev -dev-listen-address="$HOST:$OPENBAO_PORT" -config="$ROOT/tools/openbao/dev-server.hcl"
   wait_until openbao 60 openbao_ready
   echo " ready (pid $(read_pid openbao))"
 }
@@ -479,6 +480,8 @@ start_prometheus() {
   # The committed file is the compose form; rewrite the targets for native processes.
   sed -E -e "s/\"[a-z]+-service:([0-9]+)\"/\"$HOST:\1\"/" -e "s/\"localhost:9090\"/\"$HOST:$PROMETHEUS_PORT\"/" \
     "$STACK_DIR/prometheus/prometheus.yml" > "$dir/prometheus.yml"
+  # The chart's alert rules, so local Prometheus evaluates the same alerts as the cluster's.
+  mkdir -p "$dir/rules"; rm -f "$dir/rules"/*.yaml; cp "$ROOT"/helm/ecotrack/files/prometheus-rules/*.yaml "$dir/rules/"
   printf '[stack] prometheus: starting on %s:%s ...' "$HOST" "$PROMETHEUS_PORT"
   spawn prometheus "$dir" prometheus --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/data" \
     --web.listen-address="$HOST:$PROMETHEUS_PORT" --web.enable-lifecycle

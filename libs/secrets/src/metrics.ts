@@ -31,6 +31,11 @@ export class SecretsMetrics {
     registers: [],
   });
 
+  constructor() {
+    // Series exist from the start at 0, so a first failure is an increase, not a new series.
+    for (const kind of ['database', 'kv', 'token'] as const) for (const ok of [true, false]) this.rotations.inc({ kind, result: ok ? 'success' : 'failure' }, 0);
+  }
+
   /** `expiresAt` returns the lease's expiry in epoch ms, or undefined while there is none. */
   watchLease(kind: LeaseKind, expiresAt: () => number | undefined): void {
     this.expiries.set(kind, expiresAt);

@@ -1,0 +1,21 @@
+# product-service: least privilege, shared by the local dev server and the cluster.
+# '+' matches exactly one path segment: the environment (local, dev, staging, prod).
+# Token self-lookup and self-renewal come from OpenBao's built-in default policy.
+
+# Its own KV v2 entry, secret/ecotrack/<environment>/product-service (read only).
+path "secret/data/ecotrack/+/product-service" {
+  capabilities = ["read"]
+}
+path "secret/metadata/ecotrack/+/product-service" {
+  capabilities = ["read"]
+}
+
+# Dynamic PostgreSQL credentials for its own database only.
+path "database/creds/product-service" {
+  capabilities = ["read"]
+}
+
+# Renew the leases of those credentials (the lease id goes in the body).
+path "sys/leases/renew" {
+  capabilities = ["update"]
+}
