@@ -12,6 +12,8 @@ export interface StripeFrontRequest {
   path: string;
   /** The Idempotency-Key header (our gateway derives it from the payment id and the operation). */
   idempotencyKey?: string;
+  /** The API key the request was made with (the Bearer token): which key is in use after a rotation. */
+  apiKey?: string;
   /** The raw request body (form-encoded). */
   body: string;
   /** The form-encoded body (and query), decoded: `payment_method`, `amount_to_capture`, `metadata[orderId]`, ... */
@@ -126,6 +128,7 @@ export async function startStripeFront(options: { stripeMockUrl: string }): Prom
       method,
       path: url.pathname,
       idempotencyKey: typeof idempotencyKey === 'string' ? idempotencyKey : undefined,
+      apiKey: /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1],
       body,
       params,
       paymentMethod,
