@@ -1,6 +1,5 @@
 import { Inject, Injectable, Module } from '@nestjs/common';
-import { APP_CONFIG } from '@ecotrack/platform';
-import { createHash } from 'node:crypto';
+import { APP_CONFIG, FollowsConfig } from '@ecotrack/platform';
 import type { PaymentConfig } from '../config';
 import { ProviderUnavailableError, type PaymentGateway, type PaymentProvider } from './payment-gateway';
 import { PayPalGateway } from './paypal.gateway';
@@ -28,27 +27,21 @@ function buildGateways(config: PaymentConfig): Map<PaymentProvider, PaymentGatew
   return gateways;
 }
 
-/** What the gateways are built from; a digest, so the credentials are not kept twice in memory. */
-function credentialsDigest(config: PaymentConfig): string {
-  const inputs = [config.STRIPE_API_BASE, config.STRIPE_SECRET_KEY, config.PAYPAL_API_BASE, config.PAYPAL_CLIENT_ID, config.PAYPAL_CLIENT_SECRET, config.PAYMENT_GATEWAY_TIMEOUT_MS];
-  return createHash('sha256').update(JSON.stringify(inputs)).digest('hex');
-}
-
 /**
  * The configured gateways, one per provider; a provider without credentials has none.
- * Rebuilt when the credentials change: the configuration is reloaded in place when the
- * service's secrets rotate in OpenBao, and the next call uses the new key, no restart.
+ * Rebuilt when the credentials change (an API key rotated in OpenBao): the next call uses the new key, no restart.
  */
 @Injectable()
 export class PaymentGateways {
-  private built: { digest: string; gateways: Map<PaymentProvider, PaymentGateway> } | undefined;
+  private readonly gateways: FollowsConfig<Map<PaymentProvider, PaymentGateway>>;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: PaymentConfig) {}
+  constructor(@Inject(APP_CONFIG) config: PaymentConfig) {
+    const inputs = () => [config.STRIPE_API_BASE, config.STRIPE_SECRET_KEY, config.PAYPAL_API_BASE, config.PAYPAL_CLIENT_ID, config.PAYPAL_CLIENT_SECRET, config.PAYMENT_GATEWAY_TIMEOUT_MS];
+    this.gateways = new FollowsConfig(inputs, () => buildGateways(config));
+  }
 
   get(provider: PaymentProvider): PaymentGateway {
-    const digest = credentialsDigest(this.config);
-    if (this.built?.digest !== digest) this.built = { digest, gateways: buildGateways(this.config) };
-    const gateway = this.built.gateways.get(provider);
+    const gateway = this.gateways.get().get(provider);
     if (!gateway) throw new ProviderUnavailableError(provider);
     return gateway;
   }
