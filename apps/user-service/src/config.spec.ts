@@ -1,12 +1,13 @@
 import { ConfigError, loadConfig } from '@ecotrack/platform';
 import { generateKeyPairSync } from 'node:crypto';
-import { userConfig } from './config';
+import { parseDuration, userConfig } from './config';
 
 const platform = {
   DATABASE_URL: 'postgres://user_service:pw@127.0.0.1:5432/ecotrack_user',
   REDIS_URL: 'redis://:pw@127.0.0.1:6379',
   KAFKA_BROKERS: '127.0.0.1:9092',
 };
+const platformTest = { ...platform, NODE_ENV: 'test' };
 const ecPem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 const rsaPem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
@@ -23,6 +24,10 @@ function problems(env: NodeJS.ProcessEnv): string[] {
 describe('user-service config', () => {
   it('refuses to start in production without a signing key, naming the variable', () => {
     expect(problems(platform)).toEqual([expect.stringMatching(/^JWT_SIGNING_KEY_PEM: required in production: .*JWT_SIGNING_KEY_FILE/)]);
+  });
+
+  it('needs no key in production with OpenBao: the key ring there signs', () => {
+    expect(problems({ ...platform, OPENBAO_ADDR: 'http://127.0.0.1:8200' })).toEqual([]);
   });
 
   it('lets development and test run without a key (ephemeral key at start-up)', () => {
@@ -54,6 +59,48 @@ describe('user-service config', () => {
     expect(problems({ ...platform, JWT_SIGNING_KEY_FILE: '/nonexistent/key.pem', JWT_SIGNING_KEY_ID: 'k' })).toEqual([
       'JWT_SIGNING_KEY_FILE: cannot read the file (ENOENT)',
     ]);
+  });
+
+  it('reads the key-ring schedule as durations, with defaults (7 days, 10 min, 5 min, 30 s)', () => {
+    expect(loadConfig(userConfig(platformTest), platformTest)).toMatchObject({
+      JWT_SIGNING_KEY_ROTATION_INTERVAL: 7 * 86_400_000,
+      JWT_SIGNING_KEY_PROPAGATION_DELAY: 600_000,
+      JWT_SIGNING_KEY_RETIREMENT_MARGIN: 300_000,
+      JWT_KEY_RING_REFRESH_MS: 30_000,
+    });
+    const env = {
+      ...platformTest,
+      JWT_SIGNING_KEY_ROTATION_INTERVAL: '12h',
+      JWT_SIGNING_KEY_PROPAGATION_DELAY: '90',
+      JWT_SIGNING_KEY_RETIREMENT_MARGIN: '1500ms',
+      JWT_KEY_RING_REFRESH_MS: '250',
+    };
+    expect(loadConfig(userConfig(env), env)).toMatchObject({
+      JWT_SIGNING_KEY_ROTATION_INTERVAL: 12 * 3_600_000,
+      JWT_SIGNING_KEY_PROPAGATION_DELAY: 90_000,
+      JWT_SIGNING_KEY_RETIREMENT_MARGIN: 1_500,
+      JWT_KEY_RING_REFRESH_MS: 250,
+    });
+    expect([parseDuration('7d'), parseDuration('1.5s'), parseDuration('2 m'), parseDuration('soon'), parseDuration('-1s')]).toEqual([
+      604_800_000,
+      1_500,
+      120_000,
+      undefined,
+      undefined,
+    ]);
+  });
+
+  it('refuses a schedule out of order: a key must reach every replica before it signs, and not be replaced before', () => {
+    expect(problems({ ...platformTest, JWT_SIGNING_KEY_ROTATION_INTERVAL: 'weekly' })).toEqual([
+      expect.stringMatching(/^JWT_SIGNING_KEY_ROTATION_INTERVAL: expected a duration/),
+    ]);
+    expect(problems({ ...platformTest, JWT_SIGNING_KEY_PROPAGATION_DELAY: '10s', JWT_KEY_RING_REFRESH_MS: '30000' })).toEqual([
+      expect.stringMatching(/^JWT_SIGNING_KEY_PROPAGATION_DELAY: must be at least JWT_KEY_RING_REFRESH_MS/),
+    ]);
+    expect(problems({ ...platformTest, JWT_SIGNING_KEY_ROTATION_INTERVAL: '10m' })).toEqual([
+      expect.stringMatching(/^JWT_SIGNING_KEY_ROTATION_INTERVAL: must be longer than JWT_SIGNING_KEY_PROPAGATION_DELAY/),
+    ]);
+    expect(problems({ ...platformTest, JWT_KEY_RING_REFRESH_MS: '10' })).toEqual([expect.stringMatching(/^JWT_KEY_RING_REFRESH_MS/)]);
   });
 
   it('accepts only public keys as previous keys', () => {

@@ -9,7 +9,11 @@ import { SigningKeys } from './signing-keys';
 export class JwksController {
   constructor(private readonly keys: SigningKeys) {}
 
-  /** Verifiers cache it; after a rotation they refetch on the unknown kid anyway. */
+  /**
+   * Verifiers cache it (max-age 300 s). With the key ring a new key is published
+   * JWT_SIGNING_KEY_PROPAGATION_DELAY (default 10 min) before it signs, so caches
+   * know it in time; a verifier that does not refetches on the unknown kid anyway.
+   */
   @Get('jwks.json')
   @Public()
   @Header('cache-control', 'public, max-age=300')
