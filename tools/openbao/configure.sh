@@ -219,4 +219,8 @@ for svc in "${ECOTRACK_SERVICES[@]}"; do
 done
 unset pairs
 bao_log "kv seed: ${#ECOTRACK_SERVICES[@]} entries under secret/ecotrack/$ENVIRONMENT/ ($written written)"
+# user-service rotates its JWT signing keys there: a retired private key must not linger in history.
+kv_keep_versions secret 5
+kv_keep_versions secret 2 "ecotrack/$ENVIRONMENT/user-service/jwt-signing-keys"
+bao_log "kv: 5 versions kept, 2 of the JWT key ring"
 bao_log "configured $BAO_ADDR in $(( ($(date +%s%N) - T0) / 1000000 )) ms"

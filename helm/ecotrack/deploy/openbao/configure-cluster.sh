@@ -95,7 +95,10 @@ if ensure_audit_file file stdout 2>/dev/null; then bao_log "audit: device file/ 
 else bao_log "audit: WARNING no audit device: declare one in the server configuration (README.md)"; fi
 
 ensure_secrets_engine secret kv '{"version":"2"}'
-bao_log "kv: secret/ (v2)"
+# Old versions of rotated secrets are secrets too; per environment, also run
+#   kv_keep_versions secret 2 ecotrack/<environment>/user-service/jwt-signing-keys
+kv_keep_versions secret 5
+bao_log "kv: secret/ (v2), 5 versions kept"
 
 apply_policies
 bao_log "policies: $BAO_COUNT"

@@ -234,6 +234,14 @@ ensure_kubernetes_role() {
 # KV v2
 # ---------------------------------------------------------------------------------------
 
+# kv_keep_versions MOUNT N [PATH]: how many old versions KV v2 keeps, for the whole mount or one
+# entry. Old versions of a rotated secret are still secrets: keep only what a rollback needs.
+kv_keep_versions() {
+  local mount="$1" n="$2" path="${3:-}"
+  if [[ -z "$path" ]]; then bao_write "$mount/config" "{\"max_versions\":$n}"
+  else bao_write "$mount/metadata/$path" "{\"max_versions\":$n}"; fi
+}
+
 # kv_sync MOUNT PATH JSON_OBJECT: write only when the stored data differs, so the version
 # stays the same across runs. Sets BAO_KV_WRITTEN to 1 when it wrote, else 0.
 kv_sync() {
