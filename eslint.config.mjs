@@ -20,7 +20,7 @@ export default tseslint.config(
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'lib:telemetry', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'lib:secrets', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'lib:platform', onlyDependOnLibsWithTags: ['lib:telemetry'] },
+            { sourceTag: 'lib:platform', onlyDependOnLibsWithTags: ['lib:telemetry', 'lib:secrets'] },
             { sourceTag: 'lib:events', onlyDependOnLibsWithTags: ['lib:platform', 'lib:telemetry'] },
             { sourceTag: 'lib:saga', onlyDependOnLibsWithTags: ['lib:events', 'lib:platform', 'lib:telemetry'] },
             { sourceTag: 'lib:testing', onlyDependOnLibsWithTags: ['lib:platform', 'lib:telemetry', 'lib:events'] },

@@ -1,5 +1,5 @@
 import { eventsConfig } from '@ecotrack/events';
-import { jwtVerificationConfig } from '@ecotrack/platform';
+import { fieldEncryptionConfig, jwtVerificationConfig, type FieldEncryptionConfig } from '@ecotrack/platform';
 import { z } from 'zod';
 
 const optionalUrl = z.string().url().optional();
@@ -58,9 +58,11 @@ export const paymentConfig = {
   PAYPAL_WEBHOOK_CERT_ALLOW_HTTP: flag(false),
   /** Outbox relay, consumer retries, topic settings (libs/events). */
   ...eventsConfig,
+  /** The field-key job: rewrap after a transit key rotation (src/crypto/). */
+  ...fieldEncryptionConfig,
 };
 
-export interface PaymentConfig {
+export interface PaymentConfig extends FieldEncryptionConfig {
   STRIPE_API_BASE?: string;
   STRIPE_SECRET_KEY?: string;
   PAYPAL_API_BASE?: string;

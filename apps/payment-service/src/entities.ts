@@ -5,6 +5,7 @@ import { CreatePayments1764150000000 } from './migrations/1764150000000-create-p
 import { AddPaymentReferences1764400000000 } from './migrations/1764400000000-add-payment-references';
 import { CreateWebhookEvents1764600000000 } from './migrations/1764600000000-create-webhook-events';
 import { AddSagaPayments1764800000000 } from './migrations/1764800000000-add-saga-payments';
+import { EncryptPaymentFields1765000000000 } from './migrations/1765000000000-encrypt-payment-fields';
 
 /** Listed explicitly (no globs): what the app maps and what the migration step applies. */
 export const entities = [Payment, WebhookEvent, ...eventsEntities];
@@ -14,4 +15,5 @@ export const migrations = [
   CreateWebhookEvents1764600000000,
   ...eventsMigrations,
   AddSagaPayments1764800000000,
+  EncryptPaymentFields1765000000000,
 ];

@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { PROBLEM_CONTENT_TYPE } from '@ecotrack/platform';
+import { openBaoSecretSource } from '@ecotrack/secrets';
 import { startInProcess, startStripeMock, startTestIdentity, type VendorMock } from '@ecotrack/testing';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -32,7 +33,7 @@ describe('payment-service HTTP API with the Stripe adapter', () => {
   beforeAll(async () => {
     mock = await startStripeMock();
     const identity = await startTestIdentity(process.env.REDIS_URL!);
-    app = await startInProcess({ ...service, module: AppModule, config: paymentConfig }, process.env as Record<string, string>, {
+    app = await startInProcess({ ...service, module: AppModule, config: paymentConfig, secrets: openBaoSecretSource }, process.env as Record<string, string>, {
       JWT_JWKS_URL: identity.jwksUrl,
       STRIPE_API_BASE: mock.baseUrl,
       STRIPE_SECRET_KEY: 'sk_test_mock',

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { EventsMetrics, Header, topics, type MessageType } from '@ecotrack/events';
+import { openBaoSecretSource, TransitCipher } from '@ecotrack/secrets';
 import {
   startInProcess,
   startStripeFront,
@@ -56,7 +57,10 @@ interface PaymentRow {
   provider_reference: string | null;
   capture_reference: string | null;
   refund_reference: string | null;
+  /** Decrypted here from failure_reason_ciphertext (the row holds only ciphertext). */
   failure_reason: string | null;
+  /** Decrypted here from payment_method_ciphertext. */
+  payment_method: unknown;
   amount_cents: number | null;
   currency: string | null;
 }
@@ -97,14 +101,25 @@ describe('payment-service as a participant of the order saga (payment.commands â
   /** What reached the provider for this payment (the gateway's idempotency keys are `<paymentId>:<operation>`). */
   const gatewayCalls = (saga: Saga, operation = ''): StripeFrontRequest[] =>
     front.requests.filter((request) => request.idempotencyKey?.startsWith(`${saga.paymentId}:${operation}`));
-  const row = async (saga: Saga): Promise<PaymentRow | undefined> =>
-    (
-      await db.query(
-        `SELECT status, user_id, provider, provider_reference, capture_reference, refund_reference, failure_reason, amount_cents::int AS amount_cents, currency
+  /** The row, its encrypted fields decrypted with the service's own cipher after checking they are ciphertext. */
+  const row = async (saga: Saga): Promise<PaymentRow | undefined> => {
+    const [stored] = await db.query(
+      `SELECT status, user_id, provider, provider_reference, capture_reference, refund_reference, failure_reason AS legacy_failure_reason,
+              failure_reason_ciphertext, payment_method_ciphertext, amount_cents::int AS amount_cents, currency
          FROM payments WHERE id = $1`,
-        [saga.paymentId],
-      )
-    )[0];
+      [saga.paymentId],
+    );
+    if (!stored) return undefined;
+    const { legacy_failure_reason: legacy, failure_reason_ciphertext: reason, payment_method_ciphertext: method, ...rest } = stored;
+    expect(legacy).toBeNull();
+    const decrypt = async (ciphertext: string | null) => {
+      if (ciphertext === null) return null;
+      expect(ciphertext).toMatch(/^vault:v\d+:/);
+      return app.get(TransitCipher).decrypt(ciphertext);
+    };
+    const paymentMethod = await decrypt(method);
+    return { ...rest, failure_reason: await decrypt(reason), payment_method: paymentMethod === null ? null : JSON.parse(paymentMethod) };
+  };
   /** Messages this payment put into the outbox for payment.events (written with the change; kept after publishing). */
   const outboxEvents = async (saga: Saga, type?: MessageType): Promise<number> =>
     Number(
@@ -137,7 +152,7 @@ describe('payment-service as a participant of the order saga (payment.commands â
     front = await startStripeFront({ stripeMockUrl: stripe.baseUrl });
     player = await SagaPlayer.start(COMMANDS, [topics.order.sagaReplies, topics.payment.events, DEAD_LETTERS]);
     identity = await startTestIdentity(process.env.REDIS_URL!);
-    app = await startInProcess({ ...service, module: PaymentServiceOnItsOwnCommandsTopic, config: paymentConfig }, process.env as Record<string, string>, {
+    app = await startInProcess({ ...service, module: PaymentServiceOnItsOwnCommandsTopic, config: paymentConfig, secrets: openBaoSecretSource }, process.env as Record<string, string>, {
       JWT_JWKS_URL: identity.jwksUrl,
       STRIPE_API_BASE: front.url,
       STRIPE_SECRET_KEY: 'sk_test_front',
@@ -208,6 +223,8 @@ describe('payment-service as a participant of the order saga (payment.commands â
         capture_reference: null,
         refund_reference: null,
         failure_reason: null,
+        // From stripe-mock's charge fixture: the card the charge used.
+        payment_method: { type: 'card', brand: 'visa', last4: '4242' },
         amount_cents: saga.amountCents,
         currency: 'EUR',
       });
@@ -368,6 +385,7 @@ describe('payment-service as a participant of the order saga (payment.commands â
         capture_reference: null,
         refund_reference: null,
         failure_reason: null,
+        payment_method: null,
         amount_cents: null,
         currency: null,
       });

@@ -16,7 +16,13 @@ describe('StripeGateway against stripe-mock', () => {
 
   it('authorizes, captures and refunds, returning PaymentIntent and refund references', async () => {
     const auth = await gateway.authorize({ orderId: randomUUID(), amountCents: 1999, currency: 'EUR', paymentMethodToken: 'pm_card_visa', idempotencyKey: key('authorize') });
-    expect(auth).toEqual({ providerReference: expect.stringMatching(/^pi_/), authorizationReference: auth.providerReference, status: 'authorized' });
+    expect(auth).toEqual({
+      providerReference: expect.stringMatching(/^pi_/),
+      authorizationReference: auth.providerReference,
+      status: 'authorized',
+      // The charge's card (stripe-mock's fixture), for the encrypted payment method summary.
+      paymentMethod: { type: 'card', brand: 'visa', last4: '4242' },
+    });
     const capture = await gateway.capture({ authorizationReference: auth.authorizationReference, amountCents: 1999, currency: 'EUR', idempotencyKey: key('capture') });
     expect(capture).toEqual({ reference: auth.authorizationReference, status: 'captured' });
     const refund = await gateway.refund({ captureReference: capture.reference, amountCents: 1999, currency: 'EUR', idempotencyKey: key('refund') });

@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { PROBLEM_CONTENT_TYPE } from '@ecotrack/platform';
+import { openBaoSecretSource } from '@ecotrack/secrets';
 import { startInProcess, startTestIdentity, type TestIdentity } from '@ecotrack/testing';
 import { createSign, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -61,14 +62,18 @@ describe('payment-service webhooks: signatures, replays, reconciliation', () => 
     [certOrigin, strangerOrigin] = await Promise.all([listen(certServer), listen(strangerServer)]);
     identity = await startTestIdentity(process.env.REDIS_URL!);
     const env = process.env as Record<string, string>;
-    app = await startInProcess({ ...service, module: AppModule, config: paymentConfig }, env, {
+    app = await startInProcess({ ...service, module: AppModule, config: paymentConfig, secrets: openBaoSecretSource }, env, {
       JWT_JWKS_URL: identity.jwksUrl,
       STRIPE_WEBHOOK_SECRET: STRIPE_SECRET,
       PAYPAL_WEBHOOK_ID,
       PAYPAL_WEBHOOK_CERT_HOSTS: `api.paypal.com,api.sandbox.paypal.com,${new URL(certOrigin).host}`,
       PAYPAL_WEBHOOK_CERT_ALLOW_HTTP: 'true',
     });
-    unconfigured = await startInProcess({ ...service, module: AppModule, config: paymentConfig }, env, { JWT_JWKS_URL: identity.jwksUrl });
+    // Its secrets from an OpenBao environment without a KV entry: the local one seeds a Stripe webhook secret.
+    unconfigured = await startInProcess({ ...service, module: AppModule, config: paymentConfig, secrets: openBaoSecretSource }, env, {
+      JWT_JWKS_URL: identity.jwksUrl,
+      OPENBAO_ENVIRONMENT: 'test-unconfigured',
+    });
     db = app.get(DataSource);
   }, 5 * 60_000);
 

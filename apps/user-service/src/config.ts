@@ -1,7 +1,7 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { eventsConfig } from '@ecotrack/events';
-import { jwtVerificationConfig } from '@ecotrack/platform';
+import { fieldEncryptionConfig, jwtVerificationConfig, type FieldEncryptionConfig } from '@ecotrack/platform';
 import type { JWK } from 'jose';
 import { z } from 'zod';
 
@@ -160,10 +160,11 @@ export function userConfig(env: NodeJS.ProcessEnv = process.env) {
     JWT_SIGNING_KEY_ID: keyGiven ? kid : kid.optional(),
     JWT_PREVIOUS_PUBLIC_KEYS: previousPublicKeys.optional(),
     ...keyRingConfig(env),
+    ...fieldEncryptionConfig,
   };
 }
 
-export interface UserConfig {
+export interface UserConfig extends FieldEncryptionConfig {
   NODE_ENV: 'development' | 'test' | 'production';
   JWT_ISSUER: string;
   JWT_AUDIENCE: string;

@@ -29,7 +29,7 @@ describe('user-service: bad input to every POST and PATCH is a 4xx problem and w
   const snapshot = async () => ({
     users: await countUsers(sut.db),
     sessions: await countSessions(sut.redis),
-    profile: (await sut.db.query('SELECT display_name, updated_at FROM users WHERE email = $1', [email]))[0],
+    profile: (await sut.db.query('SELECT display_name, display_name_ciphertext, updated_at FROM users WHERE email = $1', [email]))[0],
     session: await sut.redis.hgetall(`session:${refreshToken.split('.')[0]}`),
   });
 

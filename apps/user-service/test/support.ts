@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { REDIS } from '@ecotrack/platform';
+import { openBaoSecretSource } from '@ecotrack/secrets';
 import { startInProcess } from '@ecotrack/testing';
 import type Redis from 'ioredis';
 import { exportJWK, exportPKCS8, generateKeyPair, SignJWT, type JWK, type KeyLike } from 'jose';
@@ -36,7 +37,9 @@ export interface UserServiceUnderTest {
 export async function startUserService(overrides: Record<string, string> = {}): Promise<UserServiceUnderTest> {
   const key = await newTestKey();
   const env = { NODE_ENV: 'test', JWT_SIGNING_KEY_PEM: key.pem, JWT_SIGNING_KEY_ID: key.kid, ...overrides };
-  const app = await startInProcess({ ...service, module: AppModule, config: userConfig(env) }, process.env as Record<string, string>, env);
+  // OpenBao (AppRole user-service): personal fields are encrypted with its transit key. DATABASE_URL
+  // carries a password, so the database login stays the static one.
+  const app = await startInProcess({ ...service, module: AppModule, config: userConfig(env), secrets: openBaoSecretSource }, process.env as Record<string, string>, env);
   return { app, db: app.get(DataSource), redis: app.get(REDIS), key };
 }
 

@@ -2,6 +2,7 @@ export { bootstrapService, createService, type CreateServiceOptions } from './bo
 export { configExtension, loadServiceConfig, type ServiceConfig } from './secrets/load-service-config';
 export { SECRET_SOURCE, SecretsModule } from './secrets/secrets.module';
 export { FollowsConfig } from './secrets/follows-config';
+export * from './field-encryption';
 export type { DatabaseLogin, DatabaseLoginSource, SecretSource, SecretSourceFactory } from './secrets/secret-source';
 export { ConfigError, loadConfig, platformConfigSchema, type ConfigExtension, type PlatformConfig } from './config/config';
 export { APP_CONFIG, SERVICE_INFO } from './config/tokens';

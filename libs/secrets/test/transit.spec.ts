@@ -46,7 +46,7 @@ function fakeClient(answer: (path: string, body: Record<string, unknown>) => unk
 
 describe('TransitCipher (requests and answers)', () => {
   it('sends base64 plaintext to <mount>/encrypt/<key> and decodes what decrypt returns', async () => {
-    const { client, calls } = fakeClient((path, body) =>
+    const { client, calls } = fakeClient((path) =>
       path.includes('/encrypt/') ? { data: { ciphertext: 'vault:v1:AAAA', key_version: 1 } } : { data: { plaintext: Buffer.from('Zoë 🌱').toString('base64') } },
     );
     const cipher = new TransitCipher(client, 'personal-fields');

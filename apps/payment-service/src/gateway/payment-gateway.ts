@@ -16,12 +16,20 @@ export interface AuthorizeRequest {
   idempotencyKey: string;
 }
 
+/**
+ * How a person recognizes what they paid with, as a receipt shows it ("Visa •••• 4242", the PayPal
+ * account's address). Personal and payment data: stored only encrypted. Never a card number.
+ */
+export type PaymentMethodSummary = { type: 'card'; brand: string; last4: string } | { type: 'paypal'; email: string };
+
 export interface Authorization {
   /** The provider's payment object (Stripe PaymentIntent id, PayPal order id). */
   providerReference: string;
   /** What capture and void act on (Stripe: the PaymentIntent id, PayPal: the authorization id). */
   authorizationReference: string;
   status: GatewayStatus;
+  /** When the provider's answer tells it. */
+  paymentMethod?: PaymentMethodSummary;
 }
 
 export interface CaptureRequest {

@@ -28,6 +28,9 @@ interface PayPalObject {
 
 interface PayPalOrder extends PayPalObject {
   purchase_units?: { payments?: { authorizations?: PayPalObject[] } }[];
+  /** The buyer's PayPal account (payer is the older place for it). */
+  payment_source?: { paypal?: { email_address?: string } };
+  payer?: { email_address?: string };
 }
 
 /**
@@ -51,7 +54,9 @@ export class PayPalGateway implements PaymentGateway {
     const authorized = await this.post<PayPalOrder>(`${orders}/v2/checkout/orders/${encodeURIComponent(order.id)}/authorize`, request.idempotencyKey, {});
     const authorization = authorized.purchase_units?.[0]?.payments?.authorizations?.[0];
     if (!authorization?.id) throw new PaymentGatewayError('paypal', 'rejected', `order ${order.id} has no authorization`);
-    return { providerReference: order.id, authorizationReference: authorization.id, status: normalize(authorization.status, 'authorized') };
+    const result: Authorization = { providerReference: order.id, authorizationReference: authorization.id, status: normalize(authorization.status, 'authorized') };
+    const email = authorized.payment_source?.paypal?.email_address ?? authorized.payer?.email_address;
+    return typeof email === 'string' && email.includes('@') ? { ...result, paymentMethod: { type: 'paypal', email } } : result;
   }
 
   async capture(request: CaptureRequest): Promise<GatewayOutcome> {

@@ -7,6 +7,7 @@ import {
   type GatewayOutcome,
   type GatewayStatus,
   type PaymentGateway,
+  type PaymentMethodSummary,
   type RefundRequest,
 } from './payment-gateway';
 
@@ -52,11 +53,15 @@ export class StripeGateway implements PaymentGateway {
           confirm: true,
           payment_method: request.paymentMethodToken,
           metadata: { orderId: request.orderId },
+          // The charge's card brand and last 4 digits, for the payment method summary.
+          expand: ['latest_charge'],
         },
         { idempotencyKey: request.idempotencyKey },
       ),
     );
-    return { providerReference: intent.id, authorizationReference: intent.id, status: statusOf(intent.status, 'authorized') };
+    const authorization: Authorization = { providerReference: intent.id, authorizationReference: intent.id, status: statusOf(intent.status, 'authorized') };
+    const paymentMethod = cardOf(intent);
+    return paymentMethod ? { ...authorization, paymentMethod } : authorization;
   }
 
   async capture(request: CaptureRequest): Promise<GatewayOutcome> {
@@ -94,6 +99,13 @@ export class StripeGateway implements PaymentGateway {
       throw toGatewayError(error);
     }
   }
+}
+
+/** Brand and last 4 digits of the card the charge used, when Stripe says (not for requires_action, or other methods). */
+function cardOf(intent: Stripe.PaymentIntent): PaymentMethodSummary | undefined {
+  const charge = intent.latest_charge;
+  const card = charge && typeof charge === 'object' ? charge.payment_method_details?.card : undefined;
+  return card?.brand && card.last4 ? { type: 'card', brand: card.brand, last4: card.last4 } : undefined;
 }
 
 function statusOf(status: Stripe.PaymentIntent.Status, done: GatewayStatus): GatewayStatus {

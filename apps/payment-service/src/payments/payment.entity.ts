@@ -5,6 +5,9 @@ export type PaymentStatus = 'AUTHORIZED' | 'CAPTURED' | 'VOIDED' | 'REFUNDED' | 
 
 /**
  * A payment as the gateway knows it. Card data never reaches us: only the provider's references.
+ * The provider references stay in the clear: they are what webhooks find the payment by, and are
+ * unique per provider, and transit ciphertext is randomized (neither lookup would work on it); they
+ * name objects only the provider, with our API key, can open.
  * A VOIDED row without provider, amount and currency is a tombstone: the saga voided the payment
  * before it was ever authorized (a late AuthorizePayment is refused). A FAILED row has no provider
  * reference when the provider declined or never answered.
@@ -43,9 +46,24 @@ export class Payment {
   @Column({ type: 'varchar', length: 16 })
   status: PaymentStatus;
 
-  /** Why the authorization failed (FAILED), or why the provider refused the last capture. */
+  /**
+   * Why the authorization failed (FAILED), or why the provider refused the last capture: the
+   * provider's decline message about the payer's card or account, so encrypted with transit key
+   * payment-fields (`vault:vN:...`). PaymentFields encrypts and decrypts; see PaymentRecord.
+   */
+  @Column({ name: 'failure_reason_ciphertext', type: 'text', nullable: true })
+  failureReasonCiphertext: string | null;
+
+  /**
+   * The plaintext column of before (migration 1765000000000): NULL on every row this version
+   * writes; a value left here is encrypted and removed by the field-key job. To be dropped.
+   */
   @Column({ name: 'failure_reason', type: 'varchar', length: 500, nullable: true })
-  failureReason: string | null;
+  legacyFailureReason: string | null;
+
+  /** What the payer paid with (card brand and last 4, PayPal account), as JSON, encrypted with payment-fields. */
+  @Column({ name: 'payment_method_ciphertext', type: 'text', nullable: true })
+  paymentMethodCiphertext: string | null;
 
   /** Null only on a tombstone. */
   @Column({ name: 'amount_cents', type: 'bigint', transformer: numericTransformer, nullable: true })

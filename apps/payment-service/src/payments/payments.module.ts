@@ -1,15 +1,30 @@
 import { Module } from '@nestjs/common';
+import { FieldEncryptionModule } from '@ecotrack/platform';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { GatewayModule } from '../gateway/gateway.module';
+import { service } from '../service';
 import { PaymentAnnouncements } from './payment-announcements';
+import { PaymentFields } from './payment-fields';
 import { Payment } from './payment.entity';
 import { PaymentsController } from './payments.controller';
 import { PaymentsService } from './payments.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Payment]), GatewayModule],
+  imports: [
+    TypeOrmModule.forFeature([Payment]),
+    GatewayModule,
+    // Payment fields: encrypted with transit key payment-fields (the service does not start without OpenBao).
+    FieldEncryptionModule.forRoot({
+      service: service.name,
+      key: 'payment-fields',
+      columns: [
+        { table: 'payments', column: 'failure_reason_ciphertext', legacyColumn: 'failure_reason' },
+        { table: 'payments', column: 'payment_method_ciphertext' },
+      ],
+    }),
+  ],
   controllers: [PaymentsController],
-  providers: [PaymentsService, PaymentAnnouncements],
+  providers: [PaymentsService, PaymentAnnouncements, PaymentFields],
   exports: [PaymentsService, PaymentAnnouncements],
 })
 export class PaymentsModule {}

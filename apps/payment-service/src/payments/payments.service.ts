@@ -3,9 +3,10 @@ import type { Envelope } from '@ecotrack/events';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { PaymentGateways } from '../gateway/gateway.module';
-import type { GatewayOutcome, PaymentProvider } from '../gateway/payment-gateway';
+import type { GatewayOutcome, PaymentMethodSummary, PaymentProvider } from '../gateway/payment-gateway';
 import type { CreatePaymentDto } from './dto/create-payment.dto';
 import { PaymentAnnouncements } from './payment-announcements';
+import { PaymentFields, type PaymentRecord } from './payment-fields';
 import { Payment, type PaymentStatus } from './payment.entity';
 import { IllegalTransitionError, PaymentNotFoundError, type PaymentOperation } from './payment.errors';
 
@@ -39,6 +40,8 @@ export interface NewPayment {
  * inside that transaction; the row and the announcement (payment.events) are written after it, so
  * they commit together or not at all. A retry after a rollback calls the gateway again with the same
  * idempotency key (`<paymentId>:<operation>`), which the provider answers without a second effect.
+ * The decline reason and the payment method are encrypted before they are written and decrypted
+ * when read (PaymentFields): every payment handed out is a PaymentRecord with them in the clear.
  */
 @Injectable()
 export class PaymentsService {
@@ -46,10 +49,11 @@ export class PaymentsService {
     private readonly dataSource: DataSource,
     private readonly gateways: PaymentGateways,
     private readonly announcements: PaymentAnnouncements,
+    private readonly fields: PaymentFields,
   ) {}
 
   /** Admin API: authorizes under a new id; a provider error leaves no row. */
-  authorize(request: CreatePaymentDto): Promise<Payment> {
+  authorize(request: CreatePaymentDto): Promise<PaymentRecord> {
     const paymentId = randomUUID();
     return this.dataSource.transaction(async (manager) => {
       await this.lock(manager, paymentId);
@@ -57,14 +61,14 @@ export class PaymentsService {
     });
   }
 
-  async get(id: string): Promise<Payment> {
+  async get(id: string): Promise<PaymentRecord> {
     const payment = await this.dataSource.getRepository(Payment).findOneBy({ id });
     if (!payment) throw new PaymentNotFoundError(id);
-    return payment;
+    return this.fields.reveal(payment);
   }
 
   /** Admin API: capture, void or refund; 409 (IllegalTransitionError) from any other status. */
-  transition(id: string, operation: PaymentOperation): Promise<Payment> {
+  transition(id: string, operation: PaymentOperation): Promise<PaymentRecord> {
     return this.dataSource.transaction(async (manager) => {
       const payment = await this.lock(manager, id);
       if (!payment) throw new PaymentNotFoundError(id);
@@ -76,13 +80,14 @@ export class PaymentsService {
    * Serializes every operation on this payment id until the transaction ends (an advisory lock, so
    * it holds before the row exists too), then reads the row, locked against webhooks.
    */
-  async lock(manager: EntityManager, id: string): Promise<Payment | null> {
+  async lock(manager: EntityManager, id: string): Promise<PaymentRecord | null> {
     await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`payment:${id}`]);
-    return manager.getRepository(Payment).createQueryBuilder('payment').setLock('pessimistic_write').where('payment.id = :id', { id }).getOne();
+    const payment = await manager.getRepository(Payment).createQueryBuilder('payment').setLock('pessimistic_write').where('payment.id = :id', { id }).getOne();
+    return payment && this.fields.reveal(payment);
   }
 
   /** Authorizes at the provider and records AUTHORIZED. Provider errors propagate; nothing is written then. */
-  async authorizeNew(manager: EntityManager, request: NewPayment): Promise<Payment> {
+  async authorizeNew(manager: EntityManager, request: NewPayment): Promise<PaymentRecord> {
     const authorization = await this.gateways.get(request.provider).authorize({
       orderId: request.orderId,
       amountCents: request.amountCents,
@@ -94,23 +99,24 @@ export class PaymentsService {
       status: 'AUTHORIZED',
       providerReference: authorization.providerReference,
       authorizationReference: authorization.authorizationReference,
+      paymentMethod: authorization.paymentMethod ?? null,
     });
   }
 
   /** Records an authorization that failed (declined, provider unavailable), so a resend is answered from here. */
-  recordFailedAuthorization(manager: EntityManager, request: NewPayment, reason: string): Promise<Payment> {
+  recordFailedAuthorization(manager: EntityManager, request: NewPayment, reason: string): Promise<PaymentRecord> {
     return this.insert(manager, request, { status: 'FAILED', failureReason: reason });
   }
 
   /** A payment voided before it was ever authorized: the row that makes a late authorization fail. */
-  async recordTombstone(manager: EntityManager, paymentId: string, orderId: string): Promise<Payment> {
+  async recordTombstone(manager: EntityManager, paymentId: string, orderId: string): Promise<PaymentRecord> {
     await manager.insert(Payment, { id: paymentId, orderId, status: 'VOIDED', userId: null, provider: null, providerReference: null, amountCents: null, currency: null });
-    return manager.findOneByOrFail(Payment, { id: paymentId });
+    return Object.assign(await manager.findOneByOrFail(Payment, { id: paymentId }), { failureReason: null, paymentMethod: null });
   }
 
   /** The provider refused a capture (the authorization stays, to be voided): kept for operators. */
   async recordCaptureRefusal(manager: EntityManager, payment: Payment, reason: string): Promise<void> {
-    await manager.update(Payment, { id: payment.id }, { failureReason: reason });
+    await manager.update(Payment, { id: payment.id }, await this.fields.encrypt({ failureReason: reason }));
   }
 
   /**
@@ -118,7 +124,7 @@ export class PaymentsService {
    * payment.events must hear (PaymentCaptured, PaymentRefunded), in the caller's transaction.
    * `cause` is the saga command that asked, if any. Gateway errors propagate and nothing is written.
    */
-  async apply(manager: EntityManager, payment: Payment, operation: PaymentOperation, cause?: Envelope): Promise<Payment> {
+  async apply(manager: EntityManager, payment: PaymentRecord, operation: PaymentOperation, cause?: Envelope): Promise<PaymentRecord> {
     const step = TRANSITIONS[operation];
     if (payment.status !== step.from) throw new IllegalTransitionError(payment.id, payment.status, operation);
     const outcome = await this.callGateway(payment, operation);
@@ -130,12 +136,22 @@ export class PaymentsService {
       .execute();
     // Unreachable while every writer takes the row lock; a guard, not a path.
     if (!result.affected) throw new IllegalTransitionError(payment.id, payment.status, operation);
-    const after = await manager.findOneByOrFail(Payment, { id: payment.id });
+    // The encrypted fields are not touched by a transition: no need to decrypt them again.
+    const after = Object.assign(await manager.findOneByOrFail(Payment, { id: payment.id }), { failureReason: payment.failureReason, paymentMethod: payment.paymentMethod });
     await this.announcements.announce(manager, after, step.from, step.to, cause);
     return after;
   }
 
-  private async insert(manager: EntityManager, request: NewPayment, state: Partial<Payment> & { status: PaymentStatus }): Promise<Payment> {
+  private async insert(
+    manager: EntityManager,
+    request: NewPayment,
+    state: Partial<Pick<Payment, 'providerReference' | 'authorizationReference'>> & {
+      status: PaymentStatus;
+      failureReason?: string | null;
+      paymentMethod?: PaymentMethodSummary | null;
+    },
+  ): Promise<PaymentRecord> {
+    const { failureReason = null, paymentMethod = null, ...columns } = state;
     await manager.insert(Payment, {
       id: request.paymentId,
       orderId: request.orderId,
@@ -145,12 +161,12 @@ export class PaymentsService {
       authorizationReference: null,
       captureReference: null,
       refundReference: null,
-      failureReason: null,
       amountCents: request.amountCents,
       currency: request.currency,
-      ...state,
+      ...columns,
+      ...(await this.fields.encrypt({ failureReason, paymentMethod })),
     });
-    return manager.findOneByOrFail(Payment, { id: request.paymentId });
+    return Object.assign(await manager.findOneByOrFail(Payment, { id: request.paymentId }), { failureReason, paymentMethod });
   }
 
   private callGateway(payment: Payment, operation: PaymentOperation): Promise<GatewayOutcome> {

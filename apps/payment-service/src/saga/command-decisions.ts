@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { PaymentGatewayError, ProviderUnavailableError } from '../gateway/payment-gateway';
-import type { Payment } from '../payments/payment.entity';
+import type { PaymentRecord } from '../payments/payment-fields';
 
 /**
  * What payment-service does with each saga command, given the payment's row as it is now (pure; the
@@ -12,7 +12,7 @@ import type { Payment } from '../payments/payment.entity';
 export const PROVIDER_UNAVAILABLE = 'payment provider unavailable';
 export const PAYMENT_CANCELLED = 'payment was cancelled';
 
-type Row = Pick<Payment, 'status' | 'failureReason'> | null;
+type Row = Pick<PaymentRecord, 'status' | 'failureReason'> | null;
 
 export type AuthorizeDecision = { action: 'authorize' } | { action: 'reply-authorized' } | { action: 'reply-failed'; reason: string };
 

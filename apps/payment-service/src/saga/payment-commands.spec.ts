@@ -2,7 +2,8 @@ import { Logger } from '@nestjs/common';
 import { createEnvelope, MessageHandlers, NonRetryableMessageError, topics, type OutboxDraft, type OutboxWriter } from '@ecotrack/events';
 import type { EntityManager } from 'typeorm';
 import { PaymentGatewayError } from '../gateway/payment-gateway';
-import type { Payment, PaymentStatus } from '../payments/payment.entity';
+import type { PaymentStatus } from '../payments/payment.entity';
+import type { PaymentRecord } from '../payments/payment-fields';
 import type { PaymentsService } from '../payments/payments.service';
 import { derivedPaymentId } from './command-decisions';
 import { PaymentCommands } from './payment-commands';
@@ -19,7 +20,7 @@ const paymentId = '33333333-3333-4333-8333-333333333333';
 const userId = '44444444-4444-4444-8444-444444444444';
 const manager = {} as EntityManager;
 
-const payment = (status: PaymentStatus, overrides: Partial<Payment> = {}): Payment => ({
+const payment = (status: PaymentStatus, overrides: Partial<PaymentRecord> = {}): PaymentRecord => ({
   id: paymentId,
   orderId,
   userId,
@@ -30,6 +31,10 @@ const payment = (status: PaymentStatus, overrides: Partial<Payment> = {}): Payme
   refundReference: null,
   status,
   failureReason: null,
+  failureReasonCiphertext: null,
+  legacyFailureReason: null,
+  paymentMethod: null,
+  paymentMethodCiphertext: null,
   amountCents: 1999,
   currency: 'EUR',
   createdAt: new Date(),
@@ -37,7 +42,7 @@ const payment = (status: PaymentStatus, overrides: Partial<Payment> = {}): Payme
   ...overrides,
 });
 
-function setup(current: Payment | null) {
+function setup(current: PaymentRecord | null) {
   const written: OutboxDraft[] = [];
   const outbox = { write: jest.fn(async (_manager: EntityManager, draft: OutboxDraft) => void written.push(draft)) };
   const payments = {
@@ -46,7 +51,7 @@ function setup(current: Payment | null) {
     recordFailedAuthorization: jest.fn(async () => payment('FAILED')),
     recordTombstone: jest.fn(async () => payment('VOIDED')),
     recordCaptureRefusal: jest.fn(async () => undefined),
-    apply: jest.fn(async (_m: EntityManager, p: Payment, operation: string) => ({ ...p, status: ({ capture: 'CAPTURED', void: 'VOIDED', refund: 'REFUNDED' } as const)[operation as 'capture'] })),
+    apply: jest.fn(async (_m: EntityManager, p: PaymentRecord, operation: string) => ({ ...p, status: ({ capture: 'CAPTURED', void: 'VOIDED', refund: 'REFUNDED' } as const)[operation as 'capture'] })),
   };
   const handlers = new MessageHandlers();
   const commands = new PaymentCommands(handlers, outbox as unknown as OutboxWriter, payments as unknown as PaymentsService, topics.payment.commands);

@@ -38,7 +38,7 @@ export class AccountsController {
   @ApiOkResponse({ type: UserDto })
   @ApiUnauthorizedResponse({ description: 'Missing, invalid or revoked token (problem+json, WWW-Authenticate)' })
   async me(@CurrentUser() user: AuthenticatedUser): Promise<UserDto> {
-    return toUserDto(await this.accounts.get(user.id));
+    return toUserDto(await this.accounts.account(user.id));
   }
 
   @Patch('me')
@@ -60,6 +60,6 @@ export class AccountsController {
   @ApiForbiddenResponse({ description: 'The caller is not an admin (problem+json)' })
   @ApiNotFoundResponse({ description: 'No such user (problem+json)' })
   async get(@Param('id', uuidParam('id')) id: string): Promise<UserDto> {
-    return toUserDto(await this.accounts.get(id));
+    return toUserDto(await this.accounts.account(id));
   }
 }

@@ -1,6 +1,6 @@
 import { ConflictException, Injectable, Logger } from '@nestjs/common';
-import { AccountsService } from '../accounts/accounts.service';
-import type { Role, User } from '../accounts/user.entity';
+import { AccountsService, type Account } from '../accounts/accounts.service';
+import type { Role } from '../accounts/user.entity';
 import { SessionStore } from '../sessions/session.store';
 
 @Injectable()
@@ -17,7 +17,7 @@ export class RolesService {
    * sessions: no token keeps a role it lost (every service checks revocation), and the
    * next login carries the new set.
    */
-  async setRoles(userId: string, roles: Role[], actingAdminId: string): Promise<User> {
+  async setRoles(userId: string, roles: Role[], actingAdminId: string): Promise<Account> {
     if (userId === actingAdminId && !roles.includes('admin')) {
       // Guards against locking the last admin out; another admin can do it.
       throw new ConflictException('an admin cannot remove their own admin role');

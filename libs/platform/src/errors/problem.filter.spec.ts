@@ -1,4 +1,5 @@
 import { NotFoundException } from '@nestjs/common';
+import { OpenBaoError } from '@ecotrack/secrets';
 import { toProblem } from './problem.filter';
 import { ProblemType } from './problem';
 import { ValidationProblemException } from './validation';
@@ -39,5 +40,14 @@ describe('toProblem', () => {
     const body = toProblem(new Error('connection to 10.0.0.5 password=hunter2 failed'));
     expect(body.status).toBe(500);
     expect(JSON.stringify(body)).not.toContain('hunter2');
+  });
+
+  it('maps an OpenBao outage to 503 and a policy denial to 500, without the path in the body', () => {
+    const outage = toProblem(new OpenBaoError('connect ECONNREFUSED 127.0.0.1:8200', undefined, 'transit/encrypt/personal-fields'));
+    expect(outage).toMatchObject({ status: 503, detail: 'The secrets store is not available; try again shortly.' });
+    expect(toProblem(new OpenBaoError('internal error', 502, 'transit/encrypt/k')).status).toBe(503);
+    const denied = toProblem(new OpenBaoError('permission denied', 403, 'transit/encrypt/k'));
+    expect(denied.status).toBe(500);
+    expect(JSON.stringify([outage, denied])).not.toContain('transit/');
   });
 });

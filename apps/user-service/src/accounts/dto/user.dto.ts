@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { User } from '../user.entity';
+import type { Account } from '../accounts.service';
 
 /** What the API says about a user; the password hash has no field here. */
 export class UserDto {
@@ -16,7 +16,7 @@ export class UserDto {
 }
 
 /** Field by field, so nothing new on the entity ever leaks by accident. */
-export const toUserDto = (user: User): UserDto => ({
+export const toUserDto = (user: Account): UserDto => ({
   id: user.id,
   email: user.email,
   displayName: user.displayName,

@@ -1,0 +1,27 @@
+import type { Provider } from '@nestjs/common';
+import { SECRET_SOURCE } from '../secrets/secrets.module';
+import type { SecretSource } from '../secrets/secret-source';
+import { OpenBaoSecrets, TransitCipher } from '@ecotrack/secrets';
+
+/** Why the service refuses to start without OpenBao; there is deliberately no plaintext fallback. */
+export function fieldEncryptionUnavailable(service: string, key: string): Error {
+  return new Error(
+    `field encryption needs OpenBao: set OPENBAO_ADDR (and OPENBAO_SECRET_ID_FILE for AppRole, or OPENBAO_AUTH_METHOD=kubernetes) ` +
+      `so ${service} can use transit key ${key}; personal and payment fields are never stored in plaintext`,
+  );
+}
+
+/**
+ * The service's TransitCipher for its field key, on the OpenBao session the platform opened at
+ * start-up (SECRET_SOURCE). Production default: without OpenBao the service does not start.
+ */
+export function fieldCipherProvider(service: string, key: string): Provider {
+  return {
+    provide: TransitCipher,
+    inject: [SECRET_SOURCE],
+    useFactory: (source: SecretSource | null) => {
+      if (!(source instanceof OpenBaoSecrets)) throw fieldEncryptionUnavailable(service, key);
+      return new TransitCipher(source.client, key, source.settings.transitMount);
+    },
+  };
+}
