@@ -139,3 +139,42 @@ capabilities:
 seccompProfile:
   type: RuntimeDefault
 {{- end -}}
+
+{{/*
+Database of one service: svc.databaseName, else ecotrack_<name without -service, dashes as
+underscores> (the naming of deploy/openbao/configure-cluster.sh). Params: root, svc.
+*/}}
+{{- define "ecotrack.databaseName" -}}
+{{- .svc.databaseName | default (printf "ecotrack_%s" (.svc.name | trimSuffix "-service" | replace "-" "_")) -}}
+{{- end -}}
+
+{{/*
+DATABASE_URL of one service in OpenBao mode: server and database only, no login (the service
+takes its logins from OpenBao's database engine). Params: root, svc.
+*/}}
+{{- define "ecotrack.databaseUrl" -}}
+{{- $pg := .root.Values.infrastructure.postgres -}}
+{{- $host := required "infrastructure.postgres.host is required with openbaoAuth.enabled" $pg.host -}}
+{{- printf "postgresql://%s:%v/%s" $host $pg.port (include "ecotrack.databaseName" .) -}}
+{{- end -}}
+
+{{/*
+Checks of OpenBao mode (openbaoAuth.enabled) for one service. Params: root, svc.
+- the service reads KV v2 secret/ecotrack/<environment>/<service> (libs/secrets), so the
+  ExternalSecret's mount and prefix must be those;
+- it maps KV properties to variables by lowercasing, so secretEnv must follow that rule;
+- a secret variable must never also be a plain env variable (the environment would win).
+*/}}
+{{- define "ecotrack.openbaoAuth.check" -}}
+{{- $es := .root.Values.externalSecrets -}}
+{{- if .root.Values.openbaoAuth.enabled -}}
+{{- if or (ne $es.keyPrefix "ecotrack") (ne $es.clusterSecretStore.path "secret") -}}
+{{- fail "openbaoAuth.enabled: the services read KV v2 secret/ecotrack/<environment>/<service>; externalSecrets.keyPrefix must be ecotrack and externalSecrets.clusterSecretStore.path secret" -}}
+{{- end -}}
+{{- range $variable, $property := .svc.secretEnv -}}
+{{- if ne $property (lower $variable) -}}
+{{- fail (printf "%s: secretEnv.%s must name the KV property %s (with openbaoAuth.enabled the service reads its KV entry itself, lowercase property names)" $.svc.name $variable (lower $variable)) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}

@@ -10,6 +10,8 @@ Params: root, svc, track ("stable" or "canary").
 {{- $image := include "ecotrack.image" . -}}
 {{- $g := $root.Values.global -}}
 {{- $infra := $root.Values.infrastructure -}}
+{{- $bao := $root.Values.openbaoAuth -}}
+{{- include "ecotrack.openbaoAuth.check" . -}}
 metadata:
   labels:
     {{- include "ecotrack.serviceLabels" . | nindent 4 }}
@@ -80,6 +82,29 @@ spec:
                 {{- include "ecotrack.selectorLabels" . | nindent 16 }}
     {{- end }}
   initContainers:
+    {{- if $bao.enabled }}
+    # 1. Infrastructure first: PostgreSQL and Kafka accept connections, OpenBao is unsealed
+    # (a standby answers too). Redis' address is in the service's KV entry: not checked here.
+    - name: wait-for-infrastructure
+      image: {{ $image }}
+      imagePullPolicy: {{ $g.image.pullPolicy }}
+      command:
+        - node
+        - tools/k8s/wait-for.js
+        - --timeout={{ $g.waitTimeoutSeconds }}
+        {{- if $svc.database }}
+        - env:DATABASE_URL
+        {{- end }}
+        - env:KAFKA_BROKERS
+        - {{ printf "%s/v1/sys/health?standbyok=true" (trimSuffix "/" $infra.openbao.address) }}
+      env:
+        {{- if $svc.database }}
+        - name: DATABASE_URL
+          value: {{ include "ecotrack.databaseUrl" . | quote }}
+        {{- end }}
+        - name: KAFKA_BROKERS
+          value: {{ $infra.kafka.brokers | quote }}
+    {{- else }}
     # 1. Databases first: PostgreSQL, Redis and Kafka accept connections.
     - name: wait-for-infrastructure
       image: {{ $image }}
@@ -91,12 +116,15 @@ spec:
       envFrom:
         - secretRef:
             name: {{ $svc.name }}-secrets
+    {{- end }}
       resources:
         {{- toYaml $g.initResources | nindent 8 }}
       securityContext:
         {{- include "ecotrack.containerSecurityContext" . | nindent 8 }}
     {{- if $svc.database }}
-    # 2. This service's migrations, as their own step (never at application start).
+    # 2. This service's migrations, as their own step (never at application start), with the
+    # owner login of Secret <service>-secrets (DATABASE_URL). In OpenBao mode that Secret holds
+    # nothing else and only this container reads it: the service itself never gets it.
     - name: migrate
       image: {{ $image }}
       imagePullPolicy: {{ $g.image.pullPolicy }}
@@ -139,9 +167,15 @@ spec:
           protocol: TCP
       env:
         {{- $env := mergeOverwrite (deepCopy $g.env) (deepCopy $svc.env) -}}
-        {{- range $reserved := list "SHUTDOWN_DRAIN_DELAY_MS" "SHUTDOWN_GRACE_PERIOD_MS" "PORT" "DATABASE_URL" "REDIS_URL" }}
+        {{- $reservedNames := list "SHUTDOWN_DRAIN_DELAY_MS" "SHUTDOWN_GRACE_PERIOD_MS" "PORT" "DATABASE_URL" "REDIS_URL" "OPENBAO_ADDR" "OPENBAO_AUTH_METHOD" "OPENBAO_AUTH_MOUNT" "OPENBAO_ROLE" "OPENBAO_ENVIRONMENT" "OPENBAO_K8S_TOKEN_FILE" }}
+        {{- range $reserved := $reservedNames }}
         {{- if hasKey $env $reserved }}
-        {{- fail (printf "%s: %s is set by the chart (global.shutdown, port, secrets); do not set it in env" $svc.name $reserved) }}
+        {{- fail (printf "%s: %s is set by the chart (global.shutdown, port, secrets, openbaoAuth); do not set it in env" $svc.name $reserved) }}
+        {{- end }}
+        {{- end }}
+        {{- range $variable := keys $svc.secretEnv | sortAlpha }}
+        {{- if hasKey $env $variable }}
+        {{- fail (printf "%s: %s is a secret (secretEnv); do not also set it in env" $svc.name $variable) }}
         {{- end }}
         {{- end }}
         {{- range $key := keys $env | sortAlpha }}
@@ -169,9 +203,32 @@ spec:
         # Access tokens are verified against user-service's published keys.
         - name: JWT_JWKS_URL
           value: {{ printf "%s/.well-known/jwks.json" (include "ecotrack.serviceUrl" (dict "root" $root "name" "user-service")) | quote }}
+        {{- if $bao.enabled }}
+        # OpenBao mode: where OpenBao is and who the service is, nothing secret. The service
+        # logs in with the projected token, then reads its KV entry (REDIS_URL, secretEnv),
+        # database logins (database/creds/<service>) and transit keys itself.
+        - name: OPENBAO_ADDR
+          value: {{ $infra.openbao.address | quote }}
+        - name: OPENBAO_AUTH_METHOD
+          value: kubernetes
+        - name: OPENBAO_AUTH_MOUNT
+          value: {{ $bao.authMount | quote }}
+        - name: OPENBAO_ROLE
+          value: {{ $svc.name | quote }}
+        - name: OPENBAO_ENVIRONMENT
+          value: {{ $g.environment | quote }}
+        - name: OPENBAO_K8S_TOKEN_FILE
+          value: /var/run/secrets/openbao/token
+        {{- if $svc.database }}
+        # Server and database only: the login comes from OpenBao.
+        - name: DATABASE_URL
+          value: {{ include "ecotrack.databaseUrl" . | quote }}
+        {{- end }}
+        {{- else }}
       envFrom:
         - secretRef:
             name: {{ $svc.name }}-secrets
+        {{- end }}
       startupProbe:
         httpGet: {path: {{ $svc.probes.startup.path }}, port: http}
         periodSeconds: {{ $svc.probes.startup.periodSeconds }}
@@ -198,8 +255,26 @@ spec:
       volumeMounts:
         - name: tmp
           mountPath: /tmp
+        {{- if $bao.enabled }}
+        - name: openbao-token
+          mountPath: /var/run/secrets/openbao
+          readOnly: true
+        {{- end }}
   volumes:
     - name: tmp
       emptyDir:
         sizeLimit: 256Mi
+    {{- if $bao.enabled }}
+    # The service's OpenBao login: a short-lived ServiceAccount token for OpenBao only
+    # (automountServiceAccountToken stays off: no Kubernetes API token in the pod).
+    - name: openbao-token
+      projected:
+        sources:
+          - serviceAccountToken:
+              path: token
+              expirationSeconds: {{ $bao.token.expirationSeconds }}
+              {{- with $bao.token.audience }}
+              audience: {{ . | quote }}
+              {{- end }}
+    {{- end }}
 {{- end -}}

@@ -14,6 +14,8 @@
 #   --eso-service-account SA       its ServiceAccount (external-secrets); Kubernetes auth role
 #                                  external-secrets (values.yaml externalSecrets.clusterSecretStore)
 #   --rotator-service-account SA   optional: role secrets-rotator for SA in --namespace
+#   --token-audience AUD           audience of the services' projected tokens (openbao: the
+#                                  chart's openbaoAuth.token.audience; "" for the API server's)
 #   --kubernetes-host URL          API server as OpenBao sees it (https://kubernetes.default.svc)
 #   --kubernetes-ca-file FILE      its CA certificate (default: the one OpenBao's pod mounts)
 #   --database-host HOST[:PORT]    PostgreSQL of the services: also configure database/ (one
@@ -36,6 +38,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 NAMESPACE=ecotrack
 SA_PREFIX=""
+TOKEN_AUDIENCE=openbao
 ESO_NAMESPACE=external-secrets
 ESO_SA=external-secrets
 ROTATOR_SA=""
@@ -53,6 +56,7 @@ usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' 
 while (( $# )); do
   case "$1" in
     --namespace) NAMESPACE="${2:?}"; shift 2 ;;
+    --token-audience) TOKEN_AUDIENCE="${2?}"; shift 2 ;;
     --service-account-prefix) SA_PREFIX="${2?}"; shift 2 ;;
     --eso-namespace) ESO_NAMESPACE="${2:?}"; shift 2 ;;
     --eso-service-account) ESO_SA="${2:?}"; shift 2 ;;
@@ -140,7 +144,7 @@ else
   bao_write auth/kubernetes/config "$(json_obj kubernetes_host "$KUBERNETES_HOST")"
 fi
 for svc in "${ECOTRACK_SERVICES[@]}"; do
-  ensure_kubernetes_role "$svc" "$SA_PREFIX$svc" "$NAMESPACE" "$svc" "$TOKEN_TTL" "$TOKEN_MAX_TTL"
+  ensure_kubernetes_role "$svc" "$SA_PREFIX$svc" "$NAMESPACE" "$svc" "$TOKEN_TTL" "$TOKEN_MAX_TTL" kubernetes "$TOKEN_AUDIENCE"
 done
 ensure_kubernetes_role external-secrets "$ESO_SA" "$ESO_NAMESPACE" external-secrets "$TOKEN_TTL" "$TOKEN_MAX_TTL"
 roles=$(( ${#ECOTRACK_SERVICES[@]} + 1 ))

@@ -223,11 +223,15 @@ ensure_approle_role() {
   bao_write "auth/approle/role/$svc/role-id" "$(json_obj role_id "$svc")"
 }
 
-# ensure_kubernetes_role NAME SERVICE_ACCOUNT NAMESPACE POLICY TOKEN_TTL TOKEN_MAX_TTL [MOUNT]
+# ensure_kubernetes_role NAME SERVICE_ACCOUNT NAMESPACE POLICY TOKEN_TTL TOKEN_MAX_TTL [MOUNT] [AUDIENCE]
+# AUDIENCE: the audience the pod's projected token is made for (the chart's openbaoAuth.token.audience,
+# "openbao"), so that token is good for OpenBao only; empty: the API server's own audience.
 ensure_kubernetes_role() {
-  local name="$1" sa="$2" ns="$3" policy="$4" ttl="$5" max_ttl="$6" mount="${7:-kubernetes}"
-  bao_write "auth/$mount/role/$name" "$(json_obj bound_service_account_names "$sa" bound_service_account_namespaces "$ns" \
-    token_policies "$policy" token_ttl "$ttl" token_max_ttl "$max_ttl" token_type service)"
+  local name="$1" sa="$2" ns="$3" policy="$4" ttl="$5" max_ttl="$6" mount="${7:-kubernetes}" audience="${8:-}"
+  local fields=(bound_service_account_names "$sa" bound_service_account_namespaces "$ns"
+    token_policies "$policy" token_ttl "$ttl" token_max_ttl "$max_ttl" token_type service)
+  if [[ -n "$audience" ]]; then fields+=(audience "$audience"); fi
+  bao_write "auth/$mount/role/$name" "$(json_obj "${fields[@]}")"
 }
 
 # ---------------------------------------------------------------------------------------
