@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# OpenBao as code, local: configures the dev server of tools/stack (in-memory: everything is
-# lost when it restarts, so this runs after every start; idempotent, a few seconds).
+# OpenBao as code, local: configures the OpenBao server of tools/stack. It runs after every
+# start and on every `./ecotrack up`; idempotent, a few seconds.
 #
 #   tools/openbao/configure.sh [--state-dir DIR]     (default $ECOTRACK_STATE_DIR or <repo>/.stack)
 #
 # From $STATE/stack.env (and $STATE/providers.env if present), with the dev root token:
-#   audit     file device file/ -> $STATE/openbao/audit.log (declared by dev-server.hcl)
+#   audit     file device file/ -> $STATE/openbao/audit.log (declared by audit.hcl)
 #   policies  helm/ecotrack/deploy/openbao/policies/*.hcl (the same files as the cluster)
 #   transit   keys personal-fields, payment-fields
 #   database  one connection per service database (ecotrack_<x>: user openbao_<x>, whose
@@ -85,14 +85,14 @@ rand_hex() { head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 # audit, KV v2, policies, transit
 # ---------------------------------------------------------------------------------------
 
-# Declared by tools/openbao/dev-server.hcl when stack.sh starts the server; the API way is
+# Declared by tools/openbao/audit.hcl when stack.sh starts the server; the API way is
 # only for a server that allows it.
 if ensure_audit_file file "$BAO_STATE/audit.log" 2>/dev/null; then
   bao_log "audit: file device file/ ($BAO_STATE/audit.log)"
 elif [[ "${ECOTRACK_OPENBAO_REQUIRE_AUDIT:-0}" == 1 ]]; then
-  bao_die "audit: no audit device, and OpenBao refuses one through the API: start the dev server with -config=$ROOT/tools/openbao/dev-server.hcl"
+  bao_die "audit: no audit device, and OpenBao refuses one through the API: start the server with -config=$ROOT/tools/openbao/audit.hcl"
 else
-  bao_log "audit: WARNING no audit device: start the dev server with -config=tools/openbao/dev-server.hcl (OpenBao 2.x declares audit devices in its configuration)"
+  bao_log "audit: WARNING no audit device: start the server with -config=tools/openbao/audit.hcl (OpenBao 2.x declares audit devices in its configuration)"
 fi
 
 ensure_secrets_engine secret kv '{"version":"2"}'
@@ -173,7 +173,7 @@ for svc in "${ECOTRACK_SERVICES[@]}"; do
   ensure_approle_role "$svc" "$TOKEN_TTL" "$TOKEN_MAX_TTL" "$BOUND_CIDRS"
   file="$APPROLE_DIR/$svc.secret-id"
   if [[ -s "$file" ]]; then
-    # 200 with data: valid; 204 (unknown, e.g. after a dev-server restart) or an error: mint
+    # 200 with data: valid; 204 (unknown, e.g. after the server's data was reset) or an error: mint
     found="$(printf '%s' "$(json_obj secret_id "$(<"$file")")" | bao_api POST "auth/approle/role/$svc/secret-id/lookup" 2>/dev/null)" || found=""
     if [[ -n "$found" ]]; then chmod 600 "$file"; continue; fi
   fi
@@ -193,7 +193,7 @@ bao_log "approle: ${#ECOTRACK_SERVICES[@]} roles, $minted secret_id(s) minted ($
 
 SEED_DIR="$BAO_STATE/seed"
 mkdir -p "$SEED_DIR"; chmod 700 "$SEED_DIR"
-# seed_value NAME PREFIX: a random secret generated once, kept (mode 600) across dev-server restarts
+# seed_value NAME PREFIX: a random secret generated once, kept (mode 600) across restarts and data resets
 seed_value() {
   local f="$SEED_DIR/$1"
   [[ -s "$f" ]] || { printf '%s%s' "$2" "$(rand_hex 24)" > "$f.tmp"; chmod 600 "$f.tmp"; mv -f "$f.tmp" "$f"; }

@@ -451,23 +451,72 @@ EOF
   echo " ready (pid $(read_pid kafka))"
 }
 
+# OpenBao answers at all (sealed and uninitialized included): 200, 429, 472, 473, 501, 503.
+openbao_answers() {
+  local code; code=$(curl -s -o /dev/null -w '%{http_code}' "http://$HOST:$OPENBAO_PORT/v1/sys/health") || return 1
+  [[ $code =~ ^(200|429|472|473|501|503)$ ]]
+}
 openbao_ready() { curl -fsS -o /dev/null "http://$HOST:$OPENBAO_PORT/v1/sys/health"; }
+openbao_api() { # METHOD PATH [JSON on stdin]; the token comes from BAO_TOKEN in the caller's env
+  curl -fsS -X "$1" -H "X-Vault-Token: ${BAO_TOKEN:-}" -H 'Content-Type: application/json' --data-binary @- \
+    "http://$HOST:$OPENBAO_PORT/v1/$2"
+}
+
+# A real server, not dev mode: integrated (raft, one node) storage under $STATE/openbao/data, so transit keys (and
+# with them every encrypted field in PostgreSQL), KV versions and leases survive a restart,
+# as PostgreSQL's data does. Loopback only, so no TLS. One unseal key, kept mode 600 in the
+# state dir; the root token is the generated OPENBAO_DEV_ROOT_TOKEN of secrets.env.
+openbao_server_config() {
+  cat <<HCL
+storage "raft" {
+  path    = "$STATE/openbao/data"
+  node_id = "ecotrack-local"
+}
+listener "tcp" {
+  address         = "$HOST:$OPENBAO_PORT"
+  cluster_address = "$HOST:$((OPENBAO_PORT + 1))"
+  tls_disable     = true
+}
+api_addr     = "http://$HOST:$OPENBAO_PORT"
+cluster_addr = "http://$HOST:$((OPENBAO_PORT + 1))"
+ui           = false
+HCL
+}
+
+# First start: initialise with one key share, then swap the generated root token for ours
+# (a token id we chose, so stack.env stays stable) and revoke the generated one.
+openbao_init() {
+  local init root unseal="$STATE/openbao/unseal-key"
+  init=$(printf '{"secret_shares":1,"secret_threshold":1}' | openbao_api PUT sys/init) || die "openbao: init failed"
+  ( umask 077; python3 -c 'import json,sys; print(json.load(sys.stdin)["keys_base64"][0])' <<<"$init" > "$unseal" )
+  root=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["root_token"])' <<<"$init")
+  openbao_unseal
+  printf '{"id":"%s","policies":["root"],"display_name":"ecotrack-local-root"}' "$OPENBAO_DEV_ROOT_TOKEN" \
+    | BAO_TOKEN=$root openbao_api POST auth/token/create-orphan >/dev/null || die "openbao: could not create the local root token"
+  BAO_TOKEN=$root openbao_api POST auth/token/revoke-self </dev/null >/dev/null || true
+}
+
+openbao_unseal() {
+  local unseal="$STATE/openbao/unseal-key"
+  [[ -s $unseal ]] || die "openbao: sealed, and no unseal key at $unseal (remove $STATE/openbao/data to start afresh)"
+  printf '{"key":"%s"}' "$(cat "$unseal")" | openbao_api PUT sys/unseal >/dev/null || die "openbao: unseal failed"
+}
 
 start_openbao() {
   if running openbao; then log "openbao: already running (pid $(read_pid openbao)) on $HOST:$OPENBAO_PORT"; return 0; fi
-  # dev mode also binds the cluster port, listen port + 1
   check_ports_free openbao "$OPENBAO_PORT" "$((OPENBAO_PORT + 1))"
   [[ -x "$(openbao_bin)" ]] || die "openbao: bao $OPENBAO_VERSION not in cache (run install)"
-  mkdir -p "$STATE/openbao"
-  printf '[stack] openbao: starting %s dev server on %s:%s ...' "$OPENBAO_VERSION" "$HOST" "$OPENBAO_PORT"
-  # Dev mode: in-memory, unsealed, KV v2 at secret/. The root token comes from the env (not
-  # argv, so not in `ps`). HOME is the state dir because bao writes a token file there.
-  # The dev banner prints the root token and unseal key: they are cut out before the log.
-  # dev-server.hcl declares the audit device (OpenBao 2.x refuses to enable one over the API).
-  spawn openbao "$STATE/openbao" env HOME="$STATE/openbao" BAO_DEV_ROOT_TOKEN_ID="$OPENBAO_DEV_ROOT_TOKEN" \
-    bash -c 'exec "$@" > >(exec sed -u -E "s/^(Root Token|Unseal Key): .*/\1: (redacted)/") 2>&1' openbao \
-    "$(openbao_bin)" server -dev -dev-listen-address="$HOST:$OPENBAO_PORT" -config="$ROOT/tools/openbao/dev-server.hcl"
-  wait_until openbao 60 openbao_ready
+  mkdir -p "$STATE/openbao/data"; chmod 700 "$STATE/openbao"
+  openbao_server_config > "$STATE/openbao/server.hcl"
+  printf '[stack] openbao: starting %s on %s:%s ...' "$OPENBAO_VERSION" "$HOST" "$OPENBAO_PORT"
+  # HOME is the state dir because bao may write a token file there. tools/openbao/audit.hcl
+  # declares the audit device (OpenBao 2.x refuses to enable one over the API).
+  spawn openbao "$STATE/openbao" env HOME="$STATE/openbao" \
+    "$(openbao_bin)" server -config="$STATE/openbao/server.hcl" -config="$ROOT/tools/openbao/audit.hcl"
+  wait_until openbao 60 openbao_answers
+  local code; code=$(curl -s -o /dev/null -w '%{http_code}' "http://$HOST:$OPENBAO_PORT/v1/sys/health")
+  if [[ $code == 501 ]]; then openbao_init; elif [[ $code == 503 ]]; then openbao_unseal; fi
+  wait_until openbao 30 openbao_ready
   echo " ready (pid $(read_pid openbao))"
 }
 

@@ -4,7 +4,7 @@
  * The last check of the test suite: no secret value appears in any log the runs wrote.
  *
  * Secrets: every password and token in .stack/stack.env and providers.env, the
- * AppRole secret ids, the seeded secrets, and every value of every KV entry under
+ * AppRole secret ids, OpenBao's unseal key, the seeded secrets, and every value of every KV entry under
  * secret/ecotrack (read with the dev root token: JWT private keys, provider keys,
  * Redis URL). Logs: service, mock and infrastructure logs, OpenBao's audit log and
  * the test runs' output under .stack. Reports file and line, never the value.
@@ -85,7 +85,7 @@ function filesUnder(dir, accept) {
 /** Which files to read: logs and test output, never the files that legitimately hold secrets. */
 function logFiles(state) {
   const isLog = (file) => /\.(log|out|json|txt)$/.test(file) || /\/logs?\//.test(file);
-  const holdsSecrets = (file) => /\/(openbao\/(approle|seed)|postgres\/data|kafka\/data|pgdata)\//.test(file) || /\.env$/.test(file);
+  const holdsSecrets = (file) => /\/(openbao\/(approle|seed|data)|postgres\/data|kafka\/data|pgdata)\//.test(file) || /\.env$/.test(file);
   return filesUnder(state, (file) => isLog(file) && !holdsSecrets(file));
 }
 
@@ -111,7 +111,7 @@ function scan(files, secrets) {
 async function collectSecrets(state) {
   const stackEnv = readEnvFile(path.join(state, 'stack.env'));
   const secrets = [...secretsOfEnv(stackEnv), ...secretsOfEnv(readEnvFile(path.join(state, 'providers.env')))];
-  for (const file of filesUnder(path.join(state, 'openbao'), (f) => /\/openbao\/(approle|seed)\//.test(f))) {
+  for (const file of filesUnder(path.join(state, 'openbao'), (f) => /\/openbao\/((approle|seed)\/|unseal-key$)/.test(f))) {
     secrets.push(fs.readFileSync(file, 'utf8').trim());
   }
   if (stackEnv.OPENBAO_ADDR && stackEnv.OPENBAO_DEV_ROOT_TOKEN) {

@@ -13,7 +13,7 @@ import { Client } from 'pg';
  * OpenBao as code (tools/openbao/configure.sh) and the audit report, end to end.
  *
  * The test runs a dev server of its own (the cached `bao` of tools/stack, with the audit
- * device of tools/openbao/dev-server.hcl) and a state dir of its own, so it sees only its
+ * device of tools/openbao/audit.hcl) and a state dir of its own, so it sees only its
  * own requests in the audit log and leaves the stack's OpenBao alone. It shares the
  * stack's PostgreSQL and Redis; its database connection users get their own prefix, and
  * are dropped at the end.
@@ -135,7 +135,7 @@ describe('OpenBao as code: policies, AppRole, dynamic database logins, audit', (
     const log = openSync(path.join(state, 'openbao/server.log'), 'a', 0o600);
     server = spawn(
       baoBinary,
-      ['server', '-dev', `-dev-listen-address=127.0.0.1:${port}`, `-config=${path.join(WORKSPACE_ROOT, 'tools/openbao/dev-server.hcl')}`],
+      ['server', '-dev', `-dev-listen-address=127.0.0.1:${port}`, `-config=${path.join(WORKSPACE_ROOT, 'tools/openbao/audit.hcl')}`],
       { cwd: path.join(state, 'openbao'), env: { PATH: env.PATH, HOME: path.join(state, 'openbao'), BAO_DEV_ROOT_TOKEN_ID: rootToken }, stdio: ['ignore', log, log] },
     );
     closeSync(log);

@@ -1,4 +1,5 @@
-import { SERVICE_PORTS, SERVICES, STATE_DIR } from '@ecotrack/testing';
+import { SERVICE_PORTS, SERVICES, STATE_DIR, WORKSPACE_ROOT } from '@ecotrack/testing';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -54,6 +55,34 @@ describe('secrets of the running services (./ecotrack up)', () => {
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/^ecotrack_secrets_lease_ttl_seconds\{[^}]*kind="database"[^}]*\} [1-9][\d.]*/m);
     expect(metrics).toMatch(/^ecotrack_secrets_lease_ttl_seconds\{[^}]*kind="token"[^}]*\} [1-9][\d.]*/m);
+  });
+
+  it("one service's login cannot read another's secrets: OpenBao answers 403 and the audit report counts the denial", async () => {
+    const since = new Date().toISOString();
+    const bao = (path: string, init: RequestInit = {}) => fetch(`${process.env.OPENBAO_ADDR}/v1/${path}`, init);
+    // Log in exactly as the running product-service does: its role and its secret-id file.
+    const secretId = readFileSync(path.join(STATE_DIR, 'openbao', 'approle', 'product-service.secret-id'), 'utf8').trim();
+    const login = (await (await bao('auth/approle/login', { method: 'POST', body: JSON.stringify({ role_id: 'product-service', secret_id: secretId }) })).json()) as {
+      auth: { client_token: string };
+    };
+    const headers = { 'X-Vault-Token': login.auth.client_token };
+    expect((await bao('secret/data/ecotrack/local/product-service', { headers })).status).toBe(200);
+    for (const other of ['secret/data/ecotrack/local/payment-service', 'secret/data/ecotrack/local/user-service/jwt-signing-keys', 'database/creds/order-service']) {
+      expect((await bao(other, { headers })).status).toBe(403);
+    }
+    expect((await bao('transit/encrypt/personal-fields', { method: 'POST', headers, body: JSON.stringify({ plaintext: 'eA==' }) })).status).toBe(403);
+
+    const report = JSON.parse(
+      execFileSync('python3', [path.join(WORKSPACE_ROOT, 'tools/openbao/audit-report.py'), path.join(STATE_DIR, 'openbao', 'audit.log'), '--since', since, '--denied', '--json'], { encoding: 'utf8' }),
+    ) as { denied: number; by_identity_path: Array<{ identity: string; path: string; count: number }> };
+    const denials = report.by_identity_path.filter((row) => row.identity === 'approle/product-service').map((row) => row.path).sort();
+    expect(denials).toEqual([
+      'database/creds/order-service',
+      'secret/data/ecotrack/local/payment-service',
+      'secret/data/ecotrack/local/user-service/jwt-signing-keys',
+      'transit/encrypt/personal-fields',
+    ]);
+    await bao('auth/token/revoke-self', { method: 'POST', headers });
   });
 
   it('every service session in PostgreSQL logs in with a dynamic OpenBao login, acting as its service role', async () => {

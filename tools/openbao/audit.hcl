@@ -1,5 +1,5 @@
-# Extra configuration of the local OpenBao dev server (tools/stack/stack.sh starts it with
-# `bao server -dev ... -config=<this file>`, in the directory $STATE/openbao).
+# Extra configuration of the local OpenBao server (tools/stack/stack.sh starts it with
+# `bao server -config=<generated server.hcl> -config=<this file>`, in the directory $STATE/openbao).
 #
 # OpenBao 2.x refuses to enable audit devices through the API (CVE-2025-54997): they are
 # declared here. The relative path resolves against the server's working directory, so the
