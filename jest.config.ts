@@ -39,8 +39,7 @@ const config: Config = {
       displayName: 'integration',
       testMatch: ['<rootDir>/{apps,libs,tools}/**/*.int-spec.ts'],
       globalSetup: '<rootDir>/libs/testing/src/jest/integration-setup.ts',
-      // Hooks close apps whose consumers leave their groups (each bounded at 3 s), so 5 s is too tight.
-      testTimeout: 30_000,
+      setupFilesAfterEnv: ['<rootDir>/libs/testing/src/jest/integration-timeout.ts'],
       slowTestThreshold: 30,
     },
     {

@@ -6,6 +6,8 @@ import { SecretsMetrics } from './metrics';
 import { OpenBaoClient } from './openbao-client';
 import { openBaoSettings, type OpenBaoSettings } from './settings';
 
+const CHECK_EVERY_MS = 15_000;
+
 /** KV property names are the lowercase of the variables they fill: redis_url -> REDIS_URL. */
 export function toEnvironmentNames(data: Record<string, unknown>): Record<string, string> {
   const values: Record<string, string> = {};
@@ -39,6 +41,7 @@ export class OpenBaoSecrets {
   private version = 0;
   private readonly listeners: Array<(values: Readonly<Record<string, string>>) => void> = [];
   private pollTimer: NodeJS.Timeout | undefined;
+  private lastCheck = 0;
 
   private constructor(
     readonly settings: OpenBaoSettings,
@@ -78,8 +81,14 @@ export class OpenBaoSecrets {
     this.listeners.push(listener);
   }
 
+  /**
+   * Readiness: the session still answers. At most one lookup per CHECK_EVERY_MS, as every probe
+   * would otherwise be a request to OpenBao and a line in its audit log.
+   */
   async check(): Promise<void> {
+    if (Date.now() - this.lastCheck < CHECK_EVERY_MS) return;
     await this.client.read('auth/token/lookup-self');
+    this.lastCheck = Date.now();
   }
 
   registerMetrics(registry: Registry): void {

@@ -71,6 +71,7 @@ describe('dynamic database credentials', () => {
       OPENBAO_ENVIRONMENT: 'local',
       // The load comes from one IP at a steady ~80 requests/s: over the per-IP limit by design.
       RATE_LIMIT_ENABLED: 'false',
+      SHUTDOWN_DRAIN_DELAY_MS: '0',
     });
     await proc.waitUntilReady(60_000);
     const ready = (await (await fetch(`${proc.baseUrl}/health/ready`)).json()) as { checks: Record<string, string> };
