@@ -138,18 +138,19 @@ apply_policies() {
 # ---------------------------------------------------------------------------------------
 
 # ensure_transit_keys: ECOTRACK_TRANSIT_KEYS as aes256-gcm96, not exportable, no plaintext
-# backup, deletion not allowed. Existing keys keep their versions. Sets BAO_COUNT.
+# backup, deletion not allowed, rotated by OpenBao itself every ECOTRACK_TRANSIT_AUTO_ROTATE
+# (720h; the services' hourly rewrap job then moves their rows to the new version).
+# Existing keys keep their versions. Sets BAO_COUNT.
 ensure_transit_keys() {
   local k cur
   for k in "${ECOTRACK_TRANSIT_KEYS[@]}"; do
     if cur="$(bao_api GET "transit/keys/$k" 2>/dev/null)" && [[ -n "$cur" ]]; then
       [[ "$cur" == *'"type":"aes256-gcm96"'* ]] || bao_die "transit key $k exists with another type"
       [[ "$cur" == *'"exportable":false'* ]] || bao_die "transit key $k is exportable (cannot be undone: recreate it)"
-      [[ "$cur" == *'"deletion_allowed":false'* ]] && continue
     else
       bao_write "transit/keys/$k" "$(json_obj type aes256-gcm96 exportable:raw false allow_plaintext_backup:raw false)"
     fi
-    bao_write "transit/keys/$k/config" "$(json_obj deletion_allowed:raw false)"
+    bao_write "transit/keys/$k/config" "$(json_obj deletion_allowed:raw false auto_rotate_period "${ECOTRACK_TRANSIT_AUTO_ROTATE:-720h}")"
   done
   BAO_COUNT=${#ECOTRACK_TRANSIT_KEYS[@]}
 }
