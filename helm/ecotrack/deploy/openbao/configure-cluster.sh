@@ -13,9 +13,13 @@
 #   --eso-namespace NS             External Secrets Operator's namespace (external-secrets)
 #   --eso-service-account SA       its ServiceAccount (external-secrets); Kubernetes auth role
 #                                  external-secrets (values.yaml externalSecrets.clusterSecretStore)
-#   --rotator-service-account SA   optional: role secrets-rotator for SA in --namespace
-#   --token-audience AUD           audience of the services' projected tokens (openbao: the
-#                                  chart's openbaoAuth.token.audience; "" for the API server's)
+#   --rotator-service-account SA   optional: role secrets-rotator for SA in --namespace (tokens
+#                                  for --token-audience). The chart's CronJob rotating the
+#                                  database root credentials (values.yaml secretsRotation) runs
+#                                  as ServiceAccount secrets-rotator: pass secrets-rotator
+#   --token-audience AUD           audience of the services' (and the rotator's) projected
+#                                  tokens (openbao: the chart's openbaoAuth.token.audience;
+#                                  "" for the API server's)
 #   --kubernetes-host URL          API server as OpenBao sees it (https://kubernetes.default.svc)
 #   --kubernetes-ca-file FILE      its CA certificate (default: the one OpenBao's pod mounts)
 #   --database-host HOST[:PORT]    PostgreSQL of the services: also configure database/ (one
@@ -149,7 +153,8 @@ done
 ensure_kubernetes_role external-secrets "$ESO_SA" "$ESO_NAMESPACE" external-secrets "$TOKEN_TTL" "$TOKEN_MAX_TTL"
 roles=$(( ${#ECOTRACK_SERVICES[@]} + 1 ))
 if [[ -n "$ROTATOR_SA" ]]; then
-  ensure_kubernetes_role secrets-rotator "$ROTATOR_SA" "$NAMESPACE" secrets-rotator "$TOKEN_TTL" "$TOKEN_MAX_TTL"
+  # The chart's CronJob logs in with a projected token for the services' audience.
+  ensure_kubernetes_role secrets-rotator "$ROTATOR_SA" "$NAMESPACE" secrets-rotator "$TOKEN_TTL" "$TOKEN_MAX_TTL" kubernetes "$TOKEN_AUDIENCE"
   roles=$((roles + 1))
 fi
 bao_log "kubernetes auth: $roles roles (services in $NAMESPACE, external-secrets in $ESO_NAMESPACE)"
