@@ -58,7 +58,7 @@ export const paymentConfig = {
   PAYPAL_WEBHOOK_CERT_ALLOW_HTTP: flag(false),
   /** Outbox relay, consumer retries, topic settings (libs/events). */
   ...eventsConfig,
-  /** The field-key job: rewrap after a transit key rotation (src/crypto/). */
+  /** The field-key job: rewrap after a transit key rotation (libs/platform field-encryption). */
   ...fieldEncryptionConfig,
 };
 
