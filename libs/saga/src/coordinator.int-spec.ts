@@ -166,7 +166,7 @@ describe('SagaCoordinator on real PostgreSQL', () => {
     expect(Number((await db.query('SELECT count(*) FROM sent_commands WHERE saga_id = $1', [sagaId]))[0].count)).toBe(2);
   });
 
-  it('counts started, finished and stuck sagas in the metrics', async () => {
+  it('counts started, finished, compensated, timed-out and stuck sagas, and their durations, in the metrics', async () => {
     await coordinator.countStuck(db, 0);
     const text = await registry.metrics();
     expect(text).toMatch(/ecotrack_saga_started_total\{saga="trip"\} [1-9]/);
@@ -174,5 +174,10 @@ describe('SagaCoordinator on real PostgreSQL', () => {
     expect(text).toMatch(/ecotrack_saga_finished_total\{saga="trip",outcome="rejected"\} 1/);
     expect(text).toMatch(/ecotrack_saga_stuck\{saga="trip"\} [1-9]/);
     expect(text).toMatch(/ecotrack_saga_replies_ignored_total\{saga="trip"\} [1-9]/);
+    // The refusal and the timeouts above each undid the reserve step (Release).
+    expect(text).toMatch(/ecotrack_saga_compensations_total\{saga="trip",step="reserve"\} [1-9]/);
+    expect(text).toMatch(/ecotrack_saga_timeouts_total\{saga="trip",step="reserve"\} [1-9]/);
+    expect(text).toMatch(/ecotrack_saga_duration_seconds_count\{saga="trip",outcome="completed"\} 1\n/);
+    expect(text).toMatch(/ecotrack_saga_duration_seconds_count\{saga="trip",outcome="rejected"\} 1\n/);
   });
 });
