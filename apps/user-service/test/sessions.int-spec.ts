@@ -1,6 +1,7 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { PROBLEM_CONTENT_TYPE } from '@ecotrack/platform';
-import { base64url, createLocalJWKSet, decodeJwt, decodeProtectedHeader, exportSPKI, jwtVerify, SignJWT } from 'jose';
+import { unsignedToken, withPayload } from '@ecotrack/testing';
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, exportSPKI, jwtVerify, SignJWT } from 'jose';
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
@@ -322,20 +323,13 @@ describe('user-service: accounts, sessions, JWT and JWKS (real PostgreSQL and Re
       ['expired', async () => signToken(sut.key, claims, {}, Math.floor(Date.now() / 1000) - 60), 'token expired'],
       [
         'tampered payload',
-        async () => {
-          const [header, , signature] = (await signToken(sut.key, claims)).split('.');
-          const payload = base64url.encode(JSON.stringify({ ...claims, roles: ['admin'], iss: 'urn:ecotrack:user-service', aud: 'ecotrack', iat: 1, exp: 4e9 }));
-          return `${header}.${payload}.${signature}`;
-        },
+        async () => withPayload(await signToken(sut.key, claims), { ...claims, roles: ['admin'], iss: 'urn:ecotrack:user-service', aud: 'ecotrack', iat: 1, exp: 4e9 }),
         'signature invalid',
       ],
       [
         'alg none',
-        async () => {
-          const part = (value: object) => base64url.encode(JSON.stringify(value));
-          const payload = { ...claims, roles: ['admin'], iss: 'urn:ecotrack:user-service', aud: 'ecotrack', iat: 1, exp: 4e9 };
-          return `${part({ alg: 'none', typ: 'at+jwt', kid: sut.key.kid })}.${part(payload)}.`;
-        },
+        async () =>
+          unsignedToken({ typ: 'at+jwt', kid: sut.key.kid }, { ...claims, roles: ['admin'], iss: 'urn:ecotrack:user-service', aud: 'ecotrack', iat: 1, exp: 4e9 }),
         'signing algorithm not allowed',
       ],
       [

@@ -1,9 +1,9 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { REDIS } from '@ecotrack/platform';
 import { openBaoSecretSource } from '@ecotrack/secrets';
-import { startInProcess } from '@ecotrack/testing';
+import { startInProcess, newTestKey, type TestKey } from '@ecotrack/testing';
 import type Redis from 'ioredis';
-import { exportJWK, exportPKCS8, generateKeyPair, SignJWT, type JWK, type KeyLike } from 'jose';
+import { exportJWK, type JWK } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../src/app.module';
@@ -12,18 +12,8 @@ import { service } from '../src/service';
 
 export const PASSWORD = 'correct horse battery staple';
 
-/** A key pair the test owns: the service signs with it, so the test can forge tokens "from" it. */
-export interface TestKey {
-  kid: string;
-  privateKey: KeyLike;
-  publicKey: KeyLike;
-  pem: string;
-}
-
-export async function newTestKey(kid = `test-${randomUUID().slice(0, 8)}`): Promise<TestKey> {
-  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
-  return { kid, privateKey, publicKey, pem: await exportPKCS8(privateKey) };
-}
+// The test's own signing keys and token forgeries live in libs/testing (the e2e tests forge tokens too).
+export { newTestKey, signToken, type TestKey } from '@ecotrack/testing';
 
 export const publicJwk = async (key: TestKey): Promise<JWK> => ({ ...(await exportJWK(key.publicKey)), kid: key.kid });
 
@@ -44,18 +34,6 @@ export async function startUserService(overrides: Record<string, string> = {}): 
 }
 
 export const uniqueEmail = (tag: string) => `${tag}-${randomUUID()}@example.org`;
-
-/** A token signed with `key`; by default one the service would issue itself. */
-export function signToken(key: TestKey, claims: Record<string, unknown>, header: Record<string, unknown> = {}, expiresAt?: number) {
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ roles: ['customer'], ...claims })
-    .setProtectedHeader({ alg: 'ES256', kid: key.kid, typ: 'at+jwt', ...header })
-    .setIssuer(String(claims.iss ?? 'urn:ecotrack:user-service'))
-    .setAudience(String(claims.aud ?? 'ecotrack'))
-    .setIssuedAt(now - 5)
-    .setExpirationTime(expiresAt ?? now + 600)
-    .sign(key.privateKey);
-}
 
 export const countUsers = async (db: DataSource) => Number((await db.query('SELECT count(*)::int AS n FROM users'))[0].n);
 export const countSessions = async (redis: Redis) => (await redis.keys('session:*')).length;
