@@ -7,6 +7,7 @@ import type { Registry } from 'prom-client';
 import type { PlatformConfig } from './config/config';
 import { APP_CONFIG, SERVICE_INFO } from './config/tokens';
 import { ProblemDetailsFilter } from './errors/problem.filter';
+import { BodylessRouteInterceptor } from './http/bodyless-route.interceptor';
 import { HealthController } from './health/health.controller';
 import { DependencyRegistry } from './lifecycle/dependencies';
 import { Lifecycle } from './lifecycle/lifecycle.service';
@@ -47,6 +48,7 @@ export class PlatformModule {
         // Redis comes from RedisModule (global) when the service imports it; without it, no limits.
         { provide: RateLimiter, inject: [APP_CONFIG, SERVICE_INFO, METRICS_REGISTRY, { token: REDIS, optional: true }], useFactory: rateLimiter },
         { provide: APP_INTERCEPTOR, useClass: RateLimitInterceptor },
+        { provide: APP_INTERCEPTOR, useClass: BodylessRouteInterceptor },
       ],
       exports: [APP_CONFIG, SERVICE_INFO, Lifecycle, DependencyRegistry, RateLimiter],
     };

@@ -23,6 +23,7 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 export const ProblemType = {
   validation: 'urn:ecotrack:problem:validation-error',
   malformedBody: 'urn:ecotrack:problem:malformed-body',
+  unexpectedBody: 'urn:ecotrack:problem:unexpected-body',
 } as const;
 
 export function problem(status: number, fields: Partial<Problem> = {}): Problem {
