@@ -13,6 +13,7 @@ set -euo pipefail
 
 MOCKS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$MOCKS_DIR/../.." && pwd)"
+source "$ROOT/tools/lib/detach.sh"
 BIN="${ECOTRACK_BIN_CACHE:-$HOME/.cache/ecotrack/bin}"
 RUN_DIR="${ECOTRACK_MOCKS_RUN_DIR:-$HOME/.cache/ecotrack/mocks}"
 SPECS="${ECOTRACK_VENDOR_APIS:-$ROOT/../shared/vendor-apis}"
@@ -90,7 +91,7 @@ start_one() {
       die "$name: port $port on 127.0.0.1 is taken by a process not recorded in $RUN_DIR (the local stack's own mocks are recorded in <state dir>/mocks: set ECOTRACK_MOCKS_RUN_DIR to that, or move the port)"
     fi
   done
-  nohup setsid "$@" >"$RUN_DIR/$name.log" 2>&1 </dev/null &
+  ( close_inherited_fds; exec nohup setsid "$@" ) >"$RUN_DIR/$name.log" 2>&1 </dev/null &
   echo $! >"$RUN_DIR/$name.pid"
   log "$name: pid $!, http://127.0.0.1:${ports%% *} (log $RUN_DIR/$name.log)"
 }

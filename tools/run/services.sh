@@ -9,6 +9,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 STATE=${ECOTRACK_STATE_DIR:-$ROOT/.stack}
+source "$ROOT/tools/lib/detach.sh"
 PROVIDERS=$STATE/providers.env
 RUN=$STATE/run
 LOGS=$STATE/logs
@@ -65,8 +66,9 @@ start() {
   lines=$(service_env "$svc")
   mapfile -t vars <<<"$lines"
   mkdir -p "$RUN" "$LOGS"
-  env -i PATH="$PATH" HOME="$HOME" "${vars[@]}" \
-    setsid node "$ROOT/dist/apps/$svc/src/main.js" >>"$LOGS/$svc.log" 2>&1 </dev/null &
+  ( close_inherited_fds
+    exec env -i PATH="$PATH" HOME="$HOME" "${vars[@]}" setsid node "$ROOT/dist/apps/$svc/src/main.js"
+  ) >>"$LOGS/$svc.log" 2>&1 </dev/null &
   echo $! >"$RUN/$svc.pid"
   say "$svc: started (pid $(pid_of "$svc")) on http://127.0.0.1:${PORT[$svc]}, log $LOGS/$svc.log"
 }

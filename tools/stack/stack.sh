@@ -14,6 +14,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 STACK_DIR="$ROOT/tools/stack"
 STATE="${ECOTRACK_STATE_DIR:-$ROOT/.stack}"
+source "$ROOT/tools/lib/detach.sh"
 CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/ecotrack"
 BIN="$CACHE/bin"
 HOST=127.0.0.1
@@ -93,6 +94,7 @@ spawn() {
   mkdir -p "$STATE/run" "$STATE/logs"
   rm -f "$(pidfile "$name")"
   ( cd "$cwd" || exit 1
+    close_inherited_fds
     exec setsid bash -c 'echo $$ > "$0"; exec "$@"' "$(pidfile "$name")" "$@"
   ) </dev/null >>"$STATE/logs/$name.log" 2>&1 &
   local _
