@@ -326,8 +326,9 @@ EOF
   touch "$PG_HOME/postgres.log"; chown postgres: "$PG_HOME/postgres.log"
   ln -sfn "$PG_HOME/postgres.log" "$STATE/logs/postgres.log"
   # pg_ctl daemonizes postgres (own session); -w waits until it accepts connections.
-  pg_as_postgres "$bindir/pg_ctl" -D "$data" -l "$PG_HOME/postgres.log" -w -t 60 \
-    -o "-p $PG_PORT -k $(pg_sockdir)" start >/dev/null || { echo; tail -n 20 "$PG_HOME/postgres.log" >&2; die "postgres: failed to start"; }
+  ( close_inherited_fds
+    pg_as_postgres "$bindir/pg_ctl" -D "$data" -l "$PG_HOME/postgres.log" -w -t 60 \
+      -o "-p $PG_PORT -k $(pg_sockdir)" start >/dev/null ) || { echo; tail -n 20 "$PG_HOME/postgres.log" >&2; die "postgres: failed to start"; }
   pg_sync_pid
   echo " ready (pid $(read_pid postgres))"
   bootstrap_postgres
