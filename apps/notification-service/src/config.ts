@@ -156,6 +156,13 @@ export function notificationConfig(env: NodeJS.ProcessEnv = process.env) {
     NOTIFICATION_RETRY_BASE_MS: z.coerce.number().int().min(1).default(2_000),
     /** How often the dispatcher looks for due notifications it was not woken for (retries, other instances' records). */
     NOTIFICATION_RETRY_POLL_MS: z.coerce.number().int().min(10).default(1_000),
+    /**
+     * How long a provider call may hold its claim: a claim past it belonged to a process that
+     * stopped during the call, and its notification is failed as interrupted (never resent). Far
+     * above what one call can take (the adapters give up after 10 s per request, 30 s of socket
+     * silence), hence the floor.
+     */
+    NOTIFICATION_CLAIM_LEASE_MS: z.coerce.number().int().min(40_000).default(300_000),
     /** Consume user.events, order.events and payment.events (false: this instance serves the API and dispatches only). */
     NOTIFICATION_EVENTS_ENABLED: flag(true),
     /** Send queued notifications from PostgreSQL (false: this instance only records them; another one sends). */
@@ -184,6 +191,7 @@ export interface NotificationConfig {
   NOTIFICATION_MAX_ATTEMPTS: number;
   NOTIFICATION_RETRY_BASE_MS: number;
   NOTIFICATION_RETRY_POLL_MS: number;
+  NOTIFICATION_CLAIM_LEASE_MS: number;
   NOTIFICATION_EVENTS_ENABLED: boolean;
   NOTIFICATION_DISPATCH_ENABLED: boolean;
 }

@@ -18,13 +18,6 @@ import { Notification } from './notification.entity';
 
 const E164 = /^\+[1-9]\d{6,14}$/;
 
-/**
- * How long a provider call may hold its claim. Far above what one call can take (the adapters
- * time out after 10 s per request, 30 s of socket silence), so a claim past it belonged to a
- * process that stopped during the call.
- */
-export const CLAIM_LEASE_MS = 5 * 60_000;
-
 /** The failure reason of a notification whose provider call was cut short by the end of its process. */
 export const INTERRUPTED_REASON = 'interrupted: the process stopped during the provider call; the outcome is unknown, so it is not sent again';
 
@@ -243,7 +236,7 @@ export class NotificationsService {
         row.sourceEventId ?? null,
         row.status === 'queued' && !claimed,
         row.claimId ?? null,
-        CLAIM_LEASE_MS / 1000,
+        this.config.NOTIFICATION_CLAIM_LEASE_MS / 1000,
       ],
     );
     return inserted[0]?.id;
@@ -271,7 +264,7 @@ export class NotificationsService {
                         ORDER BY next_attempt_at
                         LIMIT $1 FOR UPDATE SKIP LOCKED)
        RETURNING n.id, n.user_id, n.channel, n.template, n.recipient, n.data, n.attempts, n.claim_id`,
-      [limit, CLAIM_LEASE_MS / 1000],
+      [limit, this.config.NOTIFICATION_CLAIM_LEASE_MS / 1000],
     );
     return updatedRows<Record<string, unknown>>(result).map((row) => ({
       id: row.id as string,
