@@ -34,6 +34,8 @@ export const SAGA_TEST_SETTINGS = {
   OUTBOX_POLL_INTERVAL_MS: '200',
   CONSUMER_RETRY_MAX_DELAY_MS: '2000',
   PAYMENT_GATEWAY_TIMEOUT_MS: '2000',
+  // A send cut short by a kill -9 is failed as interrupted after this (the floor), not after 5 min.
+  NOTIFICATION_CLAIM_LEASE_MS: '40000',
 };
 
 /**
@@ -186,17 +188,65 @@ export async function stockAccount(world: SagaWorld, productId: string) {
 
 /** Payments of these orders by status, with their amounts. */
 export async function paymentsOf(world: SagaWorld, orderIds: string[]) {
-  const { rows } = await world.db.payments.query<{ order_id: string; status: string; amount_cents: string }>(
-    'SELECT order_id, status, amount_cents FROM payments WHERE order_id = ANY($1::uuid[])',
+  const { rows } = await world.db.payments.query<{ id: string; order_id: string; status: string; amount_cents: string }>(
+    'SELECT id, order_id, status, amount_cents FROM payments WHERE order_id = ANY($1::uuid[])',
     [orderIds],
   );
-  return rows.map((row) => ({ orderId: row.order_id, status: row.status, amountCents: Number(row.amount_cents) }));
+  return rows.map((row) => ({ id: row.id, orderId: row.order_id, status: row.status, amountCents: Number(row.amount_cents) }));
 }
 
 /** Mailpit messages whose text mentions this id. */
 export async function mailsMentioning(world: SagaWorld, id: string): Promise<{ ID: string; Subject: string; To: { Address: string }[] }[]> {
   const search = await fetch(`${world.mailpit.apiUrl}/api/v1/search?query=${encodeURIComponent(id)}`).then((r) => r.json());
   return (search as { messages: { ID: string; Subject: string; To: { Address: string }[] }[] }).messages;
+}
+
+/**
+ * Waits until notification-service has nothing left to send about these orders or payments (every
+ * notification naming one of them is sent, delivered or failed: none queued), so a count of the
+ * mails taken afterwards cannot grow any more. A send cut short by a crash holds its claim for
+ * NOTIFICATION_CLAIM_LEASE_MS before it is failed as interrupted, hence the default wait.
+ */
+export async function notificationsSettled(world: SagaWorld, ids: string[], timeoutMs = 90_000): Promise<void> {
+  const queued = async () => {
+    const { rows } = await world.db.notifications.query(
+      `SELECT count(*)::int AS n FROM notifications WHERE status = 'queued' AND (data->>'orderId' = ANY($1::text[]) OR data->>'paymentId' = ANY($1::text[]))`,
+      [ids],
+    );
+    return rows[0].n as number;
+  };
+  const left = await eventually(queued, (n) => n === 0, timeoutMs);
+  if (left > 0) throw new Error(`${left} notifications about these orders still queued after ${timeoutMs} ms`);
+}
+
+/** Ids (order or payment) whose notification was failed as interrupted: a crash during its send, never resent (at most once). */
+export async function interruptedNotifications(world: SagaWorld, ids: string[]): Promise<Set<string>> {
+  const { rows } = await world.db.notifications.query(
+    `SELECT data->>'orderId' AS "orderId", data->>'paymentId' AS "paymentId" FROM notifications
+      WHERE status = 'failed' AND failure_reason LIKE 'interrupted:%' AND (data->>'orderId' = ANY($1::text[]) OR data->>'paymentId' = ANY($1::text[]))`,
+    [ids],
+  );
+  return new Set(rows.flatMap((row: { orderId: string | null; paymentId: string | null }) => [row.orderId, row.paymentId].filter((id): id is string => !!id)));
+}
+
+/**
+ * Every mail Mailpit received, counted per subject and per id its text names (the templates put the
+ * order or payment id into the first line, which Mailpit's snippet holds): `"<subject>|<id>" → count`.
+ */
+export async function mailCounts(world: SagaWorld): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (let start = 0; ; start += 500) {
+    const page = (await fetch(`${world.mailpit.apiUrl}/api/v1/messages?start=${start}&limit=500`).then((r) => r.json())) as {
+      messages: { Subject: string; Snippet: string }[];
+    };
+    for (const mail of page.messages) {
+      for (const id of new Set(mail.Snippet.match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g) ?? [])) {
+        const key = `${mail.Subject}|${id}`;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+    }
+    if (page.messages.length < 500) return counts;
+  }
 }
 
 export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
