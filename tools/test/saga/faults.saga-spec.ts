@@ -144,8 +144,9 @@ describe('order saga fault matrix (at least 100 orders in flight each)', () => {
     // left to send. Every order got its outcome mail and every captured payment its receipt, at most
     // once each; a send cut short by a crash (notification-service killed) is failed as interrupted
     // and not resent, so its mail may be missing, never doubled.
-    const ids = [...batch.orders, ...captured.map((p) => p.id)];
-    await notificationsSettled(world, ids);
+    // One outcome per order, one receipt per captured payment (refunded ones add theirs).
+    const ids = [...batch.orders, ...payments.map((p) => p.id)];
+    await notificationsSettled(world, ids, batch.orders.length + captured.length);
     const interrupted = await interruptedNotifications(world, ids);
     const mails = await mailCounts(world);
     const expectedMails = [

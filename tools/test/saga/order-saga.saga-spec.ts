@@ -1,7 +1,6 @@
 import { stackComponent, waitForTrace, servicesIn } from '@ecotrack/testing';
 import {
   call,
-  eventually,
   mailsMentioning,
   newCustomer,
   newProduct,
@@ -33,10 +32,9 @@ describe('order saga (five services, Kafka, PostgreSQL)', () => {
     await world?.close();
   });
 
-  /** The mails about this order (and payment) once notification-service has nothing left to send about them. */
+  /** The mails about this order (and payment), once notification-service recorded one notification per id and sent them. */
   async function settledMails(...ids: string[]): Promise<{ subject: string; to: string[] }[]> {
-    await eventually(() => mailsMentioning(world, ids[0]), (mails) => mails.length > 0);
-    await notificationsSettled(world, ids);
+    await notificationsSettled(world, ids, ids.length, 60_000);
     const mails = (await Promise.all(ids.map((id) => mailsMentioning(world, id)))).flat();
     return mails.map((m) => ({ subject: m.Subject, to: m.To.map((to) => to.Address) })).sort((a, b) => a.subject.localeCompare(b.subject));
   }

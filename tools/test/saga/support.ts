@@ -202,21 +202,25 @@ export async function mailsMentioning(world: SagaWorld, id: string): Promise<{ I
 }
 
 /**
- * Waits until notification-service has nothing left to send about these orders or payments (every
- * notification naming one of them is sent, delivered or failed: none queued), so a count of the
- * mails taken afterwards cannot grow any more. A send cut short by a crash holds its claim for
- * NOTIFICATION_CLAIM_LEASE_MS before it is failed as interrupted, hence the default wait.
+ * Waits until notification-service has recorded at least `expected` notifications naming these
+ * orders or payments, and has nothing left to send about them (none queued: sent, delivered or
+ * failed), so a count of the mails taken afterwards cannot grow any more. After a kill -9 its
+ * consumers first rejoin their groups, and a send cut short by the crash holds its claim for
+ * NOTIFICATION_CLAIM_LEASE_MS before it is failed as interrupted: hence the default wait.
  */
-export async function notificationsSettled(world: SagaWorld, ids: string[], timeoutMs = 90_000): Promise<void> {
-  const queued = async () => {
+export async function notificationsSettled(world: SagaWorld, ids: string[], expected: number, timeoutMs = 150_000): Promise<void> {
+  const progress = async () => {
     const { rows } = await world.db.notifications.query(
-      `SELECT count(*)::int AS n FROM notifications WHERE status = 'queued' AND (data->>'orderId' = ANY($1::text[]) OR data->>'paymentId' = ANY($1::text[]))`,
+      `SELECT count(*)::int AS recorded, count(*) FILTER (WHERE status = 'queued')::int AS queued FROM notifications
+        WHERE data->>'orderId' = ANY($1::text[]) OR data->>'paymentId' = ANY($1::text[])`,
       [ids],
     );
-    return rows[0].n as number;
+    return rows[0] as { recorded: number; queued: number };
   };
-  const left = await eventually(queued, (n) => n === 0, timeoutMs);
-  if (left > 0) throw new Error(`${left} notifications about these orders still queued after ${timeoutMs} ms`);
+  const last = await eventually(progress, (p) => p.recorded >= expected && p.queued === 0, timeoutMs);
+  if (last.recorded < expected || last.queued > 0) {
+    throw new Error(`notifications about these orders not settled after ${timeoutMs} ms: ${last.recorded} of at least ${expected} recorded, ${last.queued} queued`);
+  }
 }
 
 /** Ids (order or payment) whose notification was failed as interrupted: a crash during its send, never resent (at most once). */
