@@ -2,6 +2,7 @@ import { SERVICE_PORTS, SERVICES, STATE_DIR, WORKSPACE_ROOT } from '@ecotrack/te
 import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -89,12 +90,21 @@ describe('secrets of the running services (./ecotrack up)', () => {
     const client = new Client({ connectionString: process.env.POSTGRES_ADMIN_URL });
     await client.connect();
     try {
-      const { rows } = await client.query<{ application_name: string; usename: string }>(
-        `SELECT DISTINCT application_name, usename FROM pg_stat_activity WHERE application_name = ANY($1)`,
-        [SERVICES],
-      );
-      expect(new Set(rows.map((r) => r.application_name))).toEqual(new Set(SERVICES));
-      for (const row of rows) expect(row.usename).toMatch(/^v-approle-/);
+      // A pool closes idle connections and recycles them before their login expires, so a quiet
+      // service may hold none at a given moment: look a few times (readiness makes each one query)
+      // until every service was seen, and every session seen must be a dynamic login.
+      const seen = new Map<string, Set<string>>();
+      for (let attempt = 0; attempt < 20 && seen.size < SERVICES.length; attempt++) {
+        await Promise.all(SERVICES.map((service) => fetch(`http://127.0.0.1:${SERVICE_PORTS[service]}/health/ready`).then((r) => r.text())));
+        const { rows } = await client.query<{ application_name: string; usename: string }>(
+          `SELECT DISTINCT application_name, usename FROM pg_stat_activity WHERE application_name = ANY($1)`,
+          [SERVICES],
+        );
+        for (const row of rows) seen.set(row.application_name, (seen.get(row.application_name) ?? new Set()).add(row.usename));
+        if (seen.size < SERVICES.length) await sleep(500);
+      }
+      expect([...seen.keys()].sort()).toEqual([...SERVICES].sort());
+      for (const [service, logins] of seen) for (const login of logins) expect(`${service}: ${login}`).toMatch(new RegExp(`^${service}: v-approle-`));
     } finally {
       await client.end();
     }
