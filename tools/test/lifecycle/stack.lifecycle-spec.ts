@@ -30,17 +30,26 @@ function pidFiles(): Record<string, number> {
   );
 }
 
-/** Every process on the machine with its parent and command line. */
-function processTable(): { pid: number; ppid: number; args: string }[] {
+/**
+ * Every process on the machine with its parent, start time (clock ticks since boot: with the pid,
+ * it names one process, even if the pid is reused later) and command line.
+ */
+function processTable(): { pid: number; ppid: number; started: string; args: string }[] {
   return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).flatMap((d) => {
     try {
       const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      return [{ pid: Number(d), ppid, args: readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ') }];
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return [{ pid: Number(d), ppid: Number(fields[1]), started: fields[19], args: readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ') }];
     } catch {
       return []; // exited while we looked
     }
   });
+}
+
+/** pid → start time of the given processes that are alive now. */
+function identities(pids: number[]): Record<number, string> {
+  const wanted = new Set(pids);
+  return Object.fromEntries(processTable().filter((p) => wanted.has(p.pid)).map((p) => [p.pid, p.started]));
 }
 
 /** The started processes and all their descendants (e.g. PostgreSQL's backends). */
@@ -68,7 +77,6 @@ const ours = () =>
       /\/stripe-mock-\S+ -http-addr 127\.0\.0\.1:12111 /.test(p.args) ||
       /\/mailpit-\S+ --listen 127\.0\.0\.1:8025 /.test(p.args),
   );
-const alive = (pid: number) => processTable().some((p) => p.pid === pid);
 const portOpen = (port: number) =>
   new Promise<boolean>((resolve) => {
     const socket = net.connect({ host: '127.0.0.1', port }, () => {
@@ -83,7 +91,10 @@ describe('./ecotrack up / down', () => {
     expect(ecotrack('up').status).toBe(0);
     const before = pidFiles();
     expect(Object.keys(before).sort()).toEqual([...COMPONENTS].sort());
-    const treeBefore = processTree(Object.values(before));
+    // The daemons themselves, not their children: PostgreSQL backends, for one, come and go as pools
+    // recycle connections (database logins rotate every minute), whatever `up` does.
+    const daemonsBefore = identities(Object.values(before));
+    expect(Object.keys(daemonsBefore)).toHaveLength(COMPONENTS.length);
     // The generated Stripe key: private to us, and kept across ups.
     expect(statSync(PROVIDERS_ENV).mode & 0o777).toBe(0o600);
     const providersBefore = readFileSync(PROVIDERS_ENV, 'utf8');
@@ -93,7 +104,7 @@ describe('./ecotrack up / down', () => {
     expect(second.status).toBe(0);
     for (const component of COMPONENTS) expect(second.stdout).toMatch(new RegExp(`${component}: already running`));
     expect(pidFiles()).toEqual(before);
-    expect(processTree(Object.values(before))).toEqual(treeBefore);
+    expect(identities(Object.values(before))).toEqual(daemonsBefore);
     expect(readFileSync(PROVIDERS_ENV, 'utf8')).toBe(providersBefore);
 
     const status = ecotrack('status');
@@ -102,12 +113,14 @@ describe('./ecotrack up / down', () => {
   }, 20 * 60_000);
 
   it('down stops everything it started and leaves no process of ours', async () => {
-    const tree = processTree(Object.values(pidFiles()));
-    expect(tree.size).toBeGreaterThanOrEqual(COMPONENTS.length);
+    const tree = identities([...processTree(Object.values(pidFiles()))]);
+    expect(Object.keys(tree).length).toBeGreaterThanOrEqual(COMPONENTS.length);
 
     const down = ecotrack('down');
     expect(down.status).toBe(0);
-    expect([...tree].filter(alive)).toEqual([]);
+    // Still there: the same pid with the same start time (a pid reused since is someone else's).
+    const now = identities(Object.keys(tree).map(Number));
+    expect(Object.entries(now).filter(([pid, started]) => tree[Number(pid)] === started)).toEqual([]);
     expect(ours()).toEqual([]);
     for (const port of PORTS) expect([port, await portOpen(port)]).toEqual([port, false]);
     const status = ecotrack('status');
