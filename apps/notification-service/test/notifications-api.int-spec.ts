@@ -406,13 +406,14 @@ describe('notification-service HTTP API with SendGrid and Twilio on Prism', () =
   });
 
   describe('retries, due in PostgreSQL, with backoff', () => {
+    // Retries are due after a backoff: wait for the outcome with a deadline a busy machine cannot overrun.
     const settle = async (id: string) => {
-      for (let i = 0; i < 100; i++) {
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
         const row = (await inject(admin, 'GET', `/v1/notifications/${id}`)).json() as { status: string; attempts: number; failureReason: string | null; providerMessageId: string | null };
         if (row.status !== 'queued') return row;
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
-      throw new Error(`notification ${id} still queued`);
+      throw new Error(`notification ${id} still queued after 30 s`);
     };
     afterEach(() => {
       outage.twilio = 0;

@@ -54,13 +54,14 @@ describe('notification-service Web Push with VAPID against a protocol-checking p
     return response.json() as NotificationBody;
   };
   const read = async (id: string) => (await inject(admin, 'GET', `/v1/notifications/${id}`)).json() as NotificationBody;
+  // Retries are due after a backoff: wait for the outcome with a deadline a busy machine cannot overrun.
   const settle = async (id: string) => {
-    for (let i = 0; i < 200; i++) {
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
       const row = await read(id);
       if (row.status !== 'queued') return row;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    throw new Error(`notification ${id} still queued`);
+    throw new Error(`notification ${id} still queued after 30 s`);
   };
   const subscriptionRows = async (userId: string) =>
     ((await db.query(`SELECT id, endpoint FROM push_subscriptions WHERE user_id = $1 ORDER BY created_at`, [userId])) as { id: string; endpoint: string }[]).map((r) => r.id);
