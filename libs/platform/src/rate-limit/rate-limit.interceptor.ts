@@ -70,12 +70,14 @@ export class RateLimitInterceptor implements NestInterceptor {
 
     const limits = this.reflector.getAllAndOverride<RouteRateLimit[] | undefined>(RATE_LIMIT_OPTIONS, [context.getHandler(), context.getClass()]) ?? [];
     const scope = `${request.method}:${request.routeOptions?.url ?? request.url.split('?', 1)[0]}`;
+    const accounts: string[] = [];
     const backoffs: Array<{ subject: string; backoff: FailureBackoff }> = [];
     let wait: RateLimitDecision | undefined;
     for (const limit of limits) {
       const key = routeSubject(limit.per ?? 'caller', request);
       if (!key) continue;
       decisions.push(...present(await this.limiter.hit(key.kind, key.subject, limit.perMinute, scope)));
+      if (key.kind === 'account') accounts.push(key.subject);
       if (limit.backoff) {
         backoffs.push({ subject: key.subject, backoff: limit.backoff });
         wait = (await this.limiter.waiting(scope, key.subject)) ?? wait;
@@ -83,20 +85,28 @@ export class RateLimitInterceptor implements NestInterceptor {
     }
 
     this.enforce(reply, decisions, wait);
-    if (backoffs.length === 0) return next.handle();
+    if (accounts.length === 0 && backoffs.length === 0) return next.handle();
     // The outcome is recorded before the answer leaves, so the very next attempt already sees it.
     return next.handle().pipe(
       mergeMap(async (value) => {
         await Promise.all(backoffs.map(({ subject }) => this.limiter.forgetFailures(scope, subject)));
         return value;
       }),
-      catchError((error: unknown) => {
-        const failed = backoffs.filter(({ backoff }) => backoff.failureStatuses.includes(statusOf(error)));
-        return from(Promise.all(failed.map(({ subject, backoff }) => this.limiter.recordFailure(scope, subject, backoff)))).pipe(
-          mergeMap(() => throwError(() => error)),
-        );
-      }),
+      catchError((error: unknown) => from(this.failed(scope, statusOf(error), accounts, backoffs)).pipe(mergeMap(() => throwError(() => error)))),
     );
+  }
+
+  /**
+   * A failure the backoff counts is recorded. A request refused as invalid (400) never reached
+   * the account, so it gives back what it took of the account's budget: garbage naming an
+   * account spends only the sender's own IP budget, not the account owner's.
+   */
+  private async failed(scope: string, status: number, accounts: string[], backoffs: Array<{ subject: string; backoff: FailureBackoff }>): Promise<void> {
+    const counted = backoffs.filter(({ backoff }) => backoff.failureStatuses.includes(status));
+    await Promise.all([
+      ...counted.map(({ subject, backoff }) => this.limiter.recordFailure(scope, subject, backoff)),
+      ...(status === 400 ? accounts.map((subject) => this.limiter.refund('account', subject, scope)) : []),
+    ]);
   }
 
   /** Sets the RateLimit headers of the tightest budget; 429 when one is exceeded or a backoff wait is running. */

@@ -99,6 +99,12 @@ export function rateLimitedProblem(decision: RateLimitDecision, instance?: strin
   return problem(429, { type: RATE_LIMITED_PROBLEM_TYPE, title: 'Too Many Requests', detail, limit: decision.kind, instance });
 }
 
+/** Gives one hit back (to a window that still runs). KEYS: the counter. */
+export const REFUND_SCRIPT = `
+if redis.call('PTTL', KEYS[1]) > 0 then redis.call('DECR', KEYS[1]) end
+return { 0, 0 }
+`;
+
 /**
  * One failure of a key under backoff (see FailureBackoff): counts it (remembered for the
  * forget window) and, past the free ones, locks the key for base * 2^(n - 1) ms, capped.

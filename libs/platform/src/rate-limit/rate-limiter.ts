@@ -6,6 +6,7 @@ import {
   CHECK_WAIT_SCRIPT,
   FIXED_WINDOW_SCRIPT,
   RECORD_FAILURE_SCRIPT,
+  REFUND_SCRIPT,
   rateLimitKey,
   WINDOW_MS,
   type LimitKind,
@@ -60,9 +61,13 @@ export class RateLimiter {
 
   /** Counts one hit; undefined when limiting is off or Redis failed (fail open). */
   async hit(kind: LimitKind, subject: string, limit: number, scope = ''): Promise<RateLimitDecision | undefined> {
-    const key = rateLimitKey(this.settings.keyPrefix, this.settings.service, kind, scope ? `${scope}:${subject}` : subject);
-    const result = await this.run(FIXED_WINDOW_SCRIPT, [key], [WINDOW_MS]);
+    const result = await this.run(FIXED_WINDOW_SCRIPT, [this.counterKey(kind, subject, scope)], [WINDOW_MS]);
     return result && { kind, limit, count: result[0], ttlMs: result[1] };
+  }
+
+  /** Takes back one hit of `hit(kind, subject, _, scope)`: the request turned out to spend nothing. */
+  async refund(kind: LimitKind, subject: string, scope = ''): Promise<void> {
+    await this.run(REFUND_SCRIPT, [this.counterKey(kind, subject, scope)], []);
   }
 
   /** The wait that earlier failures of this key imposed, if it has not run out (else undefined). */
@@ -83,6 +88,10 @@ export class RateLimiter {
 
   recordRejection(kind: LimitKind): void {
     this.limited.inc({ limit: kind });
+  }
+
+  private counterKey(kind: LimitKind, subject: string, scope: string): string {
+    return rateLimitKey(this.settings.keyPrefix, this.settings.service, kind, scope ? `${scope}:${subject}` : subject);
   }
 
   /** Both keys of one backoff, in one hash slot (a Redis Cluster runs the script on one node). */
