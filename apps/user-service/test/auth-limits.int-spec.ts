@@ -3,7 +3,7 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LOGIN_BACKOFF, LOGIN_LIMITS, REFRESH_LIMITS, REGISTRATION_LIMITS } from '../src/abuse-limits';
-import { PASSWORD, startUserService, uniqueEmail, type UserServiceUnderTest } from './support';
+import { PASSWORD, uniqueEmail, userServiceForSuite } from './support';
 
 /** A client address of its own per test (the service sees it as the TCP peer, as behind no proxy). */
 const newIp = () => `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`;
@@ -24,24 +24,10 @@ function expectTooMany(response: LightMyRequestResponse, limit: string): number 
  * Real Redis and PostgreSQL; each test speaks from its own client address.
  */
 describe('user-service: limits on the routes that take credentials', () => {
-  let sut: UserServiceUnderTest;
-  const emails: string[] = [];
-
-  const call = (options: InjectOptions & { ip: string }) => sut.app.inject({ ...options, remoteAddress: options.ip });
-  const register = (email: string, ip: string, password = PASSWORD) => {
-    emails.push(email);
-    return call({ method: 'POST', url: '/v1/users', payload: { email, displayName: 'Limits', password }, ip });
-  };
+  const suite = userServiceForSuite();
+  const call = (options: InjectOptions & { ip: string }) => suite.sut.app.inject({ ...options, remoteAddress: options.ip });
+  const register = (email: string, ip: string, password = PASSWORD) => suite.register(email, { password, remoteAddress: ip });
   const login = (email: string, ip: string, password = PASSWORD) => call({ method: 'POST', url: '/v1/sessions', payload: { email, password }, ip });
-
-  beforeAll(async () => {
-    sut = await startUserService();
-  }, 60_000);
-
-  afterAll(async () => {
-    await sut?.db.query('DELETE FROM users WHERE email = ANY($1)', [emails]);
-    await sut?.app.close();
-  });
 
   it('failed logins of an account make its next attempts wait, longer each time, from any address; a success forgets them', async () => {
     expect(LOGIN_BACKOFF).toMatchObject({ freeFailures: 3, baseSeconds: 2 });
@@ -129,7 +115,7 @@ describe('user-service: limits on the routes that take credentials', () => {
   it('keeps no email in clear in Redis: account keys hold its SHA-256', async () => {
     const email = uniqueEmail('hashed');
     await login(email, newIp(), 'wrong password!');
-    const keys = await sut.redis.keys('*');
+    const keys = await suite.sut.redis.keys('*');
     const digest = createHash('sha256').update(email).digest('hex');
     expect(keys.filter((key) => key.endsWith(`:POST:/v1/sessions:email:${digest}`))).toHaveLength(1);
     expect(keys.filter((key) => key.includes(email))).toEqual([]);

@@ -1,7 +1,7 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { decodeJwt } from 'jose';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PASSWORD, startUserService, uniqueEmail, type UserServiceUnderTest } from './support';
+import { PASSWORD, uniqueEmail, userServiceForSuite } from './support';
 
 interface TokenPair {
   accessToken: string;
@@ -16,34 +16,22 @@ const WINDOW_SECONDS = 2;
  * comes back later still ends the session. Real Redis, the service in process.
  */
 describe('user-service: a retried refresh gets the same pair; a late one is reuse', () => {
-  let sut: UserServiceUnderTest;
-  const emails: string[] = [];
-
+  const suite = userServiceForSuite({ REFRESH_RETRY_WINDOW_SECONDS: String(WINDOW_SECONDS) });
   const refresh = (refreshToken: string): Promise<LightMyRequestResponse> =>
-    sut.app.inject({ method: 'POST', url: '/v1/sessions/refresh', payload: { refreshToken } });
-  const me = (accessToken: string) => sut.app.inject({ method: 'GET', url: '/v1/users/me', headers: { authorization: `Bearer ${accessToken}` } });
+    suite.sut.app.inject({ method: 'POST', url: '/v1/sessions/refresh', payload: { refreshToken } });
+  const me = (accessToken: string) => suite.sut.app.inject({ method: 'GET', url: '/v1/users/me', headers: { authorization: `Bearer ${accessToken}` } });
   const login = async (): Promise<TokenPair & { sid: string }> => {
     const email = uniqueEmail('retry');
-    emails.push(email);
-    expect((await sut.app.inject({ method: 'POST', url: '/v1/users', payload: { email, displayName: 'Retry', password: PASSWORD } })).statusCode).toBe(201);
-    const pair = (await sut.app.inject({ method: 'POST', url: '/v1/sessions', payload: { email, password: PASSWORD } })).json<TokenPair>();
+    expect((await suite.register(email)).statusCode).toBe(201);
+    const pair = (await suite.sut.app.inject({ method: 'POST', url: '/v1/sessions', payload: { email, password: PASSWORD } })).json<TokenPair>();
     return { ...pair, sid: decodeJwt(pair.accessToken).sid as string };
   };
   /** Every Redis key of the session, with its value: what a dump of Redis would show. */
   const redisContents = async (sid: string): Promise<string> => {
-    const keys = await sut.redis.keys(`*${sid}*`);
-    const values = await Promise.all(keys.map(async (key) => ((await sut.redis.type(key)) === 'hash' ? sut.redis.hgetall(key) : sut.redis.get(key))));
+    const keys = await suite.sut.redis.keys(`*${sid}*`);
+    const values = await Promise.all(keys.map(async (key) => ((await suite.sut.redis.type(key)) === 'hash' ? suite.sut.redis.hgetall(key) : suite.sut.redis.get(key))));
     return JSON.stringify({ keys, values });
   };
-
-  beforeAll(async () => {
-    sut = await startUserService({ REFRESH_RETRY_WINDOW_SECONDS: String(WINDOW_SECONDS) });
-  }, 60_000);
-
-  afterAll(async () => {
-    await sut?.db.query('DELETE FROM users WHERE email = ANY($1)', [emails]);
-    await sut?.app.close();
-  });
 
   it('answers the same old token again, within the window, with the very same pair; the session lives on', async () => {
     const first = await login();
@@ -76,7 +64,7 @@ describe('user-service: a retried refresh gets the same pair; a late one is reus
     const late = await refresh(first.refreshToken);
     expect(late.statusCode).toBe(401);
     expect(late.json().detail).toMatch(/reuse detected/);
-    expect(await sut.redis.exists(`session:${first.sid}`)).toBe(0);
+    expect(await suite.sut.redis.exists(`session:${first.sid}`)).toBe(0);
     expect((await me(next.accessToken)).statusCode).toBe(401);
     expect((await refresh(next.refreshToken)).statusCode).toBe(401);
   });
@@ -88,7 +76,7 @@ describe('user-service: a retried refresh gets the same pair; a late one is reus
     const [a, b, c] = answers.map((answer) => answer.json<TokenPair>());
     expect(b).toEqual(a);
     expect(c).toEqual(a);
-    expect(await sut.redis.exists(`session:${first.sid}`)).toBe(1);
+    expect(await suite.sut.redis.exists(`session:${first.sid}`)).toBe(1);
     expect((await me(a.accessToken)).statusCode).toBe(200);
     expect((await refresh(a.refreshToken)).statusCode).toBe(200);
   });
@@ -99,6 +87,6 @@ describe('user-service: a retried refresh gets the same pair; a late one is reus
     const guess = await refresh(`${first.sid}.${'A'.repeat(43)}`);
     expect(guess.statusCode).toBe(401);
     expect(guess.json().detail).toBe('invalid refresh token');
-    expect(await sut.redis.exists(`session:${first.sid}`)).toBe(1);
+    expect(await suite.sut.redis.exists(`session:${first.sid}`)).toBe(1);
   });
 });

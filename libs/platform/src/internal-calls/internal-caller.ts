@@ -55,8 +55,8 @@ export function peerSpiffeId(header: string | string[] | undefined): string | un
 const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** `<service>.<credential>` checked against the digest on file for that service, in constant time. */
-function credentialHolder(header: string | string[] | undefined, digests: ReadonlyMap<string, string>): string | undefined {
-  if (typeof header !== 'string' || digests.size === 0) return undefined;
+function credentialHolder(header: string | string[] | undefined, digests: ReadonlyMap<string, string> | undefined): string | undefined {
+  if (typeof header !== 'string' || !digests?.size) return undefined;
   const dot = header.indexOf('.');
   if (dot <= 0) return undefined;
   const name = header.slice(0, dot);
@@ -72,9 +72,10 @@ function credentialHolder(header: string | string[] | undefined, digests: Readon
  * every request comes through it), and the credential exists only in OpenBao.
  */
 export function internalCaller(headers: Headers, config: InternalCallsConfig): string | undefined {
-  if (config.INTERNAL_CALLER_SPIFFE_IDS.size > 0) {
+  const meshCallers = config.INTERNAL_CALLER_SPIFFE_IDS;
+  if (meshCallers?.size) {
     const peer = peerSpiffeId(headers[CLIENT_CERT_HEADER]);
-    const name = peer && config.INTERNAL_CALLER_SPIFFE_IDS.get(peer);
+    const name = peer && meshCallers.get(peer);
     if (name) return name;
   }
   return credentialHolder(headers[SERVICE_CREDENTIAL_HEADER], config.INTERNAL_CALLER_CREDENTIAL_DIGESTS);
