@@ -12,7 +12,8 @@
 #             password only OpenBao knows after rotate-root), role database/roles/<service>
 #   approle   role <service> (role_id = the service name), secret_id in
 #             $STATE/openbao/approle/<service>.secret-id (minted when missing or invalid)
-#   kv        secret/ecotrack/local/<service>: redis_url, vendor secrets of providers.env
+#   kv        secret/ecotrack/local/<service>: redis_url, vendor secrets of providers.env,
+#             service_credential and internal_caller_credential_digests (internal calls)
 # ECOTRACK_OPENBAO_REQUIRE_AUDIT=1 fails without an audit device.
 # Tunables: ECOTRACK_DB_CREDS_TTL (60s), ECOTRACK_DB_CREDS_MAX_TTL (120s),
 # ECOTRACK_OPENBAO_TOKEN_TTL (15m), ECOTRACK_OPENBAO_TOKEN_MAX_TTL (4h),
@@ -204,10 +205,21 @@ declare -A VENDOR_VARS=(
   [payment-service]="STRIPE_SECRET_KEY PAYPAL_CLIENT_ID PAYPAL_CLIENT_SECRET PAYPAL_WEBHOOK_ID"
   [notification-service]="SENDGRID_API_KEY TWILIO_ACCOUNT_SID TWILIO_AUTH_TOKEN VAPID_PUBLIC_KEY VAPID_PRIVATE_KEY"
 )
+# Service credentials: each service's own (service_credential), and the SHA-256 of every
+# service's in every entry (internal_caller_credential_digests): a service recognises the
+# others' calls (they spend no client's rate limit) but cannot pose as another. The chart
+# needs none: there the Istio peer identity does it (INTERNAL_CALLER_SPIFFE_IDS).
+declare -A CREDENTIAL
+digests=()
+for svc in "${ECOTRACK_SERVICES[@]}"; do
+  CREDENTIAL[$svc]="$(seed_value "service-credential-$svc" "")"
+  digests+=("$svc:$(printf '%s' "${CREDENTIAL[$svc]}" | sha256sum | cut -d' ' -f1)")
+done
+CALLER_DIGESTS="$(IFS=,; printf '%s' "${digests[*]}")"
 : "${REDIS_URL:?REDIS_URL missing in stack.env}"
 written=0
 for svc in "${ECOTRACK_SERVICES[@]}"; do
-  pairs=(redis_url "$REDIS_URL")
+  pairs=(redis_url "$REDIS_URL" service_credential "${CREDENTIAL[$svc]}" internal_caller_credential_digests "$CALLER_DIGESTS")
   for var in ${VENDOR_VARS[$svc]:-}; do
     if [[ -n "${!var:-}" ]]; then pairs+=("${var,,}" "${!var}"); fi
   done
@@ -217,7 +229,7 @@ for svc in "${ECOTRACK_SERVICES[@]}"; do
   kv_sync secret "ecotrack/$ENVIRONMENT/$svc" "$(json_obj "${pairs[@]}")"
   written=$((written + BAO_KV_WRITTEN))
 done
-unset pairs
+unset pairs CREDENTIAL
 bao_log "kv seed: ${#ECOTRACK_SERVICES[@]} entries under secret/ecotrack/$ENVIRONMENT/ ($written written)"
 # user-service rotates its JWT signing keys there: a retired private key must not linger in history.
 kv_keep_versions secret 5

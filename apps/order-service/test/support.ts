@@ -23,7 +23,7 @@ export { freePort };
  * on a free port, against its own database: order-service prices from it over HTTP.
  * (An app may not import another app, so it runs as a process, not in-process.)
  */
-export async function startProductService(): Promise<ServiceProcess> {
+export async function startProductService(overrides: Record<string, string> = {}): Promise<ServiceProcess> {
   const { jwksUrl } = await testIdentity();
   const proc = spawnService('product-service', await freePort(), {
     ...serviceEnv(process.env as Record<string, string>, 'product-service'),
@@ -31,6 +31,7 @@ export async function startProductService(): Promise<ServiceProcess> {
     CACHE_WARM_TOP_N: '0',
     SHUTDOWN_DRAIN_DELAY_MS: '0',
     LOG_LEVEL: 'warn',
+    ...overrides,
   });
   await proc.waitUntilReady();
   return proc;

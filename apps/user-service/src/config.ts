@@ -5,6 +5,8 @@ import { fieldEncryptionConfig, jwtVerificationConfig, type FieldEncryptionConfi
 import type { JWK } from 'jose';
 import { z } from 'zod';
 
+export const REFRESH_RETRY_WINDOW_DEFAULT_SECONDS = 15;
+
 /** Env files often carry a PEM on one line with literal "\n". */
 export const normalizePem = (pem: string) => pem.replace(/\\n/g, '\n').trim();
 
@@ -149,6 +151,12 @@ export function userConfig(env: NodeJS.ProcessEnv = process.env) {
     JWT_ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(1).max(3_600).default(15 * 60),
     /** Absolute lifetime of a login session (its refresh tokens); not extended by refreshing. */
     SESSION_TTL_SECONDS: z.coerce.number().int().min(60).default(14 * 24 * 3_600),
+    /**
+     * How long a used refresh token still gets the same new pair (a retried request) before it
+     * counts as reuse and ends the session. Longer than a client's or proxy's retries take
+     * (the chart's route timeout), short enough that a stolen token is still caught.
+     */
+    REFRESH_RETRY_WINDOW_SECONDS: z.coerce.number().int().min(1).max(60).default(REFRESH_RETRY_WINDOW_DEFAULT_SECONDS),
     JWT_SIGNING_KEY_PEM:
       keyGiven || keyRing || ephemeralAllowed
         ? signingKeyPem.optional()
@@ -170,6 +178,7 @@ export interface UserConfig extends FieldEncryptionConfig {
   JWT_AUDIENCE: string;
   JWT_ACCESS_TOKEN_TTL_SECONDS: number;
   SESSION_TTL_SECONDS: number;
+  REFRESH_RETRY_WINDOW_SECONDS: number;
   JWT_SIGNING_KEY_PEM?: string;
   JWT_SIGNING_KEY_FILE?: string;
   JWT_SIGNING_KEY_ID?: string;

@@ -1,5 +1,6 @@
 import { TokenVerifier } from '@ecotrack/platform';
 import { serviceEnv, spawnService, type ServiceProcess } from '@ecotrack/testing';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { PASSWORD, uniqueEmail } from './support';
 
@@ -24,7 +25,7 @@ describe('user-service as a real process', () => {
   });
 
   it('signs with the key ring from OpenBao, serves the JWKS; no secret ever reaches its logs', async () => {
-    proc = spawnService('user-service', 13112, { ...infra(), NODE_ENV: 'development', LOG_LEVEL: 'trace', SHUTDOWN_DRAIN_DELAY_MS: '0' });
+    proc = spawnService('user-service', 13112, { ...infra(), NODE_ENV: 'development', LOG_LEVEL: 'trace', SHUTDOWN_DRAIN_DELAY_MS: '0', REFRESH_RETRY_WINDOW_SECONDS: '1' });
     await proc.waitUntilReady();
     expect(proc.stdout.join('\n')).not.toContain('NO SIGNING KEY CONFIGURED');
     const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
@@ -44,7 +45,10 @@ describe('user-service as a real process', () => {
     expect((await post('/v1/sessions', { email, password: `${PASSWORD}!` })).status).toBe(401);
     const first = (await (await post('/v1/sessions', { email, password: PASSWORD })).json()) as TokenPair;
     const second = (await (await post('/v1/sessions/refresh', { refreshToken: first.refreshToken })).json()) as TokenPair;
-    expect((await post('/v1/sessions/refresh', { refreshToken: first.refreshToken })).status).toBe(401); // reuse
+    // Sent again at once (a retried request): the same pair; after the retry window (1 s here): reuse.
+    expect(await (await post('/v1/sessions/refresh', { refreshToken: first.refreshToken })).json()).toEqual(second);
+    await sleep(1_200);
+    expect((await post('/v1/sessions/refresh', { refreshToken: first.refreshToken })).status).toBe(401);
 
     // What any other service will do: verify against the JWKS over HTTP.
     const verifier = new TokenVerifier({

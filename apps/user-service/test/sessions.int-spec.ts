@@ -5,9 +5,11 @@ import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, exportSPKI, jwtVer
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { countSessions, newTestKey, PASSWORD, signToken, startUserService, uniqueEmail, type UserServiceUnderTest } from './support';
 
 const repoRoot = resolve(__dirname, '../../..');
+const RETRY_WINDOW_SECONDS = 1;
 
 interface TokenPair {
   accessToken: string;
@@ -49,7 +51,8 @@ describe('user-service: accounts, sessions, JWT and JWKS (real PostgreSQL and Re
   };
 
   beforeAll(async () => {
-    sut = await startUserService();
+    // A used refresh token gets the same pair again only this long (see refresh-retry.int-spec.ts).
+    sut = await startUserService({ REFRESH_RETRY_WINDOW_SECONDS: String(RETRY_WINDOW_SECONDS) });
   }, 60_000);
 
   afterAll(async () => {
@@ -141,7 +144,8 @@ describe('user-service: accounts, sessions, JWT and JWKS (real PostgreSQL and Re
       const third = (await refresh(rotated.refreshToken)).json<TokenPair>();
       expect((await me(third.accessToken)).statusCode).toBe(200);
 
-      // The first token comes back (stolen, or replayed): the session ends for everybody.
+      // The first token comes back (stolen, or replayed) after its retry window: the session ends for everybody.
+      await sleep(RETRY_WINDOW_SECONDS * 1000 + 200);
       expectUnauthorized(await refresh(first.refreshToken), /reuse detected/);
       expect(await sut.redis.exists(`session:${sid}`)).toBe(0);
       expectUnauthorized(await refresh(third.refreshToken), 'invalid refresh token');

@@ -37,3 +37,29 @@ export const uniqueEmail = (tag: string) => `${tag}-${randomUUID()}@example.org`
 
 export const countUsers = async (db: DataSource) => Number((await db.query('SELECT count(*)::int AS n FROM users'))[0].n);
 export const countSessions = async (redis: Redis) => (await redis.keys('session:*')).length;
+
+/**
+ * user-service for one test file: started before its tests and closed after them; the accounts
+ * registered through `register` are deleted then.
+ */
+export function userServiceForSuite(overrides: Record<string, string> = {}) {
+  let running: UserServiceUnderTest | undefined;
+  const emails: string[] = [];
+  beforeAll(async () => {
+    running = await startUserService(overrides);
+  }, 60_000);
+  afterAll(async () => {
+    await running?.db.query('DELETE FROM users WHERE email = ANY($1)', [emails]);
+    await running?.app.close();
+  });
+  return {
+    get sut(): UserServiceUnderTest {
+      return running!;
+    },
+    register(email: string, options: { password?: string; remoteAddress?: string } = {}) {
+      emails.push(email.toLowerCase());
+      const payload = { email, displayName: 'Test user', password: options.password ?? PASSWORD };
+      return running!.app.inject({ method: 'POST', url: '/v1/users', payload, remoteAddress: options.remoteAddress });
+    },
+  };
+}

@@ -178,3 +178,34 @@ Checks of OpenBao mode (openbaoAuth.enabled) for one service. Params: root, svc.
 {{- end -}}
 {{- end -}}
 {{- end -}}
+
+{{/*
+Timeouts of one service's routes: istio.http, with the service's own `http` over it.
+Params: root, svc. Returns YAML {timeout, perTryTimeout}.
+*/}}
+{{- define "ecotrack.httpTimeouts" -}}
+{{- $http := .root.Values.istio.http -}}
+timeout: {{ .svc.http.timeout | default $http.timeout }}
+perTryTimeout: {{ .svc.http.perTryTimeout | default $http.retries.perTryTimeout }}
+{{- end -}}
+
+{{/*
+Names of one service's routes in a VirtualService, one per kind of request (see
+templates/istio/virtualservice.yaml): idempotent, POST with Idempotency-Key, the rest.
+Params: prefix ("" in the mesh, "<service>-" at the edge). Returns a JSON list.
+*/}}
+{{- define "ecotrack.routeNames" -}}
+{{- list (printf "%sidempotent" .prefix) (printf "%skeyed-post" .prefix) (ternary "primary" (trimSuffix "-" .prefix) (eq .prefix "")) | toJson -}}
+{{- end -}}
+
+{{/*
+SPIFFE ids of the services that call this one (its `callers`), as the sidecar puts them in
+X-Forwarded-Client-Cert. Params: root, svc. Returns a comma-separated string.
+*/}}
+{{- define "ecotrack.callerSpiffeIds" -}}
+{{- $ids := list -}}
+{{- range $caller := .svc.callers -}}
+{{- $ids = append $ids (printf "spiffe://%s" (include "ecotrack.principal" (dict "root" $.root "name" $caller.from))) -}}
+{{- end -}}
+{{- $ids | uniq | sortAlpha | join "," -}}
+{{- end -}}

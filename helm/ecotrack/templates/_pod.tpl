@@ -167,7 +167,7 @@ spec:
           protocol: TCP
       env:
         {{- $env := mergeOverwrite (deepCopy $g.env) (deepCopy $svc.env) -}}
-        {{- $reservedNames := list "SHUTDOWN_DRAIN_DELAY_MS" "SHUTDOWN_GRACE_PERIOD_MS" "PORT" "DATABASE_URL" "REDIS_URL" "OPENBAO_ADDR" "OPENBAO_AUTH_METHOD" "OPENBAO_AUTH_MOUNT" "OPENBAO_ROLE" "OPENBAO_ENVIRONMENT" "OPENBAO_K8S_TOKEN_FILE" }}
+        {{- $reservedNames := list "SHUTDOWN_DRAIN_DELAY_MS" "SHUTDOWN_GRACE_PERIOD_MS" "PORT" "DATABASE_URL" "REDIS_URL" "OPENBAO_ADDR" "OPENBAO_AUTH_METHOD" "OPENBAO_AUTH_MOUNT" "OPENBAO_ROLE" "OPENBAO_ENVIRONMENT" "OPENBAO_K8S_TOKEN_FILE" "INTERNAL_CALLER_SPIFFE_IDS" }}
         {{- range $reserved := $reservedNames }}
         {{- if hasKey $env $reserved }}
         {{- fail (printf "%s: %s is set by the chart (global.shutdown, port, secrets, openbaoAuth); do not set it in env" $svc.name $reserved) }}
@@ -199,6 +199,13 @@ spec:
         {{- range $dep := $svc.dependsOn }}
         - name: {{ printf "%s_URL" ($dep | upper | replace "-" "_") }}
           value: {{ include "ecotrack.serviceUrl" (dict "root" $root "name" $dep) | quote }}
+        {{- end }}
+        {{- if and $root.Values.istio.enabled (eq $root.Values.istio.mtlsMode "STRICT") $svc.callers }}
+        # The services that call this one, by Istio peer identity: the sidecar appends the verified
+        # peer to X-Forwarded-Client-Cert, and with STRICT mTLS every request enters through it, so
+        # the service can trust that element and spend no client's rate limit on these calls.
+        - name: INTERNAL_CALLER_SPIFFE_IDS
+          value: {{ include "ecotrack.callerSpiffeIds" . | quote }}
         {{- end }}
         # Access tokens are verified against user-service's published keys.
         - name: JWT_JWKS_URL

@@ -17,6 +17,7 @@ import type { SecretSource } from './secrets/secret-source';
 import { SecretsModule } from './secrets/secrets.module';
 import { installIpRateLimit } from './rate-limit/ip-rate-limit.hook';
 import { RateLimiter } from './rate-limit/rate-limiter';
+import { internalCaller } from './internal-calls/internal-caller';
 import type { ServiceDefinition, ServiceInfo } from './service';
 
 function setupOpenApi(app: INestApplication, service: ServiceInfo): void {
@@ -69,7 +70,8 @@ export async function createService(
   // JSON APIs only: a text/plain body gets 415, not a string that fails validation oddly.
   fastify.removeContentTypeParser(['text/plain']);
   instrumentHttpServer(fastify, metrics);
-  installIpRateLimit(fastify, app.get(RateLimiter));
+  // The config object, not a copy: live reload of secrets updates it in place (rotated credentials).
+  installIpRateLimit(fastify, app.get(RateLimiter), (headers) => internalCaller(headers, config));
   setupOpenApi(app, service);
   return app;
 }

@@ -28,12 +28,22 @@ export { ACCESS_TOKEN_TYPE, ALLOWED_ALGORITHMS, KeySetUnavailable, TokenRejected
 export { PageQuery } from './http/page-query';
 export { numericTransformer } from './database/numeric-transformer';
 export {
-  API_KEY_HEADER,
+  bodyField,
   RateLimit,
   RATE_LIMITED_PROBLEM_TYPE,
   RateLimiter,
   RateLimitInterceptor,
-  type RateLimitOptions,
+  type AccountKey,
+  type FailureBackoff,
+  type RouteRateLimit,
   type RateLimitSettings,
 } from './rate-limit';
+export {
+  CLIENT_CERT_HEADER,
+  internalCaller,
+  peerSpiffeId,
+  SERVICE_CREDENTIAL_HEADER,
+  ServiceCredential,
+} from './internal-calls/internal-caller';
+export { internalCallsConfig, type InternalCallsConfig } from './internal-calls/internal-calls.config';
 export { PgError, pgErrorCode } from './database/pg-errors';

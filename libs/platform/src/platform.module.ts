@@ -11,6 +11,7 @@ import { BodylessRouteInterceptor } from './http/bodyless-route.interceptor';
 import { HealthController } from './health/health.controller';
 import { DependencyRegistry } from './lifecycle/dependencies';
 import { Lifecycle } from './lifecycle/lifecycle.service';
+import { ServiceCredential } from './internal-calls/internal-caller';
 import { RateLimitInterceptor } from './rate-limit/rate-limit.interceptor';
 import { RateLimiter } from './rate-limit/rate-limiter';
 import { REDIS } from './redis/redis.module';
@@ -23,6 +24,7 @@ function rateLimiter(config: PlatformConfig, service: ServiceInfo, metrics: Regi
     keyPrefix: config.RATE_LIMIT_KEY_PREFIX,
     ipPerMinute: config.RATE_LIMIT_IP_PER_MINUTE,
     userPerMinute: config.RATE_LIMIT_USER_PER_MINUTE,
+    internalPerMinute: config.RATE_LIMIT_INTERNAL_PER_MINUTE,
   };
   return new RateLimiter(settings, redis, metrics);
 }
@@ -48,9 +50,10 @@ export class PlatformModule {
         // Redis comes from RedisModule (global) when the service imports it; without it, no limits.
         { provide: RateLimiter, inject: [APP_CONFIG, SERVICE_INFO, METRICS_REGISTRY, { token: REDIS, optional: true }], useFactory: rateLimiter },
         { provide: APP_INTERCEPTOR, useClass: RateLimitInterceptor },
+        ServiceCredential,
         { provide: APP_INTERCEPTOR, useClass: BodylessRouteInterceptor },
       ],
-      exports: [APP_CONFIG, SERVICE_INFO, Lifecycle, DependencyRegistry, RateLimiter],
+      exports: [APP_CONFIG, SERVICE_INFO, Lifecycle, DependencyRegistry, RateLimiter, ServiceCredential],
     };
   }
 }

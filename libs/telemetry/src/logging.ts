@@ -10,6 +10,7 @@ export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'req.headers["x-api-key"]',
+  'req.headers["x-service-credential"]',
   'req.headers["idempotency-key"]',
   'res.headers["set-cookie"]',
   '*.password',

@@ -1,6 +1,6 @@
 import { WORKSPACE_ROOT } from '@ecotrack/testing';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -213,7 +213,17 @@ describe('OpenBao as code: policies, AppRole, dynamic database logins, audit', (
 
     const own = await api('secret/data/ecotrack/local/product-service', clientToken);
     expect(own.status).toBe(200);
-    expect(own.body.data.data).toEqual({ redis_url: env.REDIS_URL });
+    const entry = own.body.data.data as Record<string, string>;
+    expect(Object.keys(entry).sort()).toEqual(['internal_caller_credential_digests', 'redis_url', 'service_credential']);
+    expect(entry.redis_url).toBe(env.REDIS_URL);
+    // Its own credential, and only digests of everyone's: it cannot pose as another service.
+    expect(entry.service_credential).toMatch(/^[0-9a-f]{48}$/);
+    const digests = new Map(entry.internal_caller_credential_digests.split(',').map((pair) => pair.split(':') as [string, string]));
+    expect([...digests.keys()]).toEqual(SERVICES);
+    expect(digests.get('product-service')).toBe(createHash('sha256').update(entry.service_credential).digest('hex'));
+    const order = (await root('secret/data/ecotrack/local/order-service')).body.data.data as Record<string, string>;
+    expect(order.service_credential).not.toBe(entry.service_credential);
+    expect(digests.get('order-service')).toBe(createHash('sha256').update(order.service_credential).digest('hex'));
   });
 
   it("product-service is denied payment-service's KV entry, database logins and transit key", async () => {
@@ -222,7 +232,7 @@ describe('OpenBao as code: policies, AppRole, dynamic database logins, audit', (
     expect((await api('transit/encrypt/payment-fields', clientToken, { method: 'POST', body: { plaintext: 'aGVsbG8=' } })).status).toBe(403);
     // while payment-service's own entry holds what configure.sh seeded
     const payment = (await root('secret/data/ecotrack/local/payment-service')).body.data.data;
-    expect(Object.keys(payment).sort()).toEqual(['redis_url', 'stripe_secret_key', 'stripe_webhook_secret']);
+    expect(Object.keys(payment).sort()).toEqual(['internal_caller_credential_digests', 'redis_url', 'service_credential', 'stripe_secret_key', 'stripe_webhook_secret']);
     expect(payment.stripe_secret_key).toBe(stripeKey);
     expect(payment.stripe_webhook_secret).toMatch(/^whsec_[0-9a-f]{48}$/);
   });

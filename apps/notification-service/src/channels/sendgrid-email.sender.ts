@@ -1,6 +1,7 @@
 import { Client } from '@sendgrid/client';
 import { MailService } from '@sendgrid/mail';
 import { ChannelSendError, type EmailMessage, type EmailSender, type SendReceipt } from './channel';
+import { PROVIDER_TIMEOUT_MS } from './provider-timeouts';
 
 /** The custom arg naming our notification; SendGrid's Event Webhook echoes it as a top-level field of each event. */
 export const NOTIFICATION_ID_CUSTOM_ARG = 'notification_id';
@@ -30,7 +31,7 @@ export class SendGridEmailSender implements EmailSender {
     client.setApiKey(options.apiKey);
     client.setDefaultRequest('baseUrl', options.apiBase.replace(/\/$/, ''));
     this.mail.setClient(client);
-    this.mail.setTimeout(options.timeoutMs ?? 10_000);
+    this.mail.setTimeout(options.timeoutMs ?? PROVIDER_TIMEOUT_MS);
   }
 
   async send(message: EmailMessage): Promise<SendReceipt> {

@@ -1,6 +1,7 @@
 import { createTransport, type Transporter } from 'nodemailer';
 import SMTPTransport from 'nodemailer/lib/smtp-transport';
 import { ChannelSendError, type EmailMessage, type EmailSender, type SendReceipt } from './channel';
+import { PROVIDER_TIMEOUT_MS, SMTP_IDLE_TIMEOUTS } from './provider-timeouts';
 
 /** The header naming our notification in every message (for support and for bounce processing). */
 export const NOTIFICATION_ID_HEADER = 'X-EcoTrack-Notification-Id';
@@ -42,14 +43,14 @@ const isLoopback = (host: string) => host === 'localhost' || host === '[::1]' ||
  * its query), STARTTLS required for smtp:// unless the relay is on loopback, bounded waits, and
  * no reading of files or URLs while building a message.
  */
-export function smtpTransportOptions(smtpUrl: string, timeoutMs = 10_000): SMTPTransport.Options {
+export function smtpTransportOptions(smtpUrl: string, timeoutMs = PROVIDER_TIMEOUT_MS): SMTPTransport.Options {
   const url = new URL(smtpUrl);
   return {
     url: smtpUrl,
     requireTLS: url.protocol === 'smtp:' && !isLoopback(url.hostname),
     connectionTimeout: timeoutMs,
     greetingTimeout: timeoutMs,
-    socketTimeout: 3 * timeoutMs,
+    socketTimeout: SMTP_IDLE_TIMEOUTS * timeoutMs,
     disableFileAccess: true,
     disableUrlAccess: true,
   };

@@ -1,4 +1,5 @@
 import { ChannelSendError, type SendReceipt, type SmsMessage, type SmsSender } from './channel';
+import { PROVIDER_TIMEOUT_MS } from './provider-timeouts';
 
 /** The StatusCallback for one message: the configured URL naming the notification (Twilio signs the whole URL). */
 export function statusCallbackUrl(base: string, notificationId: string): string {
@@ -40,7 +41,7 @@ export class TwilioSmsSender implements SmsSender {
         method: 'POST',
         headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
         body: form.toString(),
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? PROVIDER_TIMEOUT_MS),
       });
     } catch (error) {
       throw new ChannelSendError(this.provider, 'unavailable', `POST ${path}: ${(error as Error).message}`);

@@ -1,5 +1,6 @@
 import { generateRequestDetails } from 'web-push';
 import { ChannelSendError, PushSubscriptionGoneError, type PushMessage, type PushSender, type SendReceipt } from './channel';
+import { PROVIDER_TIMEOUT_MS } from './provider-timeouts';
 
 export interface WebPushOptions {
   /** The VAPID key pair (RFC 8292), base64url: the public key is what browsers subscribe with. */
@@ -50,7 +51,7 @@ export class WebPushSender implements PushSender {
         body: request.body ?? undefined,
         // A push service answers; it does not send us elsewhere (and must not send us inside).
         redirect: 'manual',
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? PROVIDER_TIMEOUT_MS),
       });
     } catch (error) {
       // fetch says "fetch failed"; why (ECONNREFUSED, a timeout, TLS) is in its cause.

@@ -7,11 +7,28 @@ const products: Record<string, CatalogProduct> = {
   bottle: { id: 'bottle', name: 'Steel bottle', priceCents: 2450, currency: 'EUR', carbonKgCo2e: 1.337 },
   dollar: { id: 'dollar', name: 'Imported soap', priceCents: 500, currency: 'USD', carbonKgCo2e: 0.2 },
 };
-// An in-memory catalog standing in for product-service's answers (the HTTP side is covered end to end).
-const catalog = { getProduct: async (id: string) => products[id] } as ProductCatalogClient;
+// An in-memory catalog standing in for product-service's answers (the HTTP side: orders.int-spec.ts).
+const requests: string[][] = [];
+const catalog = {
+  getProducts: async (ids: string[]) => {
+    requests.push(ids);
+    return new Map(ids.map((id) => [id.toLowerCase(), products[id.toLowerCase()]]));
+  },
+} as unknown as ProductCatalogClient;
 
 describe('QuotesService', () => {
   const quotes = new QuotesService(catalog);
+  beforeEach(() => (requests.length = 0));
+
+  it('asks the catalog once for the whole basket, whatever repeats it holds', async () => {
+    const quote = await quotes.quote({ items: [{ productId: 'brush', quantity: 1 }, { productId: 'bottle', quantity: 2 }, { productId: 'BRUSH', quantity: 3 }] });
+    expect(requests).toHaveLength(1);
+    expect(quote.lines.map((line) => [line.productId, line.quantity])).toEqual([
+      ['brush', 1],
+      ['bottle', 2],
+      ['brush', 3],
+    ]);
+  });
 
   it('prices lines in cents and sums footprints to the gram', async () => {
     const quote = await quotes.quote({ items: [{ productId: 'brush', quantity: 3 }, { productId: 'bottle', quantity: 1 }] });

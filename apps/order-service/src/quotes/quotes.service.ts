@@ -9,9 +9,11 @@ const roundKg = (kg: number) => Math.round(kg * 1000) / 1000;
 export class QuotesService {
   constructor(private readonly catalog: ProductCatalogClient) {}
 
-  /** Prices a basket with product-service's current prices and footprints. */
+  /** Prices a basket with product-service's current prices and footprints (one request for all its products). */
   async quote(request: CreateQuoteDto): Promise<QuoteDto> {
-    const products = await Promise.all(request.items.map((item) => this.catalog.getProduct(item.productId)));
+    const catalog = await this.catalog.getProducts(request.items.map((item) => item.productId));
+    // Keyed by lower-case id; the basket may spell an id in capitals.
+    const products = request.items.map((item) => catalog.get(item.productId.toLowerCase())!);
     const currencies = new Set(products.map((product) => product.currency));
     if (currencies.size > 1) throw new UnprocessableEntityException('a basket must be in a single currency');
 

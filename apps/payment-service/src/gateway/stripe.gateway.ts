@@ -10,6 +10,7 @@ import {
   type PaymentMethodSummary,
   type RefundRequest,
 } from './payment-gateway';
+import { STRIPE_NETWORK_RETRIES } from './provider-timeouts';
 
 export interface StripeGatewayOptions {
   secretKey: string;
@@ -36,7 +37,7 @@ export class StripeGateway implements PaymentGateway {
       port: url.port || (url.protocol === 'https:' ? 443 : 80),
       protocol: url.protocol === 'http:' ? 'http' : 'https',
       // Our idempotency keys make retries safe; one retry, as the SDK default.
-      maxNetworkRetries: 1,
+      maxNetworkRetries: STRIPE_NETWORK_RETRIES,
       timeout: options.timeoutMs ?? 10_000,
       telemetry: false,
     });

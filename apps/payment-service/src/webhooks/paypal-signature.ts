@@ -171,12 +171,15 @@ export class PayPalSignatureVerifier {
   }
 }
 
+/** How long fetching a PayPal signing certificate may take. */
+export const PAYPAL_CERT_FETCH_TIMEOUT_MS = 5_000;
+
 /**
  * GET the certificate: no redirects (they could leave the allowed hosts), a timeout and a size cap.
  * A 4xx means the URL names no certificate (the delivery cannot be verified: 400);
  * a network error, timeout or 5xx is ours to retry (503).
  */
-export async function fetchCertificatePem(url: URL, timeoutMs = 5_000): Promise<string> {
+export async function fetchCertificatePem(url: URL, timeoutMs = PAYPAL_CERT_FETCH_TIMEOUT_MS): Promise<string> {
   let response: Response;
   try {
     response = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/x-pem-file, text/plain, */*' } });

@@ -25,6 +25,7 @@ class FakeRedis {
     return Promise.resolve(work());
   }
   get = (key: string) => this.run(() => this.data.get(key) ?? null);
+  mget = (...keys: string[]) => this.run(() => keys.map((key) => this.data.get(key) ?? null));
   set = (key: string, value: string, _ex: 'EX', seconds: number) =>
     this.run(() => {
       this.data.set(key, value);
@@ -103,5 +104,42 @@ describe('ReadCache (cache-aside, no I/O)', () => {
     redis.mode = 'down';
     await expect(cache.forgetProducts(['p1'], { searches: true })).resolves.toBeUndefined();
     expect(warnings.join('\n')).toMatch(/invalidation failed/);
+  });
+
+  describe('several products at once', () => {
+    const product = (id: string) => ({ id, priceCents: 100 });
+    const loader = (known: string[]) => jest.fn(async (ids: string[]) => new Map(ids.filter((id) => known.includes(id)).map((id) => [id, product(id)])));
+
+    it('reads the cached ones in one round trip, loads only the misses in one call, and stores them', async () => {
+      await cache.store('p1', product('p1'));
+      const load = loader(['p1', 'p2', 'p3']);
+      const found = await cache.products(['p1', 'p2', 'p3'], load);
+      expect([...found.keys()].sort()).toEqual(['p1', 'p2', 'p3']);
+      expect(load).toHaveBeenCalledTimes(1);
+      expect(load).toHaveBeenCalledWith(['p2', 'p3']);
+      expect(redis.ttl.get(productKey('p2'))).toBe(300);
+      expect(await counted('product', 'hit')).toBe(1);
+      expect(await counted('product', 'miss')).toBe(2);
+      // Now all three are hits: no load at all.
+      const again = loader([]);
+      expect((await cache.products(['p1', 'p2', 'p3'], again)).size).toBe(3);
+      expect(again).not.toHaveBeenCalled();
+    });
+
+    it('caches nothing for unknown products', async () => {
+      const found = await cache.products(['p1', 'nope'], loader(['p1']));
+      expect([...found.keys()]).toEqual(['p1']);
+      expect(redis.data.has(productKey('nope'))).toBe(false);
+    });
+
+    it('reads everything from PostgreSQL when Redis is down or hangs, counting errors', async () => {
+      for (const mode of ['down', 'hanging'] as const) {
+        redis.mode = mode;
+        const load = loader(['p1', 'p2']);
+        expect((await cache.products(['p1', 'p2'], load)).size).toBe(2);
+        expect(load).toHaveBeenCalledWith(['p1', 'p2']);
+      }
+      expect(await counted('product', 'error')).toBe(4);
+    });
   });
 });

@@ -6,7 +6,7 @@ import { productKey, searchKey, searchVersionKey } from './cache-keys';
 import { CacheMetrics, type CacheName } from './cache-metrics';
 
 /** The part of ioredis the cache uses (lets unit tests pass a fake). */
-export type CacheClient = Pick<Redis, 'get' | 'set' | 'del' | 'incr'>;
+export type CacheClient = Pick<Redis, 'get' | 'mget' | 'set' | 'del' | 'incr'>;
 
 class CacheTimeout extends Error {}
 
@@ -28,6 +28,39 @@ export class ReadCache {
   /** Product detail; `load` returning undefined (no such product) is not cached. */
   product<T>(productId: string, load: () => Promise<T>): Promise<T> {
     return this.through('product', () => Promise.resolve(productKey(productId)), this.config.PRODUCT_CACHE_TTL_SECONDS, load);
+  }
+
+  /**
+   * Several product details in one Redis round trip (MGET); the misses are loaded together, in
+   * one `load` call, and stored for the next reader. Each id counts as one hit or miss, as a
+   * single read would. Ids that `load` does not return (no such product) are not cached.
+   */
+  async products<T>(productIds: string[], load: (missing: string[]) => Promise<Map<string, T>>): Promise<Map<string, T>> {
+    let cached: Array<string | null>;
+    try {
+      cached = await this.bounded(this.redis.mget(...productIds.map(productKey)));
+    } catch (error) {
+      for (const _id of productIds) this.metrics.count('product', 'error');
+      this.logger.warn(`product cache unavailable, reading from PostgreSQL: ${describe(error)}`);
+      return load(productIds);
+    }
+    const found = new Map<string, T>();
+    const missing: string[] = [];
+    productIds.forEach((id, index) => {
+      const hit = cached[index];
+      this.metrics.count('product', hit === null ? 'miss' : 'hit');
+      if (hit === null) missing.push(id);
+      else found.set(id, JSON.parse(hit) as T);
+    });
+    if (missing.length === 0) return found;
+    const loaded = await load(missing);
+    await Promise.all(
+      [...loaded].map(([id, value]) => {
+        found.set(id, value);
+        return this.store(id, value).catch((error) => this.logger.warn(`product cache write failed: ${describe(error)}`));
+      }),
+    );
+    return found;
   }
 
   /** A search result, keyed by the current search version and the normalized parameters. */

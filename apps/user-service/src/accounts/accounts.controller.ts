@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, Patch, Post } from '@nestjs/common';
-import { CurrentUser, Public, Roles, uuidParam, type AuthenticatedUser } from '@ecotrack/platform';
+import { CurrentUser, Public, RateLimit, Roles, uuidParam, type AuthenticatedUser } from '@ecotrack/platform';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -10,8 +10,10 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { REGISTRATION_LIMITS } from '../abuse-limits';
 import { AccountsService } from './accounts.service';
 import { RegisterUserDto } from './dto/register-user.dto';
 import { UpdateProfileDto } from './dto/update-profile.dto';
@@ -24,10 +26,12 @@ export class AccountsController {
 
   @Post()
   @Public()
+  @RateLimit(...REGISTRATION_LIMITS)
   @ApiOperation({ summary: 'Register an account (role customer)' })
   @ApiCreatedResponse({ type: UserDto })
   @ApiBadRequestResponse({ description: 'Invalid or unknown fields, password shorter than 12 (problem+json)' })
   @ApiConflictResponse({ description: 'The email is already registered (problem+json)' })
+  @ApiTooManyRequestsResponse({ description: 'Too many registrations from this client IP or for this email (problem+json, Retry-After)' })
   async register(@Body() request: RegisterUserDto): Promise<UserDto> {
     return toUserDto(await this.accounts.register(request));
   }

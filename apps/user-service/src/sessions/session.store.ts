@@ -3,28 +3,39 @@ import { REDIS, sessionKey, type SessionRevocation } from '@ecotrack/platform';
 import type Redis from 'ioredis';
 
 export type RotationOutcome =
-  | { outcome: 'rotated'; userId: string }
-  /** A refresh token that was already rotated came back: stolen or replayed; the session is gone. */
+  | { outcome: 'rotated' }
+  /** The token just rotated came back within the retry window: here is what its first use got (sealed). */
+  | { outcome: 'retried'; answer: string }
+  /** A refresh token that was already rotated came back later: stolen or replayed; the session is gone. */
   | { outcome: 'reused' }
   /** No such session (expired, logged out, revoked) or a token it never issued. */
   | { outcome: 'invalid' };
 
 /**
- * One atomic step, so two concurrent refreshes with the same token cannot both win.
+ * One atomic step, so two concurrent refreshes with the same token cannot both win, and the
+ * loser finds the winner's answer already there (it is stored in the same step).
  * Hash fields: userId, refresh (hash of the current token), rotated:<hash> for each retired one.
+ * KEYS: the session, the retry answer of the presented token. ARGV: presented hash, next
+ * hash, sealed answer, retry window (ms).
  */
 const ROTATE = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'invalid'} end
 if redis.call('HGET', KEYS[1], 'refresh') == ARGV[1] then
   redis.call('HSET', KEYS[1], 'refresh', ARGV[2], 'rotated:' .. ARGV[1], '1')
-  return {'rotated', redis.call('HGET', KEYS[1], 'userId')}
+  redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[4])
+  return {'rotated'}
 end
 if redis.call('HEXISTS', KEYS[1], 'rotated:' .. ARGV[1]) == 1 then
+  local answer = redis.call('GET', KEYS[2])
+  if answer then return {'retried', answer} end
   redis.call('DEL', KEYS[1])
   return {'reused'}
 end
 return {'invalid'}
 `;
+
+/** Where a rotation keeps its answer for a retry of the same request (a few seconds). */
+const retryAnswerKey = (sessionId: string, presentedHash: string) => `session-retry:${sessionId}:${presentedHash}`;
 
 const userSessionsKey = (userId: string) => `user-sessions:${userId}`;
 
@@ -46,10 +57,21 @@ export class SessionStore implements SessionRevocation {
       .exec();
   }
 
-  async rotate(sessionId: string, presentedHash: string, nextHash: string): Promise<RotationOutcome> {
-    const [outcome, userId] = (await this.redis.eval(ROTATE, 1, sessionKey(sessionId), presentedHash, nextHash)) as string[];
-    if (outcome === 'rotated') return { outcome, userId };
-    return { outcome: outcome === 'reused' ? 'reused' : 'invalid' };
+  /** The user a live session belongs to, or undefined. */
+  async userOf(sessionId: string): Promise<string | undefined> {
+    return (await this.redis.hget(sessionKey(sessionId), 'userId')) ?? undefined;
+  }
+
+  /**
+   * Retires the presented token for the next one; the sealed answer (the new pair) is kept
+   * for `retryWindowMs` for a retry of the same request.
+   */
+  async rotate(sessionId: string, presentedHash: string, nextHash: string, sealedAnswer: string, retryWindowMs: number): Promise<RotationOutcome> {
+    const keys = [sessionKey(sessionId), retryAnswerKey(sessionId, presentedHash)];
+    const [outcome, answer] = (await this.redis.eval(ROTATE, keys.length, ...keys, presentedHash, nextHash, sealedAnswer, retryWindowMs)) as string[];
+    if (outcome === 'rotated' || outcome === 'reused') return { outcome };
+    if (outcome === 'retried') return { outcome, answer };
+    return { outcome: 'invalid' };
   }
 
   async revoke(sessionId: string): Promise<void> {

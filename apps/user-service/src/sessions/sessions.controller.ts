@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, HttpCode, Post } from '@nestjs/common';
-import { CurrentUser, Public, type AuthenticatedUser } from '@ecotrack/platform';
+import { CurrentUser, Public, RateLimit, type AuthenticatedUser } from '@ecotrack/platform';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -8,8 +8,10 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { LOGIN_LIMITS, REFRESH_LIMITS } from '../abuse-limits';
 import { LoginDto, RefreshDto } from './dto/login.dto';
 import { TokenPairDto } from './dto/token-pair.dto';
 import { SessionsService } from './sessions.service';
@@ -21,10 +23,14 @@ export class SessionsController {
 
   @Post()
   @Public()
+  @RateLimit(...LOGIN_LIMITS)
   @ApiOperation({ summary: 'Log in: a short-lived access token and a single-use refresh token' })
   @ApiCreatedResponse({ type: TokenPairDto })
   @ApiBadRequestResponse({ description: 'Invalid or unknown fields (problem+json)' })
   @ApiUnauthorizedResponse({ description: 'Wrong email or password (problem+json, WWW-Authenticate)' })
+  @ApiTooManyRequestsResponse({
+    description: 'Too many logins from this client IP or for this email, or failed logins of this email made it wait (problem+json, Retry-After)',
+  })
   login(@Body() request: LoginDto): Promise<TokenPairDto> {
     return this.sessions.login(request.email, request.password);
   }
@@ -32,10 +38,16 @@ export class SessionsController {
   @Post('refresh')
   @Public()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Trade a refresh token for a new pair; the old refresh token stops working' })
+  @RateLimit(...REFRESH_LIMITS)
+  @ApiOperation({
+    summary: 'Trade a refresh token for a new pair; the old refresh token stops working',
+    description:
+      'The same refresh token sent again within REFRESH_RETRY_WINDOW_SECONDS of its use (a retried request) gets the same pair again; later, it counts as reuse and ends the session.',
+  })
   @ApiOkResponse({ type: TokenPairDto })
   @ApiBadRequestResponse({ description: 'Invalid or unknown fields (problem+json)' })
   @ApiUnauthorizedResponse({ description: 'Unknown, expired or reused refresh token; reuse revokes the session (problem+json)' })
+  @ApiTooManyRequestsResponse({ description: 'Too many refreshes from this client IP or of this session (problem+json, Retry-After)' })
   refresh(@Body() request: RefreshDto): Promise<TokenPairDto> {
     return this.sessions.refresh(request.refreshToken);
   }

@@ -7,6 +7,7 @@ import type { UserConfig } from '../config';
 import { AccessTokenIssuer } from '../keys/access-token.issuer';
 import type { TokenPairDto } from './dto/token-pair.dto';
 import { hashRefreshToken, newRefreshToken, sessionOf } from './refresh-token';
+import { openRetryAnswer, sealRetryAnswer } from './retry-answer';
 import { SessionStore } from './session.store';
 
 @Injectable()
@@ -30,24 +31,44 @@ export class SessionsService {
     return this.pair(user, sessionId, refreshToken);
   }
 
-  /** Single-use refresh tokens: each use retires the token; a retired one coming back ends the session. */
+  /**
+   * Single-use refresh tokens: each use retires the token; a retired one coming back ends the
+   * session. Except just after its use: a client (or proxy) that retries a refresh whose answer
+   * it lost would otherwise be logged out. Within REFRESH_RETRY_WINDOW_SECONDS the same token
+   * gets the same pair again, kept only encrypted under a key derived from that token.
+   * The new pair is made before the rotation so that the rotation can store it atomically:
+   * a concurrent second use finds it, never a half-rotated session.
+   */
   async refresh(refreshToken: string): Promise<TokenPairDto> {
     const sessionId = sessionOf(refreshToken);
     if (!sessionId) throw new UnauthorizedException('invalid refresh token');
-    const next = newRefreshToken(sessionId);
-    const rotation = await this.store.rotate(sessionId, hashRefreshToken(refreshToken), hashRefreshToken(next));
-    if (rotation.outcome === 'reused') {
-      this.logger.warn({ sessionId }, 'refresh token reuse detected: session revoked');
-      throw new UnauthorizedException('refresh token reuse detected; the session has been revoked');
-    }
-    if (rotation.outcome === 'invalid') throw new UnauthorizedException('invalid refresh token');
+    const userId = await this.store.userOf(sessionId);
+    if (!userId) throw new UnauthorizedException('invalid refresh token');
     // Roles are read again, so a role change takes effect at the next refresh.
-    const user = await this.accounts.get(rotation.userId).catch(() => undefined);
+    const user = await this.accounts.get(userId).catch(() => undefined);
     if (!user) {
       await this.store.revoke(sessionId);
       throw new UnauthorizedException('invalid refresh token');
     }
-    return this.pair(user, sessionId, next);
+    const next = await this.pair(user, sessionId, newRefreshToken(sessionId));
+    const rotation = await this.store.rotate(
+      sessionId,
+      hashRefreshToken(refreshToken),
+      hashRefreshToken(next.refreshToken),
+      sealRetryAnswer(next, refreshToken, sessionId),
+      this.config.REFRESH_RETRY_WINDOW_SECONDS * 1000,
+    );
+    switch (rotation.outcome) {
+      case 'rotated':
+        return next;
+      case 'retried':
+        return openRetryAnswer(rotation.answer, refreshToken, sessionId);
+      case 'reused':
+        this.logger.warn({ sessionId }, 'refresh token reuse detected: session revoked');
+        throw new UnauthorizedException('refresh token reuse detected; the session has been revoked');
+      default:
+        throw new UnauthorizedException('invalid refresh token');
+    }
   }
 
   logout(sessionId: string): Promise<void> {

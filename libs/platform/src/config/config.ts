@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { internalCallsConfig } from '../internal-calls/internal-calls.config';
 
 /** Milliseconds, as a non-negative integer read from the environment. */
 const millis = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
@@ -65,6 +66,9 @@ export const platformConfigSchema = z.object({
   RATE_LIMIT_USER_PER_MINUTE: z.coerce.number().int().min(1).default(120),
   /** Redis key prefix of the counters; tests use their own to stay isolated. */
   RATE_LIMIT_KEY_PREFIX: z.string().regex(/^[\w.:-]{1,64}$/).default('ratelimit'),
+  /** Requests per minute per calling service (see internal-calls/); 0: internal calls are not limited. */
+  RATE_LIMIT_INTERNAL_PER_MINUTE: z.coerce.number().int().min(0).default(0),
+  ...internalCallsConfig,
 });
 
 export type PlatformConfig = z.infer<typeof platformConfigSchema>;

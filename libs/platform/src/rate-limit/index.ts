@@ -1,9 +1,9 @@
-export { installIpRateLimit } from './ip-rate-limit.hook';
-export { RateLimit, RATE_LIMIT_OPTIONS, type RateLimitOptions } from './rate-limit.decorator';
-export { API_KEY_HEADER, callerSubject, RateLimitInterceptor } from './rate-limit.interceptor';
+export { installIpRateLimit, type InternalCallerOf } from './ip-rate-limit.hook';
+export { bodyField, RateLimit, RATE_LIMIT_OPTIONS, type AccountKey, type FailureBackoff, type RateLimitKey, type RouteRateLimit } from './rate-limit.decorator';
+export { callerSubject, RateLimitInterceptor } from './rate-limit.interceptor';
 export { RateLimiter, type RateLimitSettings } from './rate-limiter';
 export {
-  hashApiKey,
+  accountDigest,
   isExempt,
   RATE_LIMITED_PROBLEM_TYPE,
   rateLimitHeaders,

@@ -4,8 +4,9 @@ import { Registry } from 'prom-client';
 import { RateLimiter } from './rate-limiter';
 import { platformConfigSchema } from '../config/config';
 import { callerSubject } from './rate-limit.interceptor';
+import { bodyField, RateLimit } from './rate-limit.decorator';
 import {
-  hashApiKey,
+  accountDigest,
   isExempt,
   isOverLimit,
   RATE_LIMITED_PROBLEM_TYPE,
@@ -57,6 +58,12 @@ describe('rate limit window math', () => {
     expect(body).toMatchObject({ type: RATE_LIMITED_PROBLEM_TYPE, status: 429, title: 'Too Many Requests', limit: 'user', instance: '/v1/x' });
     expect(body.detail).toContain('user rate limit exceeded');
   });
+
+  it('says how many failures a backoff wait follows, not a per-minute budget', () => {
+    const body = rateLimitedProblem({ kind: 'backoff', limit: 0, count: 6, ttlMs: 7_500 }, '/v1/sessions');
+    expect(body).toMatchObject({ status: 429, limit: 'backoff' });
+    expect(body.detail).toBe('too many failed attempts for this account (6); retry in 8 s');
+  });
 });
 
 describe('rate limit keys', () => {
@@ -64,17 +71,16 @@ describe('rate limit keys', () => {
     expect(rateLimitKey('ratelimit', 'product-service', 'ip', '10.0.0.1')).toBe('ratelimit:product-service:ip:10.0.0.1');
   });
 
-  it('never puts an API key in a key, only its hash', () => {
-    const subject = callerSubject({ headers: { 'x-api-key': 'secret-key-123' } });
-    expect(subject).toBe(`apikey:${hashApiKey('secret-key-123')}`);
-    expect(subject).not.toContain('secret-key-123');
-    expect(hashApiKey('secret-key-123')).toMatch(/^[0-9a-f]{64}$/);
+  it('never puts an account (an email, a session) in a key, only its SHA-256', () => {
+    expect(accountDigest('ada@example.org')).toMatch(/^[0-9a-f]{64}$/);
+    expect(accountDigest('ada@example.org')).not.toContain('ada');
   });
 
-  it('prefers the verified user over an API key', () => {
+  it('counts a verified user; an X-API-Key header picks no budget (anyone could mint fresh ones)', () => {
     const user = { id: 'u-1' } as never;
-    expect(callerSubject({ user, headers: { 'x-api-key': 'k' } })).toBe('user:u-1');
-    expect(callerSubject({ headers: {} })).toBeUndefined();
+    expect(callerSubject({ user })).toBe('user:u-1');
+    expect(callerSubject({ headers: { 'x-api-key': 'fresh-random-key' } } as never)).toBeUndefined();
+    expect(callerSubject({})).toBeUndefined();
   });
 
   it.each([
@@ -103,6 +109,7 @@ describe('rate limit config', () => {
       RATE_LIMIT_IP_PER_MINUTE: 300,
       RATE_LIMIT_USER_PER_MINUTE: 120,
       RATE_LIMIT_KEY_PREFIX: 'ratelimit',
+      RATE_LIMIT_INTERNAL_PER_MINUTE: 0,
       TRUST_PROXY: false,
     });
   });
@@ -118,8 +125,31 @@ describe('rate limit config', () => {
   });
 });
 
+describe('@RateLimit', () => {
+  const request = (body: unknown) => ({ body }) as never;
+
+  it('reads an account from a string field of the body, normalized, and nothing else', () => {
+    const email = bodyField('email');
+    expect(email(request({ email: '  Ada@Example.ORG ' }))).toBe('ada@example.org');
+    expect(email(request({ email: 42 }))).toBeUndefined();
+    expect(email(request({ email: '   ' }))).toBeUndefined();
+    expect(email(request([{ email: 'a@b.c' }]))).toBeUndefined();
+    expect(email(request(undefined))).toBeUndefined();
+    expect(email(request('email=a@b.c'))).toBeUndefined();
+  });
+
+  it('refuses limits that make no sense at start-up', () => {
+    expect(() => RateLimit()).toThrow('at least one limit');
+    expect(() => RateLimit({ perMinute: 0 })).toThrow('positive integer');
+    const backoff = { failureStatuses: [401], freeFailures: 3, baseSeconds: 2, maxSeconds: 1, forgetAfterSeconds: 60 };
+    expect(() => RateLimit({ perMinute: 5, backoff })).toThrow('maxSeconds >= baseSeconds');
+    expect(() => RateLimit({ perMinute: 5, backoff: { ...backoff, maxSeconds: 900 } })).toThrow('forgetAfterSeconds >= maxSeconds');
+    expect(() => RateLimit({ perMinute: 5, per: 'ip' }, { perMinute: 5, backoff: { ...backoff, maxSeconds: 60 } })).not.toThrow();
+  });
+});
+
 describe('RateLimiter when Redis fails', () => {
-  const settings = { enabled: true, service: 'svc', keyPrefix: 'p', ipPerMinute: 5, userPerMinute: 5 };
+  const settings = { enabled: true, service: 'svc', keyPrefix: 'p', ipPerMinute: 5, userPerMinute: 5, internalPerMinute: 0 };
 
   it('fails open and counts the error', async () => {
     const registry = new Registry();

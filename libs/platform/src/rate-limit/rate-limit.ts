@@ -1,8 +1,12 @@
 import { createHash } from 'node:crypto';
 import { problem, type Problem } from '../errors/problem';
 
-/** Which budget a request ran out of: its client IP, its user (or API key), or one route's tighter limit. */
-export type LimitKind = 'ip' | 'user' | 'route';
+/**
+ * Which budget a request ran out of: its client IP, its user, its calling service (internal
+ * calls), one route's tighter limit per caller, per account named in the request, or the
+ * wait that repeated failures of that account earned.
+ */
+export type LimitKind = 'ip' | 'user' | 'service' | 'route' | 'account' | 'backoff';
 
 export const RATE_LIMITED_PROBLEM_TYPE = 'urn:ecotrack:problem:rate-limited';
 
@@ -42,9 +46,9 @@ export function isExempt(url: string): boolean {
   return path.startsWith('/health/') || path === '/metrics' || path === '/docs' || path.startsWith('/docs/') || path.startsWith('/docs-');
 }
 
-/** API keys are secrets: only their SHA-256 ends up in a Redis key. */
-export function hashApiKey(apiKey: string): string {
-  return createHash('sha256').update(apiKey).digest('hex');
+/** Accounts (emails, sessions) are personal data: only their SHA-256 ends up in a Redis key. */
+export function accountDigest(account: string): string {
+  return createHash('sha256').update(account).digest('hex');
 }
 
 /** `<prefix>:<service>:<kind>:<subject>`, shared by every instance of the service. */
@@ -80,16 +84,45 @@ export function tightest(decisions: RateLimitDecision[]): RateLimitDecision | un
 
 const DESCRIPTION: Record<LimitKind, string> = {
   ip: 'requests from this client IP address',
-  user: 'requests for this user or API key',
+  user: 'requests for this user',
+  service: 'requests from this calling service',
   route: 'requests to this operation',
+  account: 'requests to this operation for this account',
+  backoff: 'attempts after repeated failures',
 };
 
 export function rateLimitedProblem(decision: RateLimitDecision, instance?: string): Problem {
-  return problem(429, {
-    type: RATE_LIMITED_PROBLEM_TYPE,
-    title: 'Too Many Requests',
-    detail: `${decision.kind} rate limit exceeded: at most ${decision.limit} ${DESCRIPTION[decision.kind]} per minute; retry in ${resetSeconds(decision)} s`,
-    limit: decision.kind,
-    instance,
-  });
+  const detail =
+    decision.kind === 'backoff'
+      ? `too many failed attempts for this account (${decision.count}); retry in ${resetSeconds(decision)} s`
+      : `${decision.kind} rate limit exceeded: at most ${decision.limit} ${DESCRIPTION[decision.kind]} per minute; retry in ${resetSeconds(decision)} s`;
+  return problem(429, { type: RATE_LIMITED_PROBLEM_TYPE, title: 'Too Many Requests', detail, limit: decision.kind, instance });
 }
+
+/** Gives one hit back (to a window that still runs). KEYS: the counter. */
+export const REFUND_SCRIPT = `
+if redis.call('PTTL', KEYS[1]) > 0 then redis.call('DECR', KEYS[1]) end
+return { 0, 0 }
+`;
+
+/**
+ * One failure of a key under backoff (see FailureBackoff): counts it (remembered for the
+ * forget window) and, past the free ones, locks the key for base * 2^(n - 1) ms, capped.
+ * KEYS: failures, wait. ARGV: free failures, base ms, max ms, forget ms. Returns {failures, wait ms}.
+ */
+export const RECORD_FAILURE_SCRIPT = `
+local failures = redis.call('INCR', KEYS[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+local over = failures - tonumber(ARGV[1])
+if over <= 0 then return { failures, 0 } end
+local wait = math.floor(math.min(tonumber(ARGV[3]), tonumber(ARGV[2]) * 2 ^ (over - 1)))
+redis.call('SET', KEYS[2], failures, 'PX', wait)
+return { failures, wait }
+`;
+
+/** Still waiting? KEYS: wait. Returns {failures, ms left}, ms left <= 0 when free to try. */
+export const CHECK_WAIT_SCRIPT = `
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl <= 0 then return { 0, 0 } end
+return { tonumber(redis.call('GET', KEYS[1])) or 0, ttl }
+`;

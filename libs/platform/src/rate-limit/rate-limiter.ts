@@ -1,7 +1,17 @@
 import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { Counter, type Registry } from 'prom-client';
-import { FIXED_WINDOW_SCRIPT, rateLimitKey, WINDOW_MS, type LimitKind, type RateLimitDecision } from './rate-limit';
+import type { FailureBackoff } from './rate-limit.decorator';
+import {
+  CHECK_WAIT_SCRIPT,
+  FIXED_WINDOW_SCRIPT,
+  RECORD_FAILURE_SCRIPT,
+  REFUND_SCRIPT,
+  rateLimitKey,
+  WINDOW_MS,
+  type LimitKind,
+  type RateLimitDecision,
+} from './rate-limit';
 
 export interface RateLimitSettings {
   enabled: boolean;
@@ -9,6 +19,8 @@ export interface RateLimitSettings {
   keyPrefix: string;
   ipPerMinute: number;
   userPerMinute: number;
+  /** Per calling service; 0: internal calls are not limited. */
+  internalPerMinute: number;
 }
 
 /** Counters are per registry; the hook and the interceptor share them. */
@@ -49,23 +61,61 @@ export class RateLimiter {
 
   /** Counts one hit; undefined when limiting is off or Redis failed (fail open). */
   async hit(kind: LimitKind, subject: string, limit: number, scope = ''): Promise<RateLimitDecision | undefined> {
-    if (!this.active) return undefined;
-    const key = rateLimitKey(this.settings.keyPrefix, this.settings.service, kind, scope ? `${scope}:${subject}` : subject);
-    try {
-      const [count, ttlMs] = (await this.redis!.eval(FIXED_WINDOW_SCRIPT, 1, key, WINDOW_MS)) as [number, number];
-      return { kind, limit, count, ttlMs };
-    } catch (error) {
-      this.errors.inc();
-      const now = Date.now();
-      if (now - this.lastWarning >= WARNING_INTERVAL_MS) {
-        this.lastWarning = now;
-        this.logger.warn(`rate limit check failed, letting requests through: ${(error as Error).message}`);
-      }
-      return undefined;
-    }
+    const result = await this.run(FIXED_WINDOW_SCRIPT, [this.counterKey(kind, subject, scope)], [WINDOW_MS]);
+    return result && { kind, limit, count: result[0], ttlMs: result[1] };
+  }
+
+  /** Takes back one hit of `hit(kind, subject, _, scope)`: the request turned out to spend nothing. */
+  async refund(kind: LimitKind, subject: string, scope = ''): Promise<void> {
+    await this.run(REFUND_SCRIPT, [this.counterKey(kind, subject, scope)], []);
+  }
+
+  /** The wait that earlier failures of this key imposed, if it has not run out (else undefined). */
+  async waiting(scope: string, subject: string): Promise<RateLimitDecision | undefined> {
+    const result = await this.run(CHECK_WAIT_SCRIPT, [this.backoffKeys(scope, subject)[1]], []);
+    return result && result[1] > 0 ? { kind: 'backoff', limit: 0, count: result[0], ttlMs: result[1] } : undefined;
+  }
+
+  async recordFailure(scope: string, subject: string, backoff: FailureBackoff): Promise<void> {
+    const { freeFailures, baseSeconds, maxSeconds, forgetAfterSeconds } = backoff;
+    await this.run(RECORD_FAILURE_SCRIPT, this.backoffKeys(scope, subject), [freeFailures, baseSeconds * 1000, maxSeconds * 1000, forgetAfterSeconds * 1000]);
+  }
+
+  async forgetFailures(scope: string, subject: string): Promise<void> {
+    if (!this.active) return;
+    await this.redis!.del(...this.backoffKeys(scope, subject)).catch((error) => this.failed(error));
   }
 
   recordRejection(kind: LimitKind): void {
     this.limited.inc({ limit: kind });
+  }
+
+  private counterKey(kind: LimitKind, subject: string, scope: string): string {
+    return rateLimitKey(this.settings.keyPrefix, this.settings.service, kind, scope ? `${scope}:${subject}` : subject);
+  }
+
+  /** Both keys of one backoff, in one hash slot (a Redis Cluster runs the script on one node). */
+  private backoffKeys(scope: string, subject: string): [string, string] {
+    const base = `{${rateLimitKey(this.settings.keyPrefix, this.settings.service, 'backoff', `${scope}:${subject}`)}}`;
+    return [`${base}:failures`, `${base}:wait`];
+  }
+
+  private async run(script: string, keys: string[], args: number[]): Promise<[number, number] | undefined> {
+    if (!this.active) return undefined;
+    try {
+      return (await this.redis!.eval(script, keys.length, ...keys, ...args)) as [number, number];
+    } catch (error) {
+      this.failed(error);
+      return undefined;
+    }
+  }
+
+  private failed(error: unknown): void {
+    this.errors.inc();
+    const now = Date.now();
+    if (now - this.lastWarning >= WARNING_INTERVAL_MS) {
+      this.lastWarning = now;
+      this.logger.warn(`rate limit check failed, letting requests through: ${(error as Error).message}`);
+    }
   }
 }
