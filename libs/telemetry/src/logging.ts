@@ -22,6 +22,7 @@ export const REDACTED_PATHS = [
   '*.cardNumber',
   '*.cvc',
   '*.email',
+  '*.displayName',
   '*.phone',
   '*.address',
   'password',
