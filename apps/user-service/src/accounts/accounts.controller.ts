@@ -24,10 +24,10 @@ export class AccountsController {
 
   @Post()
   @Public()
-  @ApiOperation({ summary: 'Register an account (role customer)' })
-  @ApiCreatedResponse({ type: UserDto })
+  @ApiOperation({ summary: 'Register an account (role customer); a verification mail goes to the address. Safe to retry: the same request again answers the same 201' })
+  @ApiCreatedResponse({ type: UserDto, description: 'The account; also the answer to the same request again (same email, password and display name) within REGISTRATION_REPLAY_WINDOW' })
   @ApiBadRequestResponse({ description: 'Invalid or unknown fields, password shorter than 12 (problem+json)' })
-  @ApiConflictResponse({ description: 'The email is already registered (problem+json)' })
+  @ApiConflictResponse({ description: 'The email is already registered by another registration (problem+json)' })
   async register(@Body() request: RegisterUserDto): Promise<UserDto> {
     return toUserDto(await this.accounts.register(request));
   }
