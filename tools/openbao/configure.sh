@@ -7,7 +7,7 @@
 # From $STATE/stack.env (and $STATE/providers.env if present), with the dev root token:
 #   audit     file device file/ -> $STATE/openbao/audit.log (declared by audit.hcl)
 #   policies  helm/ecotrack/deploy/openbao/policies/*.hcl (the same files as the cluster)
-#   transit   keys personal-fields, payment-fields
+#   transit   keys personal-fields, payment-fields, notification-fields
 #   database  one connection per service database (ecotrack_<x>: user openbao_<x>, whose
 #             password only OpenBao knows after rotate-root), role database/roles/<service>
 #   approle   role <service> (role_id = the service name), secret_id in

@@ -1,18 +1,24 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * The last check of the test suite: no secret value appears in any log the runs wrote.
+ * The last check of the test suite: no secret value appears in any log the runs wrote, and no
+ * personal data in clear in any log, outbox row or Kafka message.
  *
  * Secrets: every password and token in .stack/stack.env and providers.env, the
  * AppRole secret ids, OpenBao's unseal key, the seeded secrets, and every value of every KV entry under
  * secret/ecotrack (read with the dev root token: JWT private keys, provider keys,
  * Redis URL). Logs: service, mock and infrastructure logs, OpenBao's audit log and
- * the test runs' output under .stack. Reports file and line, never the value.
+ * the test runs' output under .stack.
+ * Personal data (tools/test/personal-data.js): the email addresses and display names of the
+ * accounts created since --since (the run's start), searched in those logs, in every service's
+ * outbox rows and in every Kafka message written since then.
+ * Reports file and line (or row, or message), never the value.
  *
- *   node tools/test/no-secrets-in-logs.js [stateDir]
+ *   node tools/test/no-secrets-in-logs.js [stateDir] [--since <ISO time>]
  */
 const fs = require('node:fs');
 const path = require('node:path');
+const { PersonalDataMatcher, findIn, accountsCreated, outboxRecords, visitKafkaMessages } = require('./personal-data');
 
 const MIN_LENGTH = 12; // shorter strings would match by chance
 
@@ -124,15 +130,53 @@ async function collectSecrets(state) {
   return secrets;
 }
 
+/**
+ * Personal data of the accounts created since `since`, in clear in the logs, the outbox rows or
+ * the Kafka messages since then. `searched` counts what was looked at, so an empty search fails too.
+ */
+async function personalDataInClear(state, files, since) {
+  const env = readEnvFile(path.join(state, 'stack.env'));
+  const matcher = new PersonalDataMatcher(await accountsCreated(env, since));
+  const findings = [];
+  for (const file of files) findings.push(...findIn([{ where: path.relative(state, file), text: fs.readFileSync(file, 'utf8') }], matcher));
+  const outbox = await outboxRecords(env, since);
+  findings.push(...findIn(outbox, matcher));
+  const messages = await visitKafkaMessages(env.KAFKA_BROKERS.split(','), since, (record) => findings.push(...findIn([record], matcher)));
+  return { findings, matcher, searched: { outboxRows: outbox.length, kafkaMessages: messages } };
+}
+
+/** Passes only when something was searched, for secrets and for personal data, and nothing was found. */
+function verdict(secrets, personal) {
+  const searchedSecrets = secrets.secretCount > 0 && secrets.files > 0;
+  const searchedPersonal = personal.matcher.size > 0 && personal.searched.outboxRows + personal.searched.kafkaMessages > 0;
+  return searchedSecrets && searchedPersonal && secrets.findings.length === 0 && personal.findings.length === 0;
+}
+
+function parseArgs(argv) {
+  const sinceAt = argv.indexOf('--since');
+  const since = sinceAt === -1 ? new Date(0) : new Date(argv[sinceAt + 1]);
+  if (Number.isNaN(since.getTime())) throw new Error(`--since: not a time: ${argv[sinceAt + 1]}`);
+  const rest = argv.filter((_, i) => sinceAt === -1 || (i !== sinceAt && i !== sinceAt + 1));
+  return { state: path.resolve(rest[0] ?? path.join(__dirname, '../../.stack')), since };
+}
+
 async function main() {
-  const state = path.resolve(process.argv[2] ?? path.join(__dirname, '../../.stack'));
+  const { state, since } = parseArgs(process.argv.slice(2));
   const files = logFiles(state);
   const { findings, bytes, secretCount } = scan(files, await collectSecrets(state));
   const where = [...new Set(findings.map((f) => `${path.relative(state, f.file)}:${f.line} (secret #${f.secretIndex})`))];
   console.log(`secrets-in-logs: ${files.length} files (${(bytes / 1e6).toFixed(1)} MB) searched for ${secretCount} secret values: ${findings.length} found`);
   for (const line of where.slice(0, 50)) console.log(`  ${line}`);
-  process.exit(findings.length === 0 && secretCount > 0 && files.length > 0 ? 0 : 1);
+
+  const personal = await personalDataInClear(state, files, since);
+  const { matcher, searched } = personal;
+  console.log(
+    `personal-data-in-clear: ${matcher.emails} emails and ${matcher.names} display names of accounts created since ${since.toISOString()} ` +
+      `(${matcher.skippedNames} names too short to search) in ${files.length} files, ${searched.outboxRows} outbox rows, ${searched.kafkaMessages} Kafka messages: ${personal.findings.length} found`,
+  );
+  for (const line of [...new Set(personal.findings.map((f) => `${f.where}:${f.line} (${f.kind})`))].slice(0, 50)) console.log(`  ${line}`);
+  process.exit(verdict({ findings, secretCount, files: files.length }, personal) ? 0 : 1);
 }
 
-module.exports = { scan, secretsOfEnv, stringsOf, logFiles };
+module.exports = { scan, secretsOfEnv, stringsOf, logFiles, verdict, parseArgs };
 if (require.main === module) main().catch((error) => { console.error(`secrets-in-logs: ${error.message}`); process.exit(1); });

@@ -8,6 +8,8 @@ import { AddDeliveryRetries1764500000001 } from './migrations/1764500000001-add-
 import { AddPushSubscriptions1764600000000 } from './migrations/1764600000000-add-push-subscriptions';
 import { AddSendGridEvents1764600000001 } from './migrations/1764600000001-add-sendgrid-events';
 import { AddEventNotifications1764800000000 } from './migrations/1764800000000-add-event-notifications';
+import { AddSealedNotificationData1765310000001 } from './migrations/1765310000001-add-sealed-notification-data';
+import { ForgetStoredNames1765310000002 } from './migrations/1765310000002-forget-stored-names';
 import { NotificationPreference } from './preferences/notification-preference.entity';
 import { PushSubscription } from './push/push-subscription.entity';
 
@@ -21,4 +23,6 @@ export const migrations = [
   AddSendGridEvents1764600000001,
   ...eventsMigrations,
   AddEventNotifications1764800000000,
+  AddSealedNotificationData1765310000001,
+  ForgetStoredNames1765310000002,
 ];

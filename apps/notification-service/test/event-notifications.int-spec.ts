@@ -1,7 +1,8 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createEnvelope, EventsMetrics, EventsRuntime, messageHeaders, topics, type ConsumeResult, type Envelope, type MessageDraft, type MessageType } from '@ecotrack/events';
+import { createEnvelope, EventsMetrics, EventsRuntime, messageHeaders, SEALED_FIELDS_KEY, topics, type ConsumeResult, type Envelope, type MessageDraft, type MessageType } from '@ecotrack/events';
 import { postgresOptions } from '@ecotrack/platform';
-import { serviceEnv, startInProcess, startMailpit, startTestIdentity, type MailpitMock, type TestIdentity } from '@ecotrack/testing';
+import { serviceEnv, startInProcess, startMailpit, startTestIdentity, transitAs, type MailpitMock, type TestIdentity, type TransitAs } from '@ecotrack/testing';
+import { openBaoSecretSource } from '@ecotrack/secrets';
 import { Kafka, logLevel, Partitioners, type Consumer, type Producer } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -24,6 +25,7 @@ interface NotificationRow {
   attempts: number;
   source_event_id: string | null;
   claim_id: string | null;
+  sealed_data: Record<string, string> | null;
 }
 interface MailpitSummary {
   ID: string;
@@ -71,6 +73,8 @@ describe('notification-service: domain events → one notification each (Kafka, 
   let producer: Producer;
   const consumers: Consumer[] = [];
   const users: TestUser[] = [];
+  /** Sealing as user-service does (its AppRole: encrypt only). */
+  let userService: TransitAs;
   const startedAt = new Date();
 
   const env = () => ({
@@ -86,7 +90,7 @@ describe('notification-service: domain events → one notification each (Kafka, 
   /** The service in process, its consumer in its group (the events runtime starts once startInProcess marks it ready). */
   async function startService(overrides: Record<string, string> = {}): Promise<NestFastifyApplication> {
     const settings = { ...env(), ...overrides };
-    const started = await startInProcess({ ...service, module: AppModule, config: notificationConfig(settings) }, process.env as Record<string, string>, settings);
+    const started = await startInProcess({ ...service, module: AppModule, config: notificationConfig(settings), secrets: openBaoSecretSource }, process.env as Record<string, string>, settings);
     const runtime = started.get(EventsRuntime);
     const consumer = await waitFor('the events consumer to start', async () => runtime.consumer, 30_000);
     await consumer.joined;
@@ -105,6 +109,34 @@ describe('notification-service: domain events → one notification each (Kafka, 
     const message = { key: envelope.aggregateId, value: JSON.stringify(envelope), headers: messageHeaders(envelope) };
     for (let i = 0; i < copies; i++) await producer.send({ topic, messages: [message] });
     return envelope;
+  }
+
+  /** A UserRegistered v1 as a producer from before sealing wrote it: address and name in clear. */
+  async function produceUserRegisteredV1(user: TestUser): Promise<Envelope<'UserRegistered'>> {
+    const envelope = {
+      id: randomUUID(),
+      type: 'UserRegistered' as const,
+      version: 1 as const,
+      source: 'test-legacy-user-service',
+      aggregateId: user.id,
+      occurredAt: new Date().toISOString(),
+      payload: { userId: user.id, email: user.email, name: user.name },
+    };
+    await producer.send({ topic: topics.user.events, messages: [{ key: user.id, value: JSON.stringify(envelope), headers: messageHeaders(envelope) }] });
+    return envelope;
+  }
+
+  /** What user-service writes at registration: the account (address sealed) and its verification mail (address and token sealed). */
+  async function registration(user: TestUser, token: string) {
+    const email = await userService.encrypt(user.email);
+    const registered = await produce(topics.user.events, { type: 'UserRegistered', aggregateId: user.id, payload: { userId: user.id, email } });
+    const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
+    const verification = await produce(topics.user.events, {
+      type: 'EmailVerificationRequested',
+      aggregateId: user.id,
+      payload: { userId: user.id, email, token: await userService.encrypt(token), expiresAt },
+    });
+    return { registered, verification, expiresAt };
   }
 
   const rowsFor = (eventId: string): Promise<NotificationRow[]> => db.query(`SELECT * FROM notifications WHERE source_event_id = $1`, [eventId]);
@@ -128,11 +160,11 @@ describe('notification-service: domain events → one notification each (Kafka, 
     return Promise.all(ours.map((m) => mailpitApi<MailpitMessage>(`/api/v1/message/${m.ID}`)));
   };
 
-  /** A user whose UserRegistered was consumed and whose welcome email went out. */
+  /** A user whose UserRegistered (v2: the address sealed) was consumed: notification-service knows the address. */
   async function registered(name?: string): Promise<TestUser> {
     const user = newUser(name);
-    const event = await produce(topics.user.events, { type: 'UserRegistered', aggregateId: user.id, payload: { userId: user.id, email: user.email, name: user.name } });
-    expect(await settled(event.id)).toMatchObject({ status: 'sent', template: 'welcome' });
+    await produce(topics.user.events, { type: 'UserRegistered', aggregateId: user.id, payload: { userId: user.id, email: await userService.encrypt(user.email) } });
+    await waitFor('the address to be remembered', async () => (await db.query(`SELECT email FROM recipients WHERE user_id = $1`, [user.id]))[0]?.email === user.email);
     return user;
   }
 
@@ -151,6 +183,7 @@ describe('notification-service: domain events → one notification each (Kafka, 
   beforeAll(async () => {
     mailpit = await startMailpit();
     identity = await startTestIdentity(process.env.REDIS_URL!);
+    userService = await transitAs('user-service', SEALED_FIELDS_KEY);
     kafka = new Kafka({ clientId: 'notification-events-test', brokers: process.env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
     producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
@@ -177,15 +210,16 @@ describe('notification-service: domain events → one notification each (Kafka, 
     await mailpit?.stop();
   }, 60_000);
 
-  it('UserRegistered: the recipient is remembered and a welcome email arrives in Mailpit, the name escaped in the HTML part', async () => {
+  it('registration (sealed address and token): the verification mail carries the token and no name; EmailVerified (sealed name): the welcome greets by name, escaped in HTML; nothing in clear stays behind', async () => {
     const user = newUser('Ada <b>Lovelace</b> & co');
-    const event = await produce(topics.user.events, { type: 'UserRegistered', aggregateId: user.id, payload: { userId: user.id, email: user.email, name: user.name } });
+    const token = randomUUID().replace(/-/g, '') + 'Tok3n';
+    const { registered: userRegistered, verification, expiresAt } = await registration(user, token);
 
-    const notification = await settled(event.id);
+    const notification = await settled(verification.id);
     expect(notification).toMatchObject({
       user_id: user.id,
       channel: 'email',
-      template: 'welcome',
+      template: 'verify-email',
       status: 'sent',
       recipient: user.email,
       provider: 'smtp',
@@ -194,16 +228,61 @@ describe('notification-service: domain events → one notification each (Kafka, 
       attempts: 1,
       claim_id: null,
     });
-    expect(await db.query(`SELECT email, name FROM recipients WHERE user_id = $1`, [user.id])).toEqual([{ email: user.email, name: user.name }]);
+    // UserRegistered v2 told the address (opened here) and asked for no mail of its own.
+    expect(await rowsFor(userRegistered.id)).toEqual([]);
+    expect(await db.query(`SELECT email, name FROM recipients WHERE user_id = $1`, [user.id])).toEqual([{ email: user.email, name: null }]);
 
-    const mails = await waitFor('the welcome email', async () => {
+    const [mail] = await waitFor('the verification mail', async () => {
       const found = await mailsTo(user.email);
       return found.length > 0 && found;
     });
-    expect(mails).toHaveLength(1);
-    expect(mails[0]).toMatchObject({ MessageID: `${notification.id}@example.com`, Subject: 'Welcome to EcoTrack' });
-    expect(mails[0].Text.trim()).toBe('Hello Ada <b>Lovelace</b> & co, welcome to EcoTrack.');
-    expect(mails[0].HTML).toContain('<p>Hello Ada &lt;b&gt;Lovelace&lt;/b&gt; &amp; co, welcome to EcoTrack.</p>');
+    expect(mail).toMatchObject({ MessageID: `${notification.id}@example.com`, Subject: 'Confirm your email address' });
+    expect(mail.Text).toContain(token);
+    expect(mail.Text).toContain(`${expiresAt.slice(0, 16).replace('T', ' ')} UTC`);
+    expect(mail.Text + mail.HTML).not.toContain('Lovelace');
+
+    const verified = await produce(topics.user.events, { type: 'EmailVerified', aggregateId: user.id, payload: { userId: user.id, name: await userService.encrypt(user.name) } });
+    expect(await settled(verified.id)).toMatchObject({ template: 'welcome', status: 'sent', recipient: user.email });
+    const welcome = await waitFor('the welcome mail', async () => (await mailsTo(user.email)).find((m) => m.Subject === 'Welcome to EcoTrack'));
+    expect(welcome.Text.trim()).toBe('Hello Ada <b>Lovelace</b> & co, welcome to EcoTrack.');
+    expect(welcome.HTML).toContain('<p>Hello Ada &lt;b&gt;Lovelace&lt;/b&gt; &amp; co, welcome to EcoTrack.</p>');
+
+    // The token and the name existed in clear only in the mails: the rows kept them sealed, and dropped them once sent.
+    const stored = JSON.stringify(await db.query(`SELECT * FROM notifications WHERE user_id = $1`, [user.id]));
+    expect(stored).not.toContain(token);
+    expect(stored).not.toContain('Lovelace');
+    expect(await db.query(`SELECT count(*)::int AS n FROM notifications WHERE user_id = $1 AND sealed_data IS NOT NULL`, [user.id])).toEqual([{ n: 0 }]);
+    expect(JSON.stringify(await db.query(`SELECT * FROM outbox WHERE payload->'payload'->>'userId' = $1`, [user.id]))).not.toContain(user.email);
+  });
+
+  it('a sealed field only this key can open: a token sealed with another key fails the notification (not retried), nothing is sent', async () => {
+    const user = await registered();
+    const [retriedBefore, deadBefore] = [await consumed('EmailVerificationRequested', 'retried'), await consumed('EmailVerificationRequested', 'dead_lettered')];
+    // personal-fields is user-service's own key: notification-service may not decrypt with it.
+    const foreign = await (await transitAs('user-service', 'personal-fields')).encrypt('not for notification-service');
+    const event = await produce(topics.user.events, {
+      type: 'EmailVerificationRequested',
+      aggregateId: user.id,
+      payload: { userId: user.id, email: await userService.encrypt(user.email), token: foreign, expiresAt: new Date(Date.now() + 60_000).toISOString() },
+    });
+    const notification = await settled(event.id);
+    expect(notification).toMatchObject({ status: 'failed', template: 'verify-email', attempts: 1 });
+    expect(notification.failure_reason).toMatch(/^error: cannot open its sealed data: /);
+    expect(await consumed('EmailVerificationRequested', 'retried')).toBe(retriedBefore);
+    expect(await consumed('EmailVerificationRequested', 'dead_lettered')).toBe(deadBefore);
+    expect(await mailsTo(user.email)).toEqual([]);
+  });
+
+  it('UserRegistered v1 (an older producer: address and name in clear) is still read: the address is remembered, the welcome greets nobody by name (unverified)', async () => {
+    const user = newUser(`Legacy ${randomUUID().slice(0, 8)}`);
+    const event = await produceUserRegisteredV1(user);
+    expect(await settled(event.id)).toMatchObject({ template: 'welcome', status: 'sent', recipient: user.email });
+    expect(await db.query(`SELECT email, name FROM recipients WHERE user_id = $1`, [user.id])).toEqual([{ email: user.email, name: null }]);
+    const [mail] = await waitFor('the welcome mail', async () => {
+      const found = await mailsTo(user.email);
+      return found.length > 0 && found;
+    });
+    expect(mail.Text.trim()).toBe('Hello there, welcome to EcoTrack.');
   });
 
   it('OrderConfirmed: exactly one email, naming the order and its total', async () => {
@@ -307,7 +386,7 @@ describe('notification-service: domain events → one notification each (Kafka, 
     expect(await db.query(`SELECT count(*)::int AS n FROM outbox WHERE message_key = $1`, [notification.id])).toEqual([{ n: 0 }]);
   });
 
-  it('a user who opted out of email: both notifications recorded failed (opted-out), none sent', async () => {
+  it('a user who opted out of email: both notifications recorded failed (opted-out; the sealed token not kept), none sent', async () => {
     const user = newUser();
     const token = await identity.token(['customer'], user.id);
     const put = await app.inject({
@@ -318,11 +397,11 @@ describe('notification-service: domain events → one notification each (Kafka, 
     });
     expect(put.statusCode).toBe(200);
 
-    const welcome = await produce(topics.user.events, { type: 'UserRegistered', aggregateId: user.id, payload: { userId: user.id, email: user.email, name: user.name } });
+    const { verification } = await registration(user, 'opted-out-token-0123456789');
     const orderId = randomUUID();
     const confirmed = await produce(topics.order.events, { type: 'OrderConfirmed', aggregateId: orderId, payload: { orderId, userId: user.id, totalCents: 100, currency: 'EUR' } });
 
-    expect(await settled(welcome.id)).toMatchObject({ status: 'failed', failure_reason: 'opted-out', recipient: user.email, attempts: 0 });
+    expect(await settled(verification.id)).toMatchObject({ status: 'failed', failure_reason: 'opted-out', recipient: user.email, attempts: 0, sealed_data: null });
     expect(await settled(confirmed.id)).toMatchObject({ status: 'failed', failure_reason: 'opted-out', attempts: 0 });
     await twoDispatcherPasses();
     expect(await mailsTo(user.email)).toEqual([]);

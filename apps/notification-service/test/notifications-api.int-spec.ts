@@ -1,6 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { PROBLEM_CONTENT_TYPE } from '@ecotrack/platform';
 import { startInProcess, startPrism, startTestIdentity, VENDOR_APIS, type TestIdentity, type VendorMock } from '@ecotrack/testing';
+import { openBaoSecretSource } from '@ecotrack/secrets';
 import { createSign, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
@@ -106,7 +107,7 @@ describe('notification-service HTTP API with SendGrid and Twilio on Prism', () =
       // Not about domain events: other suites' events on the shared topics must not reach this suite's providers.
       NOTIFICATION_EVENTS_ENABLED: 'false',
     };
-    app = await startInProcess({ ...service, module: AppModule, config: notificationConfig(env) }, process.env as Record<string, string>, env);
+    app = await startInProcess({ ...service, module: AppModule, config: notificationConfig(env), secrets: openBaoSecretSource }, process.env as Record<string, string>, env);
     db = app.get(DataSource);
     admin = await identity.token(['admin']);
   }, 5 * 60_000);

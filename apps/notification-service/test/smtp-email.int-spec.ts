@@ -1,6 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { PROBLEM_CONTENT_TYPE } from '@ecotrack/platform';
 import { startInProcess, startMailpit, startTestIdentity, type MailpitMock, type TestIdentity } from '@ecotrack/testing';
+import { openBaoSecretSource } from '@ecotrack/secrets';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../src/app.module';
@@ -92,7 +93,7 @@ describe('notification-service email over SMTP, received by Mailpit', () => {
       // Not about domain events: other suites' events on the shared topics must not reach this suite's providers.
       NOTIFICATION_EVENTS_ENABLED: 'false',
     };
-    app = await startInProcess({ ...service, module: AppModule, config: notificationConfig(env) }, process.env as Record<string, string>, env);
+    app = await startInProcess({ ...service, module: AppModule, config: notificationConfig(env), secrets: openBaoSecretSource }, process.env as Record<string, string>, env);
     db = app.get(DataSource);
     admin = await identity.token(['admin']);
   }, 15 * 60_000);

@@ -1,6 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { PROBLEM_CONTENT_TYPE } from '@ecotrack/platform';
 import { startInProcess, startTestIdentity, type TestIdentity } from '@ecotrack/testing';
+import { openBaoSecretSource } from '@ecotrack/secrets';
 import { createECDH, randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../src/app.module';
@@ -88,7 +89,7 @@ describe('notification-service Web Push with VAPID against a protocol-checking p
       // Not about domain events: other suites' events on the shared topics must not reach this suite's providers.
       NOTIFICATION_EVENTS_ENABLED: 'false',
     };
-    app = await startInProcess({ ...service, module: AppModule, config: notificationConfig(env) }, process.env as Record<string, string>, env);
+    app = await startInProcess({ ...service, module: AppModule, config: notificationConfig(env), secrets: openBaoSecretSource }, process.env as Record<string, string>, env);
     db = app.get(DataSource);
     admin = await identity.token(['admin']);
   }, 5 * 60_000);
@@ -212,14 +213,38 @@ describe('notification-service Web Push with VAPID against a protocol-checking p
     expect((await inject(ada.token, 'DELETE', `/v1/notifications/push-subscriptions/${id}`)).statusCode).toBe(404);
   });
 
-  it('registering needs a token (401); the same browser registered again by another user moves to them, keys replaced', async () => {
+  it("registering needs a token (401); another user's endpoint does not move (409 problem+json, nothing changes, its owner still deletes it); the owner's browser again takes new keys", async () => {
     expect((await inject(undefined, 'POST', '/v1/notifications/push-subscriptions', push.subscribe().json)).statusCode).toBe(401);
-    const [ada, bob] = [await user(), await user()];
+    const [ada, eve] = [await user(), await user()];
     const { subscription, id } = await subscribed(ada.token);
-    const again = await register(bob.token, subscription);
+    const stored = async () => (await db.query(`SELECT user_id, p256dh, auth, created_at FROM push_subscriptions WHERE id = $1`, [id]))[0];
+    const before = await stored();
+
+    // Eve knows the endpoint (with her own keys, or even with Ada's): it stays Ada's, untouched.
+    const eveKeys = push.subscribe().json.keys;
+    for (const body of [{ ...subscription.json, keys: eveKeys }, subscription.json]) {
+      const taken = await inject(eve.token, 'POST', '/v1/notifications/push-subscriptions', body);
+      expect(taken.statusCode).toBe(409);
+      expect(taken.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
+      expect(taken.json()).toMatchObject({ status: 409, type: 'urn:ecotrack:problem:push-endpoint-taken' });
+    }
+    expect(await stored()).toEqual(before);
+    expect(await subscriptionRows(eve.id)).toEqual([]);
+    // Ada's notifications still reach her browser, with her keys.
+    const sent = await settle((await notify(ada.id)).id);
+    expect(sent.status).toBe('sent');
+    expect(push.for(subscription).map((m) => (JSON.parse(m.plaintext) as { notificationId: string }).notificationId)).toContain(sent.id);
+
+    // The same user registering the same endpoint again (the browser re-subscribed): same row, new keys.
+    const renewed = { ...subscription.json, keys: push.subscribe().json.keys };
+    const again = await register(ada.token, { ...subscription, json: renewed });
     expect(again.id).toBe(id);
-    expect(await subscriptionRows(ada.id)).toEqual([]);
-    expect(await subscriptionRows(bob.id)).toEqual([id]);
+    expect(await stored()).toMatchObject({ user_id: ada.id, p256dh: renewed.keys.p256dh, auth: renewed.keys.auth });
+
+    // Once Ada deletes it, Eve may register that endpoint.
+    expect((await inject(ada.token, 'DELETE', `/v1/notifications/push-subscriptions/${id}`)).statusCode).toBe(204);
+    expect((await inject(eve.token, 'POST', '/v1/notifications/push-subscriptions', subscription.json)).statusCode).toBe(201);
+    expect(await subscriptionRows(eve.id)).toHaveLength(1);
   });
 
   it('/docs/openapi.json documents the new routes, with request examples and problem+json error examples', async () => {
@@ -229,6 +254,7 @@ describe('notification-service Web Push with VAPID against a protocol-checking p
     };
     const routes = [
       ['/v1/notifications/push-subscriptions', 'post', '400'],
+      ['/v1/notifications/push-subscriptions', 'post', '409'],
       ['/v1/notifications/push-subscriptions/{id}', 'delete', '404'],
       ['/v1/notifications/push/vapid-public-key', 'get', '503'],
       ['/v1/notifications/webhooks/sendgrid', 'post', '400'],

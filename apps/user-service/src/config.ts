@@ -130,6 +130,41 @@ function keyRingConfig(env: NodeJS.ProcessEnv) {
   };
 }
 
+/** Email verification and registration retries (accounts/). */
+const ACCOUNT_SETTINGS = {
+  /** How long the token of a verification mail is good for. */
+  EMAIL_VERIFICATION_TTL: duration('24h', 60_000),
+  /** Verification mails per account in any 24 hours, the one of the registration included; more answer 429. */
+  EMAIL_VERIFICATION_MAILS_PER_DAY: z.coerce.number().int().min(1).max(100).default(5),
+  /**
+   * How long after a registration the same request (same email, password and display name) answers
+   * the original 201 again instead of 409: a retried POST whose first answer was lost. 0: never.
+   */
+  REGISTRATION_REPLAY_WINDOW: duration('10m', 0),
+};
+
+export interface UserConfig extends FieldEncryptionConfig {
+  NODE_ENV: 'development' | 'test' | 'production';
+  JWT_ISSUER: string;
+  JWT_AUDIENCE: string;
+  JWT_ACCESS_TOKEN_TTL_SECONDS: number;
+  SESSION_TTL_SECONDS: number;
+  REFRESH_RETRY_WINDOW_SECONDS: number;
+  JWT_SIGNING_KEY_PEM?: string;
+  JWT_SIGNING_KEY_FILE?: string;
+  JWT_SIGNING_KEY_ID?: string;
+  JWT_PREVIOUS_PUBLIC_KEYS?: JWK[];
+  /** Key ring (OpenBao mode), all in milliseconds. */
+  JWT_SIGNING_KEY_ROTATION_INTERVAL: number;
+  JWT_SIGNING_KEY_PROPAGATION_DELAY: number;
+  JWT_SIGNING_KEY_RETIREMENT_MARGIN: number;
+  JWT_KEY_RING_REFRESH_MS: number;
+  /** Accounts, in milliseconds where a duration. */
+  EMAIL_VERIFICATION_TTL: number;
+  EMAIL_VERIFICATION_MAILS_PER_DAY: number;
+  REGISTRATION_REPLAY_WINDOW: number;
+}
+
 /**
  * user-service's own variables, validated at start-up with the platform's.
  * Which key variables are required depends on the environment (a zod shape
@@ -169,23 +204,6 @@ export function userConfig(env: NodeJS.ProcessEnv = process.env) {
     JWT_PREVIOUS_PUBLIC_KEYS: previousPublicKeys.optional(),
     ...keyRingConfig(env),
     ...fieldEncryptionConfig,
+    ...ACCOUNT_SETTINGS,
   };
-}
-
-export interface UserConfig extends FieldEncryptionConfig {
-  NODE_ENV: 'development' | 'test' | 'production';
-  JWT_ISSUER: string;
-  JWT_AUDIENCE: string;
-  JWT_ACCESS_TOKEN_TTL_SECONDS: number;
-  SESSION_TTL_SECONDS: number;
-  REFRESH_RETRY_WINDOW_SECONDS: number;
-  JWT_SIGNING_KEY_PEM?: string;
-  JWT_SIGNING_KEY_FILE?: string;
-  JWT_SIGNING_KEY_ID?: string;
-  JWT_PREVIOUS_PUBLIC_KEYS?: JWK[];
-  /** Key ring (OpenBao mode), all in milliseconds. */
-  JWT_SIGNING_KEY_ROTATION_INTERVAL: number;
-  JWT_SIGNING_KEY_PROPAGATION_DELAY: number;
-  JWT_SIGNING_KEY_RETIREMENT_MARGIN: number;
-  JWT_KEY_RING_REFRESH_MS: number;
 }

@@ -66,7 +66,7 @@ describe('user-service: accounts, sessions, JWT and JWKS (real PostgreSQL and Re
       const response = await register(email);
       expect(response.statusCode).toBe(201);
       const body = response.json();
-      expect(body).toEqual({ id: expect.any(String), email: email.toLowerCase(), displayName: 'Ada Lovelace', roles: ['customer'], createdAt: expect.any(String) });
+      expect(body).toEqual({ id: expect.any(String), email: email.toLowerCase(), displayName: 'Ada Lovelace', emailVerified: false, roles: ['customer'], createdAt: expect.any(String) });
       const [row] = await sut.db.query('SELECT email, password_hash FROM users WHERE id = $1', [body.id]);
       expect(row.email).toBe(email.toLowerCase());
       expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
@@ -74,10 +74,10 @@ describe('user-service: accounts, sessions, JWT and JWKS (real PostgreSQL and Re
       expect(response.body).not.toContain(PASSWORD);
     });
 
-    it('answers a duplicate email (in any case) with a 409 problem and writes nothing', async () => {
+    it('answers a duplicate email (in any case) from another registration with a 409 problem and writes nothing', async () => {
       const email = uniqueEmail('dup');
       expect((await register(email)).statusCode).toBe(201);
-      const again = await register(email.toUpperCase());
+      const again = await register(email.toUpperCase(), 'Someone Else');
       expectProblem(again, 409);
       expect((await sut.db.query('SELECT count(*)::int AS n FROM users WHERE email = $1', [email]))[0].n).toBe(1);
     });

@@ -25,6 +25,7 @@ export {
   type ValidationResult,
 } from './schemas/validation';
 export { decodeHeaders, Header, messageHeaders } from './schemas/headers';
+export { emailAddress, sealed, SEALED_FIELDS_KEY } from './schemas/primitives';
 export { assertTopicName, DEAD_LETTER_SUFFIX, deadLetterTopic, ensureTopics, topics, type TopicSettings } from './schemas/topics';
 
 // Outbox

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { MessageType, OutgoingPayload } from '../src/schemas/message-schemas';
 
 const id = () => randomUUID();
+/** What transit ciphertext looks like (sealed fields are never checked for what they hold). */
+const sealedSample = 'vault:v1:c2VhbGVkIHNhbXBsZQ==';
 
 /** One valid payload per message type: the registry and this list must not drift apart (schemas.spec checks). */
 export const samplePayloads: { [T in MessageType]: () => OutgoingPayload<T> } = {
@@ -24,7 +26,9 @@ export const samplePayloads: { [T in MessageType]: () => OutgoingPayload<T> } = 
   PaymentCaptureFailed: () => ({ orderId: id(), paymentId: id(), reason: 'authorization expired' }),
   PaymentVoided: () => ({ orderId: id(), paymentId: id() }),
   PaymentRefunded: () => ({ orderId: id(), paymentId: id(), userId: id(), amountCents: 1999, currency: 'EUR' }),
-  UserRegistered: () => ({ userId: id(), email: 'ada@example.com', name: 'Ada' }),
+  UserRegistered: () => ({ userId: id(), email: sealedSample }),
+  EmailVerificationRequested: () => ({ userId: id(), email: sealedSample, token: sealedSample, expiresAt: new Date().toISOString() }),
+  EmailVerified: () => ({ userId: id(), name: sealedSample }),
   ProductPriceChanged: () => ({ productId: id(), priceCents: 2500, currency: 'EUR' }),
   StockChanged: () => ({ productId: id(), available: 7 }),
   OrderPlaced: () => ({ orderId: id(), userId: id(), totalCents: 3998, currency: 'EUR', lines: [{ productId: id(), quantity: 2 }] }),

@@ -23,6 +23,7 @@ export const REDACTED_PATHS = [
   '*.cardNumber',
   '*.cvc',
   '*.email',
+  '*.displayName',
   '*.phone',
   '*.address',
   'password',

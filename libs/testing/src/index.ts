@@ -5,6 +5,7 @@ export { startInProcess } from './in-process';
 export { spawnService, type ServiceProcess } from './service-process';
 export { newTraceparent } from './trace-context';
 export { startTestIdentity, type TestIdentity } from './test-identity';
+export { transitAs, type TransitAs } from './transit';
 export { newTestKey, signToken, testKeyFromPem, unsignedToken, withPayload, type TestKey } from './tokens';
 export { mailpitBinary, startMailpit, startPrism, startStripeMock, stripeMockBinary, VENDOR_APIS, type MailpitMock, type VendorMock } from './vendor-mocks';
 export { stackComponent, startPlatform, type Platform, type PlatformOptions } from './platform';

@@ -114,7 +114,7 @@ describe('OpenBao as code: policies, AppRole, dynamic database logins, audit', (
       expect(policy.status).toBe(200);
       result.policies[name] = policy.body.data.policy;
     }
-    for (const key of ['personal-fields', 'payment-fields']) {
+    for (const key of ['personal-fields', 'payment-fields', 'notification-fields']) {
       result.transitVersions[key] = (await root(`transit/keys/${key}`)).body.data.latest_version;
     }
     return result;
@@ -297,5 +297,33 @@ describe('OpenBao as code: policies, AppRole, dynamic database logins, audit', (
     expect(Object.entries(secrets).filter(([, value]) => !value)).toEqual([]);
     // names only: a failure must not print the values
     expect(Object.entries(secrets).filter(([, value]) => log.includes(value)).map(([name]) => name)).toEqual([]);
+  });
+
+  it('sealed event fields (key notification-fields): user-service may only encrypt, notification-service may only decrypt what it sealed', async () => {
+    const login = async (service: string) => {
+      const id = readFileSync(path.join(state, 'openbao/approle', `${service}.secret-id`), 'utf8').trim();
+      const response = await fetch(`${addr}/v1/auth/approle/login`, { method: 'POST', body: JSON.stringify({ role_id: service, secret_id: id }) });
+      expect(response.status).toBe(200);
+      return ((await response.json()) as { auth: { client_token: string } }).auth.client_token;
+    };
+    const [sealer, opener] = [await login('user-service'), await login('notification-service')];
+    const plaintext = Buffer.from(`ada-${randomBytes(4).toString('hex')}@example.org`).toString('base64');
+
+    const sealed = await api('transit/encrypt/notification-fields', sealer, { method: 'POST', body: { plaintext } });
+    expect(sealed.status).toBe(200);
+    const ciphertext = (sealed.body.data as unknown as { ciphertext: string }).ciphertext;
+    expect(ciphertext).toMatch(/^vault:v1:/);
+    const opened = await api('transit/decrypt/notification-fields', opener, { method: 'POST', body: { ciphertext } });
+    expect(opened.status).toBe(200);
+    expect((opened.body.data as unknown as { plaintext: string }).plaintext).toBe(plaintext);
+
+    // The other way round, and the other services: refused.
+    expect((await api('transit/decrypt/notification-fields', sealer, { method: 'POST', body: { ciphertext } })).status).toBe(403);
+    expect((await api('transit/encrypt/notification-fields', opener, { method: 'POST', body: { plaintext } })).status).toBe(403);
+    expect((await api('transit/decrypt/notification-fields', clientToken, { method: 'POST', body: { ciphertext } })).status).toBe(403);
+    expect((await api('transit/decrypt/personal-fields', opener, { method: 'POST', body: { ciphertext } })).status).toBe(403);
+    // the key is there like the others: aes256-gcm96, not exportable
+    const key = (await root('transit/keys/notification-fields')).body.data as unknown as { type: string; exportable: boolean; deletion_allowed: boolean };
+    expect(key).toMatchObject({ type: 'aes256-gcm96', exportable: false, deletion_allowed: false });
   });
 });

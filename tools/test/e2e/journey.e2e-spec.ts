@@ -30,9 +30,9 @@ async function call(url: string, init: { method?: string; token?: string; body?:
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
 }
 
-async function registerAndLogin(email: string): Promise<{ token: string; id: string }> {
+async function registerAndLogin(email: string, displayName: string): Promise<{ token: string; id: string }> {
   const password = `pw-${hex(12)}`;
-  expect((await call(`${at('user-service')}/v1/users`, { body: { email, displayName: 'Journey', password } })).status).toBe(201);
+  expect((await call(`${at('user-service')}/v1/users`, { body: { email, displayName, password } })).status).toBe(201);
   return login(email, password).then(async (token) => ({ token, id: (await call(`${at('user-service')}/v1/users/me`, { token })).body.id }));
 }
 
@@ -84,13 +84,13 @@ describe('customer journey across the running stack', () => {
   it('register → login → search → product twice (cache hit) → order → the saga confirms it (stock reserved, Stripe authorized and captured) → email notification sent, received by Mailpit', async () => {
     const run = hex(4);
     const customerEmail = `journey-${run}@example.org`;
-    const customer = await registerAndLogin(customerEmail);
+    const customer = await registerAndLogin(customerEmail, `Journey Customer ${run}`);
 
     // An operator: registered like anyone, made admin with the operator CLI (the first admin's
     // way in; later ones are granted over PUT /v1/users/{id}/roles), then logged in.
     const adminEmail = `journey-admin-${run}@example.org`;
     const adminPassword = `pw-${hex(12)}`;
-    expect((await call(`${at('user-service')}/v1/users`, { body: { email: adminEmail, displayName: 'Operator', password: adminPassword } })).status).toBe(201);
+    expect((await call(`${at('user-service')}/v1/users`, { body: { email: adminEmail, displayName: `Journey Operator ${run}`, password: adminPassword } })).status).toBe(201);
     execFileSync('./ecotrack', ['grant-admin', adminEmail], { cwd: WORKSPACE_ROOT, stdio: 'pipe' });
     const admin = await login(adminEmail, adminPassword);
 

@@ -41,6 +41,10 @@ export class Notification {
   @Column({ type: 'jsonb', nullable: true })
   data: Record<string, unknown> | null;
 
+  /** Template fields delivered sealed (field → transit ciphertext); opened only to render, NULL once final. */
+  @Column({ name: 'sealed_data', type: 'jsonb', nullable: true })
+  sealedData: Record<string, string> | null;
+
   /** Provider calls made so far (retries included); counted when a call starts. */
   @Column({ type: 'integer', default: 0 })
   attempts: number;

@@ -15,6 +15,7 @@ import { backoffMs } from './backoff';
 import type { DeliveryOutcome } from './delivery-outcome';
 import type { CreateNotificationDto } from './dto/create-notification.dto';
 import { Notification } from './notification.entity';
+import { SealedData, type SealedFields } from './sealed-data';
 
 const E164 = /^\+[1-9]\d{6,14}$/;
 
@@ -34,6 +35,8 @@ export interface EventNotificationRequest {
   channel: Channel;
   template: TemplateName;
   data: Record<string, unknown>;
+  /** Template fields the event delivered sealed: stored sealed, opened only to render the message (see SealedData). */
+  sealed?: SealedFields;
   /** The address on file (email); undefined when there is none. */
   to: string | undefined;
 }
@@ -49,6 +52,7 @@ interface ClaimedNotification {
   template: string;
   recipient: string | null;
   data: Record<string, unknown> | null;
+  sealedData: SealedFields | null;
   /** Provider calls started so far, this one included. */
   attempts: number;
   claimId: string;
@@ -56,7 +60,7 @@ interface ClaimedNotification {
 
 type Outcome =
   | { status: 'sent'; provider: string; receipt: SendReceipt }
-  | { status: 'retry'; provider: string; reason: string; delayMs: number }
+  | { status: 'retry'; provider?: string; reason: string; delayMs: number }
   | { status: 'failed'; provider?: string; reason: string };
 
 interface NewNotification {
@@ -65,6 +69,7 @@ interface NewNotification {
   template: string;
   recipient: string | null;
   data: Record<string, unknown>;
+  sealedData?: SealedFields;
   sourceEventId?: string;
   status: 'queued' | 'failed';
   provider: string | null;
@@ -113,6 +118,7 @@ export class NotificationsService {
     private readonly preferences: PreferencesService,
     private readonly pushSubscriptions: PushSubscriptionsService,
     private readonly outbox: OutboxWriter,
+    private readonly sealedData: SealedData,
     @Inject(NOTIFICATIONS_RECORDED) private readonly recorded: OutboxCommitSignal,
     @Inject(APP_CONFIG) private readonly config: NotificationConfig,
   ) {}
@@ -132,7 +138,7 @@ export class NotificationsService {
     const deliver = this.sender(request.channel);
     const claimId = randomUUID();
     const id = (await this.insert(manager, { ...base, status: 'queued', provider: deliver.provider, failureReason: null, claimId }))!;
-    await this.attempt({ id, ...base, attempts: 1, claimId }, message);
+    await this.attempt({ id, ...base, sealedData: null, attempts: 1, claimId }, message);
     return this.get(id);
   }
 
@@ -143,7 +149,7 @@ export class NotificationsService {
    * message belongs in the dead-letter topic, to be replayed once fixed).
    */
   async record(manager: EntityManager, request: EventNotificationRequest): Promise<RecordResult> {
-    const errors = validateTemplateData(request.template, request.data);
+    const errors = validateTemplateData(request.template, SealedData.withPlaceholders(request.data, request.sealed));
     if (errors.length) throw new NonRetryableMessageError(`template ${request.template}: ${errors.map((e) => e.message).join('; ')}`);
     const base = { userId: request.userId, channel: request.channel, template: request.template, data: request.data, sourceEventId: request.sourceEventId };
     const recipient = request.channel === 'push' ? null : (request.to ?? null);
@@ -163,6 +169,8 @@ export class NotificationsService {
 
     const id = await this.insert(manager, {
       ...base,
+      // Kept (sealed) only while there is something to send.
+      sealedData: failure ? undefined : request.sealed,
       recipient,
       status: failure ? 'failed' : 'queued',
       provider,
@@ -218,9 +226,9 @@ export class NotificationsService {
     const claimed = row.claimId !== undefined;
     const inserted: { id: string }[] = await manager.query(
       `INSERT INTO notifications
-         (user_id, channel, template, status, recipient, provider, failure_reason, data, attempts, source_event_id, next_attempt_at, claim_id, claimed_until)
+         (user_id, channel, template, status, recipient, provider, failure_reason, data, attempts, source_event_id, next_attempt_at, claim_id, claimed_until, sealed_data)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10,
-               CASE WHEN $11::boolean THEN now() END, $12::uuid, CASE WHEN $12::uuid IS NOT NULL THEN now() + make_interval(secs => $13) END)
+               CASE WHEN $11::boolean THEN now() END, $12::uuid, CASE WHEN $12::uuid IS NOT NULL THEN now() + make_interval(secs => $13) END, $14::jsonb)
        ON CONFLICT (source_event_id) DO NOTHING
        RETURNING id`,
       [
@@ -237,6 +245,7 @@ export class NotificationsService {
         row.status === 'queued' && !claimed,
         row.claimId ?? null,
         this.config.NOTIFICATION_CLAIM_LEASE_MS / 1000,
+        row.sealedData ? JSON.stringify(row.sealedData) : null,
       ],
     );
     return inserted[0]?.id;
@@ -244,7 +253,7 @@ export class NotificationsService {
 
   private async failInterrupted(): Promise<void> {
     const result = await this.dataSource.query(
-      `UPDATE notifications SET status = 'failed', failure_reason = $1, updated_at = now()
+      `UPDATE notifications SET status = 'failed', failure_reason = $1, sealed_data = NULL, updated_at = now()
         WHERE id IN (SELECT id FROM notifications
                       WHERE status = 'queued' AND claim_id IS NOT NULL AND claimed_until < now()
                       LIMIT 100 FOR UPDATE SKIP LOCKED)
@@ -263,7 +272,7 @@ export class NotificationsService {
                         WHERE status = 'queued' AND claim_id IS NULL AND next_attempt_at <= now()
                         ORDER BY next_attempt_at
                         LIMIT $1 FOR UPDATE SKIP LOCKED)
-       RETURNING n.id, n.user_id, n.channel, n.template, n.recipient, n.data, n.attempts, n.claim_id`,
+       RETURNING n.id, n.user_id, n.channel, n.template, n.recipient, n.data, n.sealed_data, n.attempts, n.claim_id`,
       [limit, this.config.NOTIFICATION_CLAIM_LEASE_MS / 1000],
     );
     return updatedRows<Record<string, unknown>>(result).map((row) => ({
@@ -273,16 +282,30 @@ export class NotificationsService {
       template: row.template as string,
       recipient: row.recipient as string | null,
       data: row.data as Record<string, unknown> | null,
+      sealedData: row.sealed_data as SealedFields | null,
       attempts: row.attempts as number,
       claimId: row.claim_id as string,
     }));
   }
 
-  /** A claimed row from the database: rendered from its stored template and data, then its provider call. */
+  /** A claimed row from the database: rendered from its stored template and data (its sealed fields opened), then its provider call. */
   private async dispatch(row: ClaimedNotification): Promise<void> {
+    let opened: Record<string, string>;
+    try {
+      opened = await this.sealedData.open(row.sealedData);
+    } catch (error) {
+      // OpenBao away: a retry like a provider outage; refused (policy, bad ciphertext): it never will.
+      const reason = `${SealedData.isOutage(error) ? 'unavailable' : 'error'}: cannot open its sealed data: ${reasonOf(error)}`;
+      this.logger.warn(`notification ${row.id}: ${reason}`);
+      const retry = SealedData.isOutage(error) && row.attempts < this.config.NOTIFICATION_MAX_ATTEMPTS;
+      await this.finish(row, retry ? { status: 'retry', reason, delayMs: backoffMs(row.attempts, this.config.NOTIFICATION_RETRY_BASE_MS) } : { status: 'failed', reason }).catch(
+        () => undefined,
+      );
+      return;
+    }
     let message: RenderedMessage;
     try {
-      const data = row.data ?? {};
+      const data = { ...(row.data ?? {}), ...opened };
       if (!isTemplateName(row.template)) throw new Error(`unknown template ${row.template}`);
       const errors = validateTemplateData(row.template, data);
       if (errors.length) throw new Error(errors.map((e) => e.message).join('; '));
@@ -353,10 +376,10 @@ export class NotificationsService {
     if (outcome.status === 'retry') {
       await this.dataSource.query(
         `UPDATE notifications
-            SET status = 'queued', failure_reason = $4, provider = $5, next_attempt_at = now() + make_interval(secs => $6),
+            SET status = 'queued', failure_reason = $4, provider = COALESCE($5, provider), next_attempt_at = now() + make_interval(secs => $6),
                 claim_id = NULL, claimed_until = NULL, updated_at = now()
           WHERE ${ours}`,
-        [row.id, row.claimId, INTERRUPTED_REASON, clip(outcome.reason), outcome.provider, outcome.delayMs / 1000],
+        [row.id, row.claimId, INTERRUPTED_REASON, clip(outcome.reason), outcome.provider ?? null, outcome.delayMs / 1000],
       );
       return;
     }
@@ -364,7 +387,7 @@ export class NotificationsService {
       await this.dataSource.query(
         `UPDATE notifications
             SET status = 'failed', failure_reason = $4, provider = COALESCE($5, provider), next_attempt_at = NULL,
-                claim_id = NULL, claimed_until = NULL, updated_at = now()
+                claim_id = NULL, claimed_until = NULL, sealed_data = NULL, updated_at = now()
           WHERE ${ours}`,
         [row.id, row.claimId, INTERRUPTED_REASON, clip(outcome.reason), outcome.provider ?? null],
       );
@@ -376,7 +399,7 @@ export class NotificationsService {
         `UPDATE notifications
             SET status = CASE WHEN status = 'queued' OR failure_reason = $3 THEN 'sent' ELSE status END,
                 failure_reason = CASE WHEN status = 'queued' OR failure_reason = $3 THEN NULL ELSE failure_reason END,
-                provider = $4, provider_message_id = $5, next_attempt_at = NULL, claim_id = NULL, claimed_until = NULL, updated_at = now()
+                provider = $4, provider_message_id = $5, next_attempt_at = NULL, claim_id = NULL, claimed_until = NULL, sealed_data = NULL, updated_at = now()
           WHERE id = $1 AND claim_id = $2
          RETURNING id`,
         [row.id, row.claimId, INTERRUPTED_REASON, outcome.provider, outcome.receipt.providerMessageId],

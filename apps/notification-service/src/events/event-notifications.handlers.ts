@@ -3,14 +3,16 @@ import { MessageHandlers, type HandlerContext } from '@ecotrack/events';
 import { APP_CONFIG } from '@ecotrack/platform';
 import type { NotificationConfig } from '../config';
 import { NotificationsService } from '../delivery/notifications.service';
-import { notificationPlan, NOTIFYING_EVENTS, type NotifyingEvent } from './event-notifications';
+import { SealedData } from '../delivery/sealed-data';
+import { addressOf, notificationPlan, NOTIFYING_EVENTS, type NotifyingEvent } from './event-notifications';
 import { RecipientsService } from './recipients.service';
 
 /**
  * Domain events → notifications. Each handler runs in the consumer's transaction, with the inbox
- * row: it remembers the recipient (UserRegistered) and RECORDS the notification (email, queued, or
- * failed: opted-out, no address on file); it never calls a provider. The dispatcher sends after
- * the commit. A redelivered event finds its inbox row (skipped); a re-published one that outlived
+ * row: it remembers the recipient (an event that tells the address: opened here, as only this
+ * service may) and RECORDS the notification (email, queued, or failed: opted-out, no address on
+ * file); it never calls a provider. Other sealed fields (a token, a name) stay sealed in the
+ * notification until the dispatcher renders it. The dispatcher sends after the commit. A redelivered event finds its inbox row (skipped); a re-published one that outlived
  * its inbox row meets the notification's unique source_event_id: one notification either way.
  */
 @Injectable()
@@ -21,6 +23,7 @@ export class EventNotificationHandlers implements OnModuleInit {
     private readonly handlers: MessageHandlers,
     private readonly notifications: NotificationsService,
     private readonly recipients: RecipientsService,
+    private readonly sealedData: SealedData,
     @Inject(APP_CONFIG) private readonly config: NotificationConfig,
   ) {}
 
@@ -35,8 +38,13 @@ export class EventNotificationHandlers implements OnModuleInit {
   }
 
   async handle(event: NotifyingEvent, { manager }: Pick<HandlerContext, 'manager'>): Promise<void> {
-    if (event.type === 'UserRegistered') await this.recipients.remember(manager, event.payload, new Date(event.occurredAt));
+    const address = addressOf(event);
+    if (address) {
+      const email = 'clear' in address ? address.clear : (await this.sealedData.open({ email: address.sealed })).email;
+      await this.recipients.remember(manager, { userId: event.payload.userId, email }, new Date(event.occurredAt));
+    }
     const plan = notificationPlan(event);
+    if (!plan) return;
     const to = await this.recipients.addressOf(manager, plan.userId);
     const recorded = await this.notifications.record(manager, { sourceEventId: event.id, channel: 'email', ...plan, to });
     if (recorded.result === 'failed') this.logger.log(`${event.type} ${event.id}: notification ${recorded.id} for user ${plan.userId} not sent: ${recorded.reason}`);

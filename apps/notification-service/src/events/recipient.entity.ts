@@ -9,6 +9,7 @@ export class Recipient {
   @Column({ type: 'varchar', length: 320 })
   email: string;
 
+  /** Legacy: the name a v1 UserRegistered carried; no longer kept (NULL on every row written now). */
   @Column({ type: 'varchar', length: 200, nullable: true })
   name: string | null;
 

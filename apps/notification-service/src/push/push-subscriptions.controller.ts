@@ -3,6 +3,7 @@ import { CurrentUser, Public, uuidParam, type AuthenticatedUser } from '@ecotrac
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
+  ApiConflictResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiNotFoundResponse,
@@ -16,7 +17,7 @@ import {
 import { ChannelSenders } from '../channels/channels.module';
 import { problemResponse, toHttpProblem } from '../delivery/notification-problems';
 import { CreatePushSubscriptionDto, PushSubscriptionDto, VapidPublicKeyDto } from './push-subscription.dto';
-import { PushSubscriptionsService } from './push-subscriptions.service';
+import { ENDPOINT_TAKEN_DETAIL, ENDPOINT_TAKEN_PROBLEM_TYPE, PushSubscriptionsService } from './push-subscriptions.service';
 
 /** The caller's browsers for Web Push, and the key browsers subscribe with. */
 @ApiTags('push')
@@ -50,7 +51,9 @@ export class PushSubscriptionsController {
 
   @Post('push-subscriptions')
   @ApiBearerAuth()
-  @ApiOperation({ summary: "Register the caller's browser (the body is PushSubscription.toJSON()); an endpoint already registered is taken over with the new keys" })
+  @ApiOperation({
+    summary: "Register the caller's browser (the body is PushSubscription.toJSON()); the caller's own endpoint again takes the new keys, another user's is refused (409)",
+  })
   @ApiCreatedResponse({ type: PushSubscriptionDto })
   @ApiBadRequestResponse(
     problemResponse('Missing or unknown fields, an endpoint that is not an https URL on a known push service, keys that are not a P-256 point / 16 bytes; nothing written', {
@@ -62,6 +65,14 @@ export class PushSubscriptionsController {
     }),
   )
   @ApiUnauthorizedResponse({ description: 'No or invalid bearer token (problem+json)' })
+  @ApiConflictResponse(
+    problemResponse('The endpoint is registered by another user: it does not move (nothing written)', {
+      status: 409,
+      type: ENDPOINT_TAKEN_PROBLEM_TYPE,
+      title: 'Push endpoint registered by another user',
+      detail: ENDPOINT_TAKEN_DETAIL,
+    }),
+  )
   async register(@Body() body: CreatePushSubscriptionDto, @CurrentUser() user: AuthenticatedUser): Promise<PushSubscriptionDto> {
     return PushSubscriptionDto.of(await this.subscriptions.register(user.id, body));
   }

@@ -1,6 +1,6 @@
-import { Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { APP_CONFIG, ValidationProblemException } from '@ecotrack/platform';
+import { APP_CONFIG, problem, ValidationProblemException } from '@ecotrack/platform';
 import type { Repository } from 'typeorm';
 import { ChannelSendError, PushSubscriptionGoneError, type PushSender, type SendReceipt } from '../channels/channel';
 import type { NotificationConfig } from '../config';
@@ -10,6 +10,9 @@ import { endpointPolicy, pushSubscriptionErrors, type EndpointPolicy } from './p
 
 /** Browsers per user that get pushes; registering one more drops the least recently registered. */
 export const MAX_PUSH_SUBSCRIPTIONS_PER_USER = 10;
+
+export const ENDPOINT_TAKEN_PROBLEM_TYPE = 'urn:ecotrack:problem:push-endpoint-taken';
+export const ENDPOINT_TAKEN_DETAIL = 'this push endpoint is registered by another user; it stays theirs until they delete it (or the browser subscribes anew)';
 
 /** What a service worker receives in its `push` event (event.data.json()). */
 export interface PushPayload {
@@ -32,8 +35,11 @@ export class PushSubscriptionsService {
   }
 
   /**
-   * Registers the caller's browser. An endpoint already known (the browser subscribed again, or
-   * another user logged in on it) is taken over with its new keys: one browser, one subscription.
+   * Registers the caller's browser. Its endpoint registered again by the same user (the browser
+   * subscribed again) takes the new keys. An endpoint another user registered does not move: 409.
+   * Knowing an endpoint URL proves nothing, and moving it would route this user's notifications to
+   * someone else's browser and leave its owner unable to delete it. The owner deletes it (logging
+   * out should), or the browser makes a new subscription (a new endpoint).
    */
   async register(userId: string, request: CreatePushSubscriptionDto): Promise<PushSubscription> {
     const errors = pushSubscriptionErrors(request, this.policy);
@@ -41,10 +47,12 @@ export class PushSubscriptionsService {
     return this.subscriptions.manager.transaction(async (manager) => {
       const [row] = (await manager.query(
         `INSERT INTO push_subscriptions (user_id, endpoint, p256dh, auth) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (endpoint) DO UPDATE SET user_id = EXCLUDED.user_id, p256dh = EXCLUDED.p256dh, auth = EXCLUDED.auth, created_at = now()
+         ON CONFLICT (endpoint) DO UPDATE SET p256dh = EXCLUDED.p256dh, auth = EXCLUDED.auth, created_at = now()
+          WHERE push_subscriptions.user_id = EXCLUDED.user_id
          RETURNING id`,
         [userId, request.endpoint, request.keys.p256dh, request.keys.auth],
       )) as { id: string }[];
+      if (!row) throw new ConflictException(problem(409, { type: ENDPOINT_TAKEN_PROBLEM_TYPE, title: 'Push endpoint registered by another user', detail: ENDPOINT_TAKEN_DETAIL }));
       await manager.query(
         `DELETE FROM push_subscriptions WHERE user_id = $1 AND id NOT IN (
            SELECT id FROM push_subscriptions WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2)`,

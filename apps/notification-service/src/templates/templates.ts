@@ -6,6 +6,7 @@ type FieldType = 'string' | 'text' | 'money' | 'id';
 /** The data each template takes: every field required, nothing else allowed. */
 const SCHEMAS = {
   welcome: { name: 'string' },
+  'verify-email': { token: 'string', expiresAt: 'string' },
   'order-confirmed': { orderId: 'id', totalCents: 'money', currency: 'string' },
   'order-rejected': { orderId: 'id', reason: 'text' },
   'order-cancelled': { orderId: 'id' },
@@ -72,6 +73,12 @@ const RENDERERS: { [N in TemplateName]: (data: TemplateData<N>) => RenderedMessa
     subject: 'Welcome to EcoTrack',
     text: `Hello ${d.name}, welcome to EcoTrack.`,
     html: html`<p>Hello ${d.name}, welcome to EcoTrack.</p>`,
+  }),
+  // No user-chosen text: the address is not verified yet, so nothing here may be a stranger's message.
+  'verify-email': (d) => ({
+    subject: 'Confirm your email address',
+    text: `Confirm your EcoTrack email address with this code: ${d.token}\nIt is good until ${d.expiresAt}. If you did not create an EcoTrack account, ignore this mail.`,
+    html: html`<p>Confirm your EcoTrack email address with this code: <b>${d.token}</b></p><p>It is good until ${d.expiresAt}. If you did not create an EcoTrack account, ignore this mail.</p>`,
   }),
   'order-confirmed': (d) => ({
     subject: 'Your order is confirmed',

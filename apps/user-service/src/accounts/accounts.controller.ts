@@ -27,10 +27,10 @@ export class AccountsController {
   @Post()
   @Public()
   @RateLimit(...REGISTRATION_LIMITS)
-  @ApiOperation({ summary: 'Register an account (role customer)' })
-  @ApiCreatedResponse({ type: UserDto })
+  @ApiOperation({ summary: 'Register an account (role customer); a verification mail goes to the address. Safe to retry: the same request again answers the same 201' })
+  @ApiCreatedResponse({ type: UserDto, description: 'The account; also the answer to the same request again (same email, password and display name) within REGISTRATION_REPLAY_WINDOW' })
   @ApiBadRequestResponse({ description: 'Invalid or unknown fields, password shorter than 12 (problem+json)' })
-  @ApiConflictResponse({ description: 'The email is already registered (problem+json)' })
+  @ApiConflictResponse({ description: 'The email is already registered by another registration (problem+json)' })
   @ApiTooManyRequestsResponse({ description: 'Too many registrations from this client IP or for this email (problem+json, Retry-After)' })
   async register(@Body() request: RegisterUserDto): Promise<UserDto> {
     return toUserDto(await this.accounts.register(request));

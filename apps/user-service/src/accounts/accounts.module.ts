@@ -1,11 +1,15 @@
 import { Module } from '@nestjs/common';
-import { FieldEncryptionModule } from '@ecotrack/platform';
+import { SEALED_FIELDS_KEY } from '@ecotrack/events';
+import { FieldEncryptionModule, sealedFieldsCipherProvider } from '@ecotrack/platform';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { service } from '../service';
 import { AccountsController } from './accounts.controller';
 import { AccountsService } from './accounts.service';
+import { EmailVerificationController } from './email-verification.controller';
+import { EmailVerificationService } from './email-verification.service';
 import { PasswordHasher } from './password-hasher';
 import { User } from './user.entity';
+import { VerificationMails } from './verification-mails';
 
 @Module({
   imports: [
@@ -17,8 +21,15 @@ import { User } from './user.entity';
       columns: [{ table: 'users', column: 'display_name_ciphertext', legacyColumn: 'display_name' }],
     }),
   ],
-  controllers: [AccountsController],
-  providers: [AccountsService, PasswordHasher],
+  controllers: [AccountsController, EmailVerificationController],
+  providers: [
+    AccountsService,
+    PasswordHasher,
+    VerificationMails,
+    EmailVerificationService,
+    // Personal fields of its events (address, token, name) are sealed for notification-service: encrypt only.
+    sealedFieldsCipherProvider(service.name, SEALED_FIELDS_KEY),
+  ],
   exports: [AccountsService],
 })
 export class AccountsModule {}

@@ -1,14 +1,14 @@
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { messageSchemas, OutboxWriter, topics } from '@ecotrack/events';
-import { PgError, pgErrorCode, ValidationProblemException } from '@ecotrack/platform';
+import { emailAddress, OutboxWriter, topics } from '@ecotrack/events';
+import { APP_CONFIG, ValidationProblemException } from '@ecotrack/platform';
 import { TransitCipher } from '@ecotrack/secrets';
 import type { Repository } from 'typeorm';
+import type { UserConfig } from '../config';
 import type { RegisterUserDto } from './dto/register-user.dto';
 import { PasswordHasher } from './password-hasher';
 import { User, type Role } from './user.entity';
-
-const registeredEmail = messageSchemas.UserRegistered[1].shape.email;
+import { VerificationMails } from './verification-mails';
 
 /** A user with the personal fields decrypted: what the API shows. Never saved as such. */
 export type Account = User & { displayName: string };
@@ -26,38 +26,62 @@ export class AccountsService {
     private readonly hasher: PasswordHasher,
     private readonly outbox: OutboxWriter,
     private readonly cipher: TransitCipher,
+    private readonly verificationMails: VerificationMails,
+    @Inject(APP_CONFIG) private readonly config: UserConfig,
   ) {}
 
   /**
-   * The account and its UserRegistered event (through the outbox) in ONE transaction: the event
-   * exists exactly when the account does. A duplicate email rolls both back (409).
+   * The account, UserRegistered and the first verification mail (EmailVerificationRequested), in
+   * ONE transaction: the events exist exactly when the account does. The events carry the address
+   * sealed and no display name (see docs/personal-data.md).
+   *
+   * An address already registered answers 409, unless this is the same request again (a retry
+   * whose first answer was lost): see `replay`. The unique index decides, with ON CONFLICT DO
+   * NOTHING rather than an error, so neither two concurrent registrations can both win nor a
+   * duplicate leave the address in the database server's error log.
    */
   async register(request: RegisterUserDto): Promise<Account> {
-    // The address travels in UserRegistered, whose schema is stricter than the DTO's IsEmail
-    // (ASCII only, no quoted local part): refuse here what the event could not carry.
-    if (!registeredEmail.safeParse(request.email).success) {
+    // The address is mailed later, by rules stricter than the DTO's IsEmail (ASCII only, no
+    // quoted local part): refuse here what could not be delivered.
+    if (!emailAddress.safeParse(request.email).success) {
       throw new ValidationProblemException([{ field: 'email', message: 'email must be a plain ASCII address (no quoted or internationalized parts)' }]);
     }
-    // Both before the transaction: no row lock waits on argon2 or OpenBao.
-    const [passwordHash, displayNameCiphertext] = await Promise.all([this.hasher.hash(request.password), this.cipher.encrypt(request.displayName)]);
-    try {
-      return await this.users.manager.transaction(async (tx) => {
-        const user = await tx.save(tx.create(User, { email: request.email, displayNameCiphertext, legacyDisplayName: null, passwordHash }));
-        await this.outbox.write(tx, {
-          topic: topics.user.events,
-          type: 'UserRegistered',
-          aggregateId: user.id,
-          payload: { userId: user.id, email: user.email, name: request.displayName },
-        });
-        return Object.assign(user, { displayName: request.displayName });
-      });
-    } catch (error) {
-      // The unique index decides, so two concurrent registrations cannot both win.
-      if (pgErrorCode(error) === PgError.uniqueViolation) {
-        throw new ConflictException('an account with this email already exists');
-      }
-      throw error;
-    }
+    // All before the transaction: no row lock waits on argon2 or OpenBao.
+    const [passwordHash, displayNameCiphertext, verification] = await Promise.all([
+      this.hasher.hash(request.password),
+      this.cipher.encrypt(request.displayName),
+      this.verificationMails.prepare(request.email),
+    ]);
+    const created = await this.users.manager.transaction(async (tx) => {
+      const inserted: { id: string }[] = await tx.query(
+        `INSERT INTO users (email, display_name_ciphertext, password_hash) VALUES ($1, $2, $3) ON CONFLICT (email) DO NOTHING RETURNING id`,
+        [request.email, displayNameCiphertext, passwordHash],
+      );
+      if (inserted.length === 0) return undefined;
+      const user = await tx.findOneByOrFail(User, { id: inserted[0].id });
+      await this.outbox.write(tx, { topic: topics.user.events, type: 'UserRegistered', aggregateId: user.id, payload: { userId: user.id, email: verification.sealedEmail } });
+      await this.verificationMails.record(tx, user.id, verification);
+      return Object.assign(user, { displayName: request.displayName });
+    });
+    if (created) return created;
+    const replayed = await this.replay(request);
+    if (replayed) return replayed;
+    throw new ConflictException('an account with this email already exists');
+  }
+
+  /**
+   * The account `request` created, when it is that same registration again: same address,
+   * password and display name, within REGISTRATION_REPLAY_WINDOW of its creation. It then answers
+   * what the first one did (201, the account), and nothing is written or mailed again. This tells
+   * no more than 409 does: only someone who knows the password gets the account, and they could
+   * log in anyway. The password is checked on every conflict, so a 409 takes as long either way.
+   */
+  private async replay(request: RegisterUserDto): Promise<Account | undefined> {
+    const existing = await this.users.findOneBy({ email: request.email });
+    const samePassword = await this.hasher.verify(existing?.passwordHash, request.password);
+    if (!existing || !samePassword || Date.now() - existing.createdAt.getTime() > this.config.REGISTRATION_REPLAY_WINDOW) return undefined;
+    const account = await this.reveal(existing);
+    return account.displayName === request.displayName ? account : undefined;
   }
 
   /** The row, personal fields still encrypted (for id and roles). */

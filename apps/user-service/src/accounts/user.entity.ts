@@ -35,6 +35,10 @@ export class User {
   @Column({ name: 'password_hash', type: 'varchar', length: 255 })
   passwordHash: string;
 
+  /** When the owner of the address proved it (the token of a verification mail); null: not yet. */
+  @Column({ name: 'email_verified_at', type: 'timestamptz', nullable: true })
+  emailVerifiedAt: Date | null;
+
   @Column({ type: 'text', array: true, default: () => "'{customer}'" })
   roles: Role[];
 

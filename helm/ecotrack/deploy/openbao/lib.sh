@@ -13,8 +13,9 @@ OPENBAO_DEPLOY_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 OPENBAO_POLICY_DIR="$OPENBAO_DEPLOY_DIR/policies"
 
 ECOTRACK_SERVICES=(user-service product-service order-service payment-service notification-service)
-# transit keys: personal-fields (user-service), payment-fields (payment-service); see policies/
-ECOTRACK_TRANSIT_KEYS=(personal-fields payment-fields)
+# transit keys: personal-fields (user-service), payment-fields (payment-service), notification-fields
+# (personal fields of user.events: user-service encrypts, notification-service decrypts); see policies/
+ECOTRACK_TRANSIT_KEYS=(personal-fields payment-fields notification-fields)
 
 bao_log() { printf '[openbao] %s\n' "$*"; }
 bao_die() { printf '[openbao] ERROR: %s\n' "$*" >&2; exit 1; }

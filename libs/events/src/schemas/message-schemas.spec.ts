@@ -85,6 +85,18 @@ describe('message schemas', () => {
     expect(parseMessageValue(Buffer.from(JSON.stringify(envelope()))).ok).toBe(true);
   });
 
+  it('personal fields of user.events travel sealed: a v2 UserRegistered or a verification request with an address or token in clear is invalid', () => {
+    const userId = randomUUID();
+    const inClear = (type: 'UserRegistered' | 'EmailVerificationRequested' | 'EmailVerified', payload: Record<string, unknown>) =>
+      errorOf(envelope({ type, version: latestVersionOf(type), payload })).error;
+    expect(inClear('UserRegistered', { userId, email: 'ada@example.com' })).toContain('payload.email: expected a transit ciphertext');
+    expect(inClear('EmailVerificationRequested', { ...samplePayloads.EmailVerificationRequested(), token: 'Zm9vYmFy' })).toContain('payload.token: expected a transit ciphertext');
+    expect(inClear('EmailVerified', { userId, name: 'Ada Lovelace' })).toContain('payload.name: expected a transit ciphertext');
+    // v1 (address and name in clear) stays readable for what old producers left on the topic.
+    expect(validateEnvelope(envelope({ type: 'UserRegistered', version: 1, payload: { userId, email: 'ada@example.com', name: 'Ada' } })).ok).toBe(true);
+    expect(latestVersionOf('UserRegistered')).toBe(2);
+  });
+
   it('tells registered types from other strings (including inherited property names)', () => {
     expect(isMessageType('OrderPlaced')).toBe(true);
     expect(isMessageType('toString')).toBe(false);

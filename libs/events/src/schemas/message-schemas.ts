@@ -37,7 +37,9 @@ export const messageSchemas = {
   PaymentVoided: { 1: replies.paymentVoidedV1 },
   PaymentRefunded: { 1: replies.paymentRefundedV1 },
   // Events (<service>.events)
-  UserRegistered: { 1: events.userRegisteredV1 },
+  UserRegistered: { 1: events.userRegisteredV1, 2: events.userRegisteredV2 },
+  EmailVerificationRequested: { 1: events.emailVerificationRequestedV1 },
+  EmailVerified: { 1: events.emailVerifiedV1 },
   ProductPriceChanged: { 1: events.productPriceChangedV1 },
   StockChanged: { 1: events.stockChangedV1 },
   OrderPlaced: { 1: events.orderPlacedV1 },

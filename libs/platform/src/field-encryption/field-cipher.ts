@@ -1,4 +1,4 @@
-import type { Provider } from '@nestjs/common';
+import type { InjectionToken, Provider } from '@nestjs/common';
 import { SECRET_SOURCE } from '../secrets/secrets.module';
 import type { SecretSource } from '../secrets/secret-source';
 import { OpenBaoSecrets, TransitCipher } from '@ecotrack/secrets';
@@ -14,10 +14,11 @@ export function fieldEncryptionUnavailable(service: string, key: string): Error 
 /**
  * The service's TransitCipher for its field key, on the OpenBao session the platform opened at
  * start-up (SECRET_SOURCE). Production default: without OpenBao the service does not start.
+ * `provide` names it when a service needs a second key (see SEALED_FIELDS_CIPHER).
  */
-export function fieldCipherProvider(service: string, key: string): Provider {
+export function fieldCipherProvider(service: string, key: string, provide: InjectionToken = TransitCipher): Provider {
   return {
-    provide: TransitCipher,
+    provide,
     inject: [SECRET_SOURCE],
     useFactory: (source: SecretSource | null) => {
       if (!(source instanceof OpenBaoSecrets)) throw fieldEncryptionUnavailable(service, key);
@@ -25,3 +26,12 @@ export function fieldCipherProvider(service: string, key: string): Provider {
     },
   };
 }
+
+/**
+ * The TransitCipher of the key that seals personal fields inside events (SEALED_FIELDS_KEY of
+ * @ecotrack/events): the producer encrypts with it, the one consumer allowed to read them decrypts.
+ * A token of its own, beside the service's field key (TransitCipher).
+ */
+export const SEALED_FIELDS_CIPHER = Symbol('SEALED_FIELDS_CIPHER');
+
+export const sealedFieldsCipherProvider = (service: string, key: string): Provider => fieldCipherProvider(service, key, SEALED_FIELDS_CIPHER);

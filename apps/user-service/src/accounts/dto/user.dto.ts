@@ -9,6 +9,8 @@ export class UserDto {
   email: string;
   @ApiProperty({ example: 'Ada Lovelace' })
   displayName: string;
+  @ApiProperty({ example: false, description: 'Whether the owner of the address proved it (the token of a verification mail)' })
+  emailVerified: boolean;
   @ApiProperty({ example: ['customer'], enum: ['customer', 'admin'], isArray: true })
   roles: string[];
   @ApiProperty({ example: '2025-11-26T10:00:00.000Z' })
@@ -20,6 +22,7 @@ export const toUserDto = (user: Account): UserDto => ({
   id: user.id,
   email: user.email,
   displayName: user.displayName,
+  emailVerified: user.emailVerifiedAt !== null,
   roles: user.roles,
   createdAt: user.createdAt.toISOString(),
 });

@@ -19,3 +19,9 @@ path "database/creds/notification-service" {
 path "sys/leases/renew" {
   capabilities = ["update"]
 }
+
+# Transit: open the sealed fields of user.events (address, display name, verification token) with
+# key notification-fields. Decrypt only: it never seals anything itself.
+path "transit/decrypt/notification-fields" {
+  capabilities = ["update"]
+}

@@ -43,3 +43,9 @@ path "transit/rewrap/personal-fields" {
 path "transit/keys/personal-fields" {
   capabilities = ["read"]
 }
+
+# Transit: seal the personal fields of its events (address, display name, verification token) with
+# key notification-fields. Encrypt only: what it seals is for notification-service to open.
+path "transit/encrypt/notification-fields" {
+  capabilities = ["update"]
+}
