@@ -29,6 +29,7 @@ export { PageQuery } from './http/page-query';
 export { numericTransformer } from './database/numeric-transformer';
 export { columnLinks, columnRange, FitsColumn, PG_INTEGER_MAX, type AnyClass, type ColumnLink, type ColumnRange, type NumberBounds } from './database/column-bounds';
 export { MAX_JSON_DEPTH } from './http/json-body';
+export { CurrencyCode, formatMinorUnits, isPricedCurrency, minorUnitExponent, parseMinorUnits } from './money/minor-units';
 export { ProblemDto } from './http/openapi';
 export {
   API_KEY_HEADER,
