@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ApiConflictResponse, ApiOkResponse, type OpenAPIObject } from '@nestjs/swagger';
 import { Public, Roles } from '../auth/decorators';
+import { uuidParam } from '../errors/validation';
 import { PageQuery } from './page-query';
 import { buildOpenApiDocument } from './openapi';
 
@@ -27,7 +28,7 @@ class ThingsController {
   }
 
   @Post()
-  @ApiConflictResponse({ description: 'The name is taken' })
+  @ApiConflictResponse({ description: 'The name is taken', schema: { type: 'object', example: { status: 409 } } })
   create(@Body() _body: ThingDto) {
     return {};
   }
@@ -37,7 +38,7 @@ class ThingsController {
 @Controller('v1/admin/things')
 class AdminThingsController {
   @Get(':id')
-  get(@Param('id') _id: string) {
+  get(@Param('id', uuidParam('id')) _id: string) {
     return {};
   }
 }
@@ -45,7 +46,7 @@ class AdminThingsController {
 @Module({ controllers: [ThingsController, AdminThingsController] })
 class ThingsModule {}
 
-type Operation = { security?: Array<Record<string, string[]>>; responses: Record<string, { description: string; content?: Record<string, { schema: { $ref?: string } }>; headers?: Record<string, unknown> }>; 'x-required-roles'?: string[] };
+type Operation = { parameters?: Array<{ name: string; in: string; schema?: { format?: string } }>; security?: Array<Record<string, string[]>>; responses: Record<string, { description: string; content?: Record<string, { schema: { $ref?: string } }>; headers?: Record<string, unknown> }>; 'x-required-roles'?: string[] };
 
 describe('the OpenAPI document states what the platform answers on each operation', () => {
   let app: NestFastifyApplication;
@@ -64,6 +65,7 @@ describe('the OpenAPI document states what the platform answers on each operatio
     expect(create.security).toEqual([{ bearer: [] }]);
     expect(statuses(create)).toEqual(['201', '400', '401', '409', '413', '415', '429', '503']);
     expect(create.responses['409'].description).toBe('The name is taken');
+    expect(Object.keys(create.responses['409'].content ?? {})).toEqual(['application/problem+json']);
     expect(create.responses['401'].headers).toHaveProperty('WWW-Authenticate');
     expect(create.responses['429'].headers).toHaveProperty('Retry-After');
     expect(create['x-required-roles']).toBeUndefined();
@@ -75,6 +77,7 @@ describe('the OpenAPI document states what the platform answers on each operatio
     expect(statuses(get)).toEqual(['200', '400', '401', '403', '429', '503']);
     expect(get.responses['403'].description).toContain('admin');
     expect(get['x-required-roles']).toEqual(['admin']);
+    expect(get.parameters).toEqual([expect.objectContaining({ name: 'id', in: 'path', schema: expect.objectContaining({ format: 'uuid' }) })]);
   });
 
   it('public operations: no security, no 401/403; 400 only where there is input to refuse', () => {
@@ -89,7 +92,9 @@ describe('the OpenAPI document states what the platform answers on each operatio
       Object.values(methods as Record<string, Operation>).flatMap((op) => Object.entries(op.responses).filter(([status]) => Number(status) >= 400)),
     );
     expect(problems.length).toBeGreaterThan(10);
-    for (const [, response] of problems) expect(response.content).toEqual({ 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDto' } } });
+    for (const [status, response] of problems.filter(([status]) => status !== '409')) {
+      expect([status, response.content]).toEqual([status, { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDto' } } }]);
+    }
     expect(document.components?.schemas?.ProblemDto).toMatchObject({ required: ['type', 'title', 'status'] });
   });
 

@@ -1,8 +1,8 @@
-import { HttpStatus, RequestMethod, type INestApplication, type Type } from '@nestjs/common';
+import { HttpStatus, ParseUUIDPipe, RequestMethod, type INestApplication, type Type } from '@nestjs/common';
 import { HTTP_CODE_METADATA, METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import { ModulesContainer } from '@nestjs/core';
-import { ApiBearerAuth, ApiExtension, ApiProperty, ApiPropertyOptional, ApiResponse, DECORATORS, DocumentBuilder, getSchemaPath, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiExtension, ApiParam, ApiProperty, ApiPropertyOptional, ApiResponse, DECORATORS, DocumentBuilder, getSchemaPath, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { IS_PUBLIC, REQUIRED_ROLES } from '../auth/decorators';
 import { PROBLEM_CONTENT_TYPE } from '../errors/problem';
 import type { ServiceInfo } from '../service';
@@ -62,9 +62,22 @@ const PLATFORM_RESPONSES: Array<{ status: number; when: (route: RouteFacts) => b
   { status: 503, when: (r) => !r.isPublic, description: () => 'The token keys or the session store cannot be reached to check the token; retry shortly (problem+json)' },
 ];
 
+/** Route arguments as Nest's decorators record them: `<paramtype>:<index>` → what the argument reads, and through which pipes. */
+type RouteArgs = Record<string, { data?: unknown; pipes?: unknown[] }>;
+const routeArgs = (controller: Type, handlerName: string): RouteArgs => Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, handlerName) ?? {};
+
+/** Path parameters read through a UUID pipe (uuidParam) are documented as such, so clients and fuzzers send UUIDs. */
+function describeUuidParams(controller: Type, name: string, descriptor: PropertyDescriptor): void {
+  const documented = ((Reflect.getMetadata(DECORATORS.API_PARAMETERS, descriptor.value) ?? []) as Array<{ name?: string }>).map((p) => p.name);
+  for (const [key, arg] of Object.entries(routeArgs(controller, name))) {
+    if (Number(key.split(':')[0]) !== RouteParamtypes.PARAM || typeof arg.data !== 'string' || documented.includes(arg.data)) continue;
+    if (arg.pipes?.some((pipe) => pipe instanceof ParseUUIDPipe)) ApiParam({ name: arg.data, type: String, format: 'uuid' })(controller.prototype, name, descriptor);
+  }
+}
+
 function routeFacts(controller: Type, handlerName: string, handler: object): RouteFacts {
   const pick = <T>(key: string): T | undefined => Reflect.getMetadata(key, handler) ?? Reflect.getMetadata(key, controller);
-  const args = Object.keys((Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, handlerName) ?? {}) as object).map((key) => Number(key.split(':')[0]));
+  const args = Object.keys(routeArgs(controller, handlerName)).map((key) => Number(key.split(':')[0]));
   const takesBody = BODY_METHODS.has(Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod);
   return {
     isPublic: pick<boolean>(IS_PUBLIC) === true,
@@ -91,6 +104,7 @@ function describePlatformResponses(app: INestApplication): void {
         // A route handler: a method (not the constructor, which carries the controller's own path) with a route path.
         if (name === 'constructor' || typeof handler !== 'function' || Reflect.getMetadata(PATH_METADATA, handler) === undefined) continue;
         const route = routeFacts(controller, name, handler);
+        describeUuidParams(controller, name, descriptor);
         const documented = { ...Reflect.getMetadata(DECORATORS.API_RESPONSE, controller), ...Reflect.getMetadata(DECORATORS.API_RESPONSE, handler) };
         if (!Object.keys(documented).some((status) => Number(status) < 400)) {
           // What the document would have said had the route documented nothing: its success status.
@@ -110,12 +124,18 @@ function describePlatformResponses(app: INestApplication): void {
   }
 }
 
-/** Error responses a controller documented with a description only get the problem+json body they have. */
+/**
+ * Every error any service sends is application/problem+json (ProblemDetailsFilter): an error response
+ * a controller documented with a description only gets that body, one documented as plain JSON gets
+ * the right media type.
+ */
 function giveErrorsTheirBody(document: OpenAPIObject): void {
   for (const operations of Object.values(document.paths)) {
     for (const operation of Object.values(operations)) {
-      for (const [status, response] of Object.entries((operation as { responses?: Record<string, { content?: object }> }).responses ?? {})) {
-        if (Number(status) >= 400 && !response.content) response.content = problemContent();
+      for (const [status, response] of Object.entries((operation as { responses?: Record<string, { content?: Record<string, object> }> }).responses ?? {})) {
+        if (Number(status) < 400) continue;
+        const { 'application/json': json, ...others } = response.content ?? {};
+        response.content = json ? { [PROBLEM_CONTENT_TYPE]: json, ...others } : response.content ?? problemContent();
       }
     }
   }
