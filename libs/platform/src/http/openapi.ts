@@ -52,7 +52,7 @@ const PLATFORM_RESPONSES: Array<{ status: number; when: (route: RouteFacts) => b
   },
   { status: 403, when: (r) => r.roles.length > 0, description: (r) => `The caller lacks the role ${r.roles.join(' or ')} (problem+json)` },
   { status: 413, when: (r) => r.takesBody, description: () => 'The body is larger than HTTP_BODY_LIMIT_BYTES (problem+json)' },
-  { status: 415, when: (r) => r.takesBody, description: () => 'The body is not JSON (problem+json)' },
+  { status: 415, when: (r) => r.takesBody, description: () => 'The body is neither JSON nor form-encoded (problem+json)' },
   {
     status: 429,
     when: () => true,
