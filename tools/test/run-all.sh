@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, bottom to top (DESIGN.md): static checks, unit, offline
 # Kubernetes validation, integration (real infrastructure), end-to-end (the
-# running stack), saga (the order saga and its fault matrix), a search of every log for
-# secret values, lifecycle. Ends with one line "ecotrack: N passed, N failed".
+# running stack), schema fuzzing (the running stack), saga (the order saga and its fault
+# matrix), a search of every log for secret values, lifecycle. Ends with one line "ecotrack: N passed, N failed".
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
@@ -23,6 +23,7 @@ step() { # name command...
 }
 jest_layer() { npx jest -c jest.config.ts --selectProjects "$1" --runInBand --json --outputFile="$RESULTS/$1.json"; }
 k8s() { bash tools/k8s/validate.sh | tee "$RESULTS/k8s.out"; return "${PIPESTATUS[0]}"; }
+fuzz() { bash tools/test/fuzz/schema-fuzz.sh | tee "$RESULTS/fuzz.out"; return "${PIPESTATUS[0]}"; }
 
 # The boundary rule needs Nx's project graph; without it the rule silently skips.
 step lint bash -c 'npx nx show projects >/dev/null && npx eslint --max-warnings 0 .'
@@ -32,6 +33,8 @@ step unit jest_layer unit
 step k8s k8s
 step integration jest_layer integration
 step e2e jest_layer e2e
+# schemathesis against the five services' OpenAPI documents, while the stack still runs (saga stops it).
+step fuzz fuzz
 step saga jest_layer saga
 # No secret value (passwords, tokens, secret ids, every KV secret) in any log of the runs above, and
 # no email or display name of an account this run created in clear in any log, outbox row or Kafka
@@ -39,7 +42,7 @@ step saga jest_layer saga
 step secrets-in-logs node tools/test/no-secrets-in-logs.js .stack --since "$RUN_STARTED"
 step lifecycle jest_layer lifecycle
 
-# One total: Jest's tests, the k8s checks, and each other step as one check.
+# One total: Jest's tests, the k8s checks, the fuzzed operations, and each other step as one check.
 node - "$RESULTS" <<'JS'
 const fs = require('fs');
 const dir = process.argv[2];
@@ -48,7 +51,7 @@ for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.status'))) {
   const name = file.replace(/\.status$/, '');
   const ok = fs.readFileSync(`${dir}/${file}`, 'utf8').trim() === 'ok';
   const jest = `${dir}/${name}.json`;
-  const k8s = /^k8s: (\d+) passed, (\d+) failed$/m.exec(fs.existsSync(`${dir}/${name}.out`) ? fs.readFileSync(`${dir}/${name}.out`, 'utf8') : '');
+  const k8s = /^(?:k8s|fuzz): (\d+) passed, (\d+) failed$/m.exec(fs.existsSync(`${dir}/${name}.out`) ? fs.readFileSync(`${dir}/${name}.out`, 'utf8') : '');
   if (fs.existsSync(jest)) {
     const r = JSON.parse(fs.readFileSync(jest, 'utf8'));
     passed += r.numPassedTests;

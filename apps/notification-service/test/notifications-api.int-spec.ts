@@ -167,15 +167,16 @@ describe('notification-service HTTP API with SendGrid and Twilio on Prism', () =
     expect(providerCalls.sendgrid).toBe(before.sendgrid + 1);
   });
 
-  it('push has no provider configured (no VAPID keys): 503 problem+json, nothing written; the VAPID key route is 503 too', async () => {
+  it('push has no provider configured (no VAPID keys): 422 problem+json, nothing written; the VAPID key route is 404 (not offered here; no 5xx)', async () => {
     const before = await rows();
     const { to: _to, ...pushBody } = { ...emailBody(user()), channel: 'push' };
     const response = await inject(admin, 'POST', '/v1/notifications', JSON.stringify(pushBody));
-    expect(response.statusCode).toBe(503);
+    expect(response.statusCode).toBe(422);
+    expect(response.json()).toMatchObject({ type: 'urn:ecotrack:problem:channel-unavailable', channel: 'push' });
     expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
     expect(await rows()).toBe(before);
     const key = await app.inject({ method: 'GET', url: '/v1/notifications/push/vapid-public-key' });
-    expect(key.statusCode).toBe(503);
+    expect(key.statusCode).toBe(404);
     expect(key.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
   });
 

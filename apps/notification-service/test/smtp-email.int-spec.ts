@@ -154,9 +154,9 @@ describe('notification-service email over SMTP, received by Mailpit', () => {
     expect(await received(`${created.id}@example.com`)).toMatchObject({ To: [{ Address: 'ada@example.com' }] });
   }, 30_000);
 
-  it('the SendGrid event webhook is not configured in this deployment: 503 problem+json', async () => {
+  it('the SendGrid event webhook is not configured in this deployment: 404 problem+json (not offered here; no 5xx)', async () => {
     const response = await app.inject({ method: 'POST', url: '/v1/notifications/webhooks/sendgrid', payload: [], headers: { 'content-type': 'application/json' } });
-    expect(response.statusCode).toBe(503);
+    expect(response.statusCode).toBe(404);
     expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
   });
 });

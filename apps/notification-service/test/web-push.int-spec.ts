@@ -256,7 +256,7 @@ describe('notification-service Web Push with VAPID against a protocol-checking p
       ['/v1/notifications/push-subscriptions', 'post', '400'],
       ['/v1/notifications/push-subscriptions', 'post', '409'],
       ['/v1/notifications/push-subscriptions/{id}', 'delete', '404'],
-      ['/v1/notifications/push/vapid-public-key', 'get', '503'],
+      ['/v1/notifications/push/vapid-public-key', 'get', '404'],
       ['/v1/notifications/webhooks/sendgrid', 'post', '400'],
     ] as const;
     for (const [path, method, errorStatus] of routes) {

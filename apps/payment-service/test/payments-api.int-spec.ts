@@ -73,10 +73,11 @@ describe('payment-service HTTP API with the Stripe adapter', () => {
     expect((await send('GET', `/v1/payments/${randomUUID()}`)).statusCode).toBe(404);
   });
 
-  it('paypal without credentials is a 503 problem and writes nothing', async () => {
+  it('paypal without credentials is a 422 problem (not offered here; no 5xx) and writes nothing', async () => {
     const before = await rows();
     const response = await send('POST', '/v1/payments', JSON.stringify({ ...body(), provider: 'paypal', paymentMethodToken: undefined }));
-    expect(response.statusCode).toBe(503);
+    expect(response.statusCode).toBe(422);
+    expect(response.json()).toMatchObject({ type: 'urn:ecotrack:problem:provider-unavailable', provider: 'paypal' });
     expect(response.headers['content-type']).toContain(PROBLEM_CONTENT_TYPE);
     expect(await rows()).toBe(before);
   });

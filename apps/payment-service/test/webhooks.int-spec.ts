@@ -211,10 +211,10 @@ describe('payment-service webhooks: signatures, replays, reconciliation', () => 
       expect(await eventRows('stripe', event.id)).toEqual([]);
     });
 
-    it('without STRIPE_WEBHOOK_SECRET: 503 problem+json, nothing written', async () => {
+    it('without STRIPE_WEBHOOK_SECRET: 404 problem+json (not offered here), nothing written', async () => {
       const paid = await payment('stripe');
       const event = stripeEvent('payment_intent.succeeded', { id: paid.providerReference, object: 'payment_intent' });
-      expectProblem(await deliver(event.payload, sign(event.payload), unconfigured), 503, { type: 'urn:ecotrack:problem:webhook-not-configured', provider: 'stripe' });
+      expectProblem(await deliver(event.payload, sign(event.payload), unconfigured), 404, { type: 'urn:ecotrack:problem:webhook-not-configured', provider: 'stripe' });
       expect((await paymentRow(paid.id)).status).toBe('AUTHORIZED');
       expect(await eventRows('stripe', event.id)).toEqual([]);
     });
@@ -343,10 +343,10 @@ describe('payment-service webhooks: signatures, replays, reconciliation', () => 
       expect(await eventRows('paypal', event.id)).toEqual([]);
     });
 
-    it('without PAYPAL_WEBHOOK_ID: 503 problem+json, nothing written', async () => {
+    it('without PAYPAL_WEBHOOK_ID: 404 problem+json (not offered here), nothing written', async () => {
       const paid = await payment('paypal');
       const event = captureCompleted(paid);
-      expectProblem(await deliver(event.payload, sign(event.payload), unconfigured), 503, { type: 'urn:ecotrack:problem:webhook-not-configured', provider: 'paypal' });
+      expectProblem(await deliver(event.payload, sign(event.payload), unconfigured), 404, { type: 'urn:ecotrack:problem:webhook-not-configured', provider: 'paypal' });
       expect(await eventRows('paypal', event.id)).toEqual([]);
     });
   });
@@ -354,7 +354,7 @@ describe('payment-service webhooks: signatures, replays, reconciliation', () => 
   it('both endpoints are in the OpenAPI document, public, under the webhooks tag', async () => {
     const document = (await app.inject({ method: 'GET', url: '/docs/openapi.json' })).json();
     for (const path of ['/v1/webhooks/stripe', '/v1/webhooks/paypal']) {
-      expect(document.paths[path].post).toMatchObject({ tags: ['webhooks'], responses: { 200: expect.anything(), 400: expect.anything(), 503: expect.anything() } });
+      expect(document.paths[path].post).toMatchObject({ tags: ['webhooks'], responses: { 200: expect.anything(), 400: expect.anything(), 404: expect.anything() } });
     }
   });
 });

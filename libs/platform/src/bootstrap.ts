@@ -1,13 +1,17 @@
 import { Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { createMetricsRegistry, instrumentHttpServer, pinoOptions } from '@ecotrack/telemetry';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import pino from 'pino';
 import { randomUUID } from 'node:crypto';
 import type { ConfigError, PlatformConfig } from './config/config';
+import { sendProblem, toProblem } from './errors/problem.filter';
 import { strictValidationPipe } from './errors/validation';
+import { installBodyParsers } from './http/json-body';
+import { buildOpenApiDocument } from './http/openapi';
 import { DependencyRegistry } from './lifecycle/dependencies';
 import { Lifecycle } from './lifecycle/lifecycle.service';
 import { installShutdownHandlers } from './lifecycle/shutdown';
@@ -21,15 +25,7 @@ import { internalCaller } from './internal-calls/internal-caller';
 import type { ServiceDefinition, ServiceInfo } from './service';
 
 function setupOpenApi(app: INestApplication, service: ServiceInfo): void {
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle(service.name)
-      .setDescription(service.description)
-      .setVersion(service.version)
-      .addBearerAuth()
-      .build(),
-  );
+  const document = buildOpenApiDocument(app, service);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json', yamlDocumentUrl: 'docs/openapi.yaml' });
 }
 
@@ -61,11 +57,15 @@ export async function createService(
       const incoming = request.headers['x-request-id'];
       return typeof incoming === 'string' && incoming.length <= 128 ? incoming : randomUUID();
     },
+    // Errors Fastify answers before any route runs (a path that is not valid percent-encoded
+    // UTF-8): problem+json like every other error, not Fastify's own JSON.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => sendProblem(reply, toProblem(error, request.url)),
   });
   // rawBody: webhook signatures (Stripe, PayPal, SendGrid) are computed over the exact bytes received.
   const app = await NestFactory.create<NestFastifyApplication>(ServiceRootModule, adapter, { bufferLogs: true, rawBody: true });
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(strictValidationPipe());
+  installBodyParsers(app, config.HTTP_BODY_LIMIT_BYTES);
   const fastify = app.getHttpAdapter().getInstance();
   // JSON APIs only: a text/plain body gets 415, not a string that fails validation oddly.
   fastify.removeContentTypeParser(['text/plain']);

@@ -27,6 +27,10 @@ export { RedisSessionRevocation, SESSION_REVOCATION, sessionKey, type SessionRev
 export { ACCESS_TOKEN_TYPE, ALLOWED_ALGORITHMS, KeySetUnavailable, TokenRejected, TokenVerifier } from './auth/token-verifier';
 export { PageQuery } from './http/page-query';
 export { numericTransformer } from './database/numeric-transformer';
+export { columnLinks, columnRange, FitsColumn, PG_INTEGER_MAX, type AnyClass, type ColumnLink, type ColumnRange, type NumberBounds } from './database/column-bounds';
+export { MAX_JSON_DEPTH } from './http/json-body';
+export { CurrencyCode, formatMinorUnits, isPricedCurrency, minorUnitExponent, parseMinorUnits } from './money/minor-units';
+export { ProblemDto } from './http/openapi';
 export {
   bodyField,
   RateLimit,

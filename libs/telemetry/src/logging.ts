@@ -1,6 +1,7 @@
 import { RequestMethod } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
 import type { LoggerOptions } from 'pino';
+import { serializeError } from './error-serializer';
 
 /**
  * Fields that must never reach a log line: credentials, tokens and personal data.
@@ -45,6 +46,7 @@ export function pinoOptions(service: string, level: string): LoggerOptions {
     timestamp: () => `,"time":"${new Date().toISOString()}"`,
     formatters: { level: (label) => ({ level: label }) },
     redact: { paths: REDACTED_PATHS, censor: '[Redacted]' },
+    serializers: { err: serializeError },
   };
 }
 
@@ -53,12 +55,14 @@ const QUIET_ROUTES = ['health/live', 'health/ready', 'metrics'].map((path) => ({
 
 /** nestjs-pino options: JSON logs, one line per request, probes and scrapes kept quiet. */
 export function loggerModuleParams(service: string, level: string): Params {
+  const base = pinoOptions(service, level);
   return {
     exclude: QUIET_ROUTES,
     pinoHttp: {
-      ...pinoOptions(service, level),
+      ...base,
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
       serializers: {
+        ...base.serializers,
         req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },

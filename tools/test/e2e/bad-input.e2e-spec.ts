@@ -16,6 +16,11 @@ import { Client } from 'pg';
  *    request schema, `{}` (400 naming a missing field), a valid-looking body plus an unknown
  *    field (400 naming it) and each property with a wrong type (400 naming it); an operation
  *    without a request body gets `{"unexpected": 1}` (400). Every answer is problem+json.
+ *  - what no column can store is refused with a 400 naming the field, wherever it arrives: a NUL
+ *    and an unpaired surrogate in every string of a body (nested ones too), a query parameter
+ *    and a path parameter; one past the documented maximum and 1e20 in every number of a body
+ *    and query (each maximum fits its column: tools/test/column-bounds.spec.ts); a body nested
+ *    40 levels deep. And the cases first seen live, by name.
  *  - nothing of it is written: the row counts of all five databases are the same after.
  *  - one protected GET per service refuses no token, an expired, a tampered, an alg:none and
  *    an unknown-kid token with 401 problem+json.
@@ -30,12 +35,9 @@ const PROBLEM = 'application/problem+json';
 /**
  * Provider webhooks take raw or form bodies and check the provider's signature over the exact
  * bytes before they look at the content: for them any 4xx problem+json is right (a missing or
- * bad signature is 400 or 403). The local stack configures Stripe's signing secret but neither
- * PAYPAL_WEBHOOK_ID nor SENDGRID_WEBHOOK_PUBLIC_KEY; such a webhook answers a well-formed body
- * with the documented 503 "not configured" problem (README, Configuration), which is accepted
- * too, by its problem type only.
+ * bad signature is 400 or 403; the local stack configures neither PAYPAL_WEBHOOK_ID nor
+ * SENDGRID_WEBHOOK_PUBLIC_KEY, and such a webhook is the documented 404 "not configured").
  */
-const WEBHOOK_NOT_CONFIGURED = ['urn:ecotrack:problem:webhook-not-configured', 'urn:ecotrack:problem:channel-unavailable'];
 const WEBHOOKS: Record<string, string> = {
   'POST /v1/webhooks/stripe': 'Stripe: raw body, Stripe-Signature checked first',
   'POST /v1/webhooks/paypal': 'PayPal: raw body, transmission signature checked first',
@@ -57,6 +59,7 @@ interface Schema {
   required?: string[];
   items?: Schema;
   minimum?: number;
+  maximum?: number;
   minLength?: number;
   minItems?: number;
 }
@@ -68,6 +71,7 @@ interface Parameter {
   example?: unknown;
 }
 interface Operation {
+  'x-required-roles'?: string[];
   parameters?: Parameter[];
   requestBody?: { content: Record<string, { schema?: Schema; example?: unknown; examples?: Record<string, { value: unknown }> }> };
   security?: Array<Record<string, string[]>>;
@@ -140,6 +144,44 @@ function wrongTypeFor(doc: OpenApi, raw: Schema): unknown {
     default:
       return 12345;
   }
+}
+
+/** Text no column can store. */
+const UNSTORABLE_TEXT: Array<[string, string]> = [
+  ['NUL', 'a\u0000b'],
+  ['unpaired surrogate', 'a\ud800b'],
+];
+/** Numbers past what a field takes: one past its documented maximum, and 1e20 (past every column we have). */
+const tooLarge = (schema: Schema): Array<[string, number]> => [
+  ...(schema.maximum !== undefined ? [[`maximum + 1 (${schema.maximum + 1})`, schema.maximum + 1] as [string, number]] : []),
+  ['1e20', 1e20],
+];
+const nested = (depth: number): unknown => (depth === 0 ? 1 : { a: nested(depth - 1) });
+
+/**
+ * The string and number leaves of a body, with the field path the 400 must name: top-level
+ * properties, and those of objects and arrays of objects below them (items.0.quantity).
+ */
+function leavesOf(
+  doc: OpenApi,
+  schema: Schema,
+  example: Record<string, unknown>,
+): Array<{ path: string; kind: 'string' | 'number'; schema: Schema; set: (value: unknown) => Record<string, unknown> }> {
+  const leaves: ReturnType<typeof leavesOf> = [];
+  for (const [name, raw] of Object.entries(resolve(doc, schema).properties ?? {})) {
+    const property = resolve(doc, raw);
+    const type = typeOf(property);
+    if (type === 'string' && !property.enum) leaves.push({ path: name, kind: 'string', schema: property, set: (value) => ({ ...example, [name]: value }) });
+    if (type === 'integer' || type === 'number') leaves.push({ path: name, kind: 'number', schema: property, set: (value) => ({ ...example, [name]: value }) });
+    const item = type === 'array' ? resolve(doc, property.items) : type === 'object' ? property : undefined;
+    if (!item?.properties) continue;
+    const inner = (type === 'array' ? (example[name] as unknown[] | undefined)?.[0] : example[name]) ?? exampleOf(doc, item);
+    for (const leaf of leavesOf(doc, item, inner as Record<string, unknown>)) {
+      const path = type === 'array' ? `${name}.0.${leaf.path}` : `${name}.${leaf.path}`;
+      leaves.push({ path, kind: leaf.kind, schema: leaf.schema, set: (value) => ({ ...example, [name]: type === 'array' ? [leaf.set(value)] : leaf.set(value) }) });
+    }
+  }
+  return leaves;
 }
 
 function jsonSchemaOf(operation: Operation): { schema: Schema; example?: unknown } | undefined {
@@ -219,6 +261,8 @@ describe('bad input and bad tokens on every service (OpenAPI-driven, ./ecotrack 
   let admin: string;
   let customer: string;
   let before: Counts;
+  /** The token an operation is called with: an admin's where it needs the role, else a customer's (each has its own rate-limit budget). */
+  const tokenFor = (operation: Operation) => (operation['x-required-roles']?.includes('admin') ? admin : customer);
 
   async function counts(): Promise<Counts> {
     const all: Counts = {};
@@ -310,8 +354,8 @@ describe('bad input and bad tokens on every service (OpenAPI-driven, ./ecotrack 
         const headers = () =>
           Object.fromEntries((operation.parameters ?? []).filter((p) => p.in === 'header' && p.required).map((p) => [p.name, randomUUID()]));
         const check = async (kind: string, body: string, status: (s: number) => boolean, names?: string[]) => {
-          const reply = await send(url(), { method, body, token: admin, headers: headers() });
-          const webhookStatus = (s: number) => (s >= 400 && s < 500) || (s === 503 && WEBHOOK_NOT_CONFIGURED.includes(String(reply.body?.type)));
+          const reply = await send(url(), { method, body, token: tokenFor(operation), headers: headers() });
+          const webhookStatus = (s: number) => s >= 400 && s < 500;
           const failure = problemMismatch(reply, webhook ? webhookStatus : status, webhook ? undefined : names);
           results.push({ service, operation: name, kind, failure });
         };
@@ -332,6 +376,13 @@ describe('bad input and bad tokens on every service (OpenAPI-driven, ./ecotrack 
         for (const [property, propertySchema] of Object.entries(schema.properties ?? {})) {
           await check('wrong type', JSON.stringify({ ...example, [property]: wrongTypeFor(doc, propertySchema) }), (s) => s === 400, [property]);
         }
+        if (webhook) continue;
+        for (const leaf of leavesOf(doc, json.schema, example)) {
+          const values = leaf.kind === 'string' ? UNSTORABLE_TEXT : tooLarge(leaf.schema);
+          for (const [kind, value] of values) await check(`${kind} in a body ${leaf.kind}`, JSON.stringify(leaf.set(value)), (s) => s === 400, [leaf.path]);
+        }
+        const first = Object.keys(schema.properties ?? {})[0];
+        if (first) await check('body nested 40 deep', JSON.stringify({ ...example, [first]: nested(40) }), (s) => s === 400, [first]);
       }
 
       const failures = results.filter((r) => r.service === service && r.failure).map((r) => `${r.operation} [${r.kind}] ${r.failure}`);
@@ -339,6 +390,64 @@ describe('bad input and bad tokens on every service (OpenAPI-driven, ./ecotrack 
     },
     600_000,
   );
+
+  it.each(SERVICES)(
+    '%s: every query and path parameter refuses NUL and numbers beyond its column with a 400 problem+json naming it',
+    async (service) => {
+      const doc = docs[service];
+      let checked = 0;
+      for (const [route, methods] of Object.entries(doc.paths)) {
+        for (const [method, operation] of Object.entries(methods)) {
+          const name = `${method.toUpperCase()} ${route}`;
+          if (WEBHOOKS[name]) continue;
+          const parameters = operation.parameters ?? [];
+          const fill = (bad?: { name: string; value: string }) => {
+            let filled = route;
+            for (const p of parameters.filter((p) => p.in === 'path')) filled = filled.replace(`{${p.name}}`, p.name === bad?.name ? bad.value : randomUUID());
+            return `${base(service)}${filled}`;
+          };
+          const call = async (kind: string, target: string, field: string) => {
+            const headers = Object.fromEntries(parameters.filter((p) => p.in === 'header' && p.required).map((p) => [p.name, randomUUID()]));
+            const reply = await send(target, { method: method.toUpperCase(), token: tokenFor(operation), headers });
+            results.push({ service, operation: name, kind, failure: problemMismatch(reply, (s) => s === 400, [field]) });
+            checked++;
+          };
+          for (const p of parameters.filter((p) => p.in === 'path')) await call('NUL in a path parameter', fill({ name: p.name, value: 'a%00b' }), p.name);
+          for (const p of parameters.filter((p) => p.in === 'query')) {
+            const schema = resolve(doc, p.schema);
+            const numeric = ['integer', 'number'].includes(schema.type ?? '');
+            const values = numeric ? tooLarge(schema).map(([kind, n]) => [kind, String(n)]) : [['NUL', 'a%00b']];
+            for (const [kind, value] of values) await call(`${kind} in a query parameter`, `${fill()}?${p.name}=${value}`, p.name);
+          }
+        }
+      }
+      console.log(`${service}: ${checked} parameter checks`);
+      const failures = results.filter((r) => r.service === service && r.kind.includes('parameter') && r.failure).map((r) => `${r.operation} [${r.kind}] ${r.failure}`);
+      expect(failures).toEqual([]);
+    },
+    600_000,
+  );
+
+  it('the bad input first seen live answers 400 problem+json naming the field', async () => {
+    const deep = `{"items":${'['.repeat(10_000)}${']'.repeat(10_000)}}`;
+    const live: Array<[string, ServiceName, string, { method: string; body?: unknown; token?: string }, string]> = [
+      ['minPrice=3000000000 on search', 'product-service', '/v1/products/search?minPrice=3000000000', { method: 'GET' }, 'minPrice'],
+      ['maxPrice=1e20 on search', 'product-service', '/v1/products/search?maxPrice=1e20', { method: 'GET' }, 'maxPrice'],
+      ['NUL in the display name at registration', 'user-service', '/v1/users', { method: 'POST', body: { email: `bad-input-${hex(4)}@example.org`, displayName: 'Ada\u0000', password: `pw-${hex(12)}` } }, 'displayName'],
+      ['NUL in the email at login', 'user-service', '/v1/sessions', { method: 'POST', body: { email: 'ada\u0000@example.org', password: 'x' } }, 'email'],
+      ['NUL in a push subscription endpoint', 'notification-service', '/v1/notifications/push-subscriptions', { method: 'POST', token: customer, body: { endpoint: 'https://fcm.googleapis.com/fcm/send/a\u0000b', keys: { p256dh: 'BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM', auth: 'tBHItJI5svbpez7KI4CCXg' } } }, 'endpoint'],
+      ['JSON nested 10,000 deep in a quote', 'order-service', '/v1/quotes', { method: 'POST', body: deep }, 'items'],
+    ];
+    const failures: string[] = [];
+    for (const [kind, service, route, init, field] of live) {
+      const body = init.body === undefined || typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
+      const reply = await send(`${base(service)}${route}`, { method: init.method, token: init.token, body });
+      const failure = problemMismatch(reply, (s) => s === 400, [field]);
+      results.push({ service, operation: route, kind, failure });
+      if (failure) failures.push(`${kind}: ${failure}`);
+    }
+    expect(failures).toEqual([]);
+  }, 120_000);
 
   it.each(SERVICES)(
     '%s: a protected GET answers no, expired, tampered, alg:none and unknown-kid tokens with 401 problem+json',

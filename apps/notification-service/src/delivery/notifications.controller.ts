@@ -6,7 +6,7 @@ import {
   ApiCreatedResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
-  ApiServiceUnavailableResponse,
+  ApiUnprocessableEntityResponse,
   ApiTags,
 } from '@nestjs/swagger';
 import { CreateNotificationDto } from './dto/create-notification.dto';
@@ -31,7 +31,7 @@ export class NotificationsController {
     description: "Recorded and handed to the provider (push: to each of the user's subscribed browsers): sent, queued for a retry, or failed with a reason (opted-out, provider refusal)",
   })
   @ApiBadRequestResponse({ description: 'Invalid body, template data or recipient (problem+json); nothing written' })
-  @ApiServiceUnavailableResponse({ description: 'The channel has no provider configured (problem+json); nothing written' })
+  @ApiUnprocessableEntityResponse({ description: 'The channel has no provider configured in this deployment (problem+json, type urn:ecotrack:problem:channel-unavailable); nothing written' })
   async create(@Body() request: CreateNotificationDto): Promise<NotificationDto> {
     try {
       return NotificationDto.of(await this.notifications.send(request));

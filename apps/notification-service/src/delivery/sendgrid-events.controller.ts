@@ -1,6 +1,6 @@
-import { Controller, Headers, HttpCode, Inject, Post, Req, ServiceUnavailableException, type RawBodyRequest } from '@nestjs/common';
+import { Controller, Headers, HttpCode, Inject, NotFoundException, Post, Req, type RawBodyRequest } from '@nestjs/common';
 import { APP_CONFIG, problem, Public, ValidationProblemException } from '@ecotrack/platform';
-import { ApiBadRequestResponse, ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBody, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { NotificationConfig } from '../config';
 import { problemResponse } from './notification-problems';
@@ -68,9 +68,9 @@ export class SendGridEventsController {
       errors: [{ field: SENDGRID_SIGNATURE_HEADER, message: 'signature does not match the timestamp and body' }],
     }),
   )
-  @ApiServiceUnavailableResponse(
-    problemResponse('SENDGRID_WEBHOOK_PUBLIC_KEY is not configured', {
-      status: 503,
+  @ApiNotFoundResponse(
+    problemResponse('SENDGRID_WEBHOOK_PUBLIC_KEY is not configured: this deployment takes no SendGrid events (SendGrid retries)', {
+      status: 404,
       type: 'urn:ecotrack:problem:channel-unavailable',
       title: 'SendGrid event webhook not configured',
       detail: 'SENDGRID_WEBHOOK_PUBLIC_KEY is not set',
@@ -82,8 +82,8 @@ export class SendGridEventsController {
     @Headers(SENDGRID_TIMESTAMP_HEADER.toLowerCase()) timestamp: string | undefined,
   ): Promise<SendGridIngestResultDto> {
     if (!this.verifier) {
-      throw new ServiceUnavailableException(
-        problem(503, { type: 'urn:ecotrack:problem:channel-unavailable', title: 'SendGrid event webhook not configured', detail: 'SENDGRID_WEBHOOK_PUBLIC_KEY is not set' }),
+      throw new NotFoundException(
+        problem(404, { type: 'urn:ecotrack:problem:channel-unavailable', title: 'SendGrid event webhook not configured', detail: 'SENDGRID_WEBHOOK_PUBLIC_KEY is not set' }),
       );
     }
     if (!signature) throw new ValidationProblemException([{ field: SENDGRID_SIGNATURE_HEADER, message: `${SENDGRID_SIGNATURE_HEADER} header is required` }]);

@@ -1,4 +1,4 @@
-import { BadRequestException, Body, Controller, ForbiddenException, Headers, HttpCode, Inject, Post, Query, ServiceUnavailableException } from '@nestjs/common';
+import { BadRequestException, Body, Controller, ForbiddenException, Headers, HttpCode, Inject, NotFoundException, Post, Query } from '@nestjs/common';
 import { APP_CONFIG, problem, Public } from '@ecotrack/platform';
 import { ApiBadRequestResponse, ApiExcludeController } from '@nestjs/swagger';
 import { isUUID } from 'class-validator';
@@ -32,7 +32,7 @@ export class TwilioStatusController {
   ): Promise<void> {
     const { TWILIO_AUTH_TOKEN: authToken, TWILIO_STATUS_CALLBACK_URL: callbackUrl } = this.config;
     if (!authToken || !callbackUrl) {
-      throw new ServiceUnavailableException(problem(503, { type: 'urn:ecotrack:problem:channel-unavailable', title: 'Twilio status callbacks are not configured' }));
+      throw new NotFoundException(problem(404, { type: 'urn:ecotrack:problem:channel-unavailable', title: 'Twilio status callbacks are not configured' }));
     }
     const params = body && typeof body === 'object' ? body : {};
     if (!notificationId || !isUUID(notificationId) || typeof params.MessageSid !== 'string' || typeof params.MessageStatus !== 'string') {

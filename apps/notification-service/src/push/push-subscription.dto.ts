@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsObject, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { IsInt, IsObject, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import type { PushSubscription } from './push-subscription.entity';
 
 const EXAMPLE_ENDPOINT = 'https://fcm.googleapis.com/fcm/send/dR3yQ8l1x0E:APA91bG0n6a3';
@@ -24,9 +24,18 @@ export class CreatePushSubscriptionDto {
   @MaxLength(2048)
   endpoint: string;
 
-  @ApiPropertyOptional({ type: Number, nullable: true, description: 'Accepted as browsers send it, not stored: an expired subscription is removed when its push service answers 404/410', example: null })
+  @ApiPropertyOptional({
+    type: 'integer',
+    nullable: true,
+    minimum: 0,
+    maximum: Number.MAX_SAFE_INTEGER,
+    description: 'Epoch milliseconds. Accepted as browsers send it, not stored: an expired subscription is removed when its push service answers 404/410',
+    example: null,
+  })
   @IsOptional()
   @IsInt()
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
   expirationTime?: number | null;
 
   @ApiProperty({ type: PushSubscriptionKeysDto })

@@ -10,7 +10,6 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiParam,
-  ApiServiceUnavailableResponse,
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
@@ -32,11 +31,11 @@ export class PushSubscriptionsController {
   @Public()
   @ApiOperation({ summary: "The VAPID application server key for pushManager.subscribe({ applicationServerKey })" })
   @ApiOkResponse({ type: VapidPublicKeyDto })
-  @ApiServiceUnavailableResponse(
+  @ApiNotFoundResponse(
     problemResponse('Web Push is not configured in this deployment (no VAPID keys)', {
-      status: 503,
+      status: 404,
       type: 'urn:ecotrack:problem:channel-unavailable',
-      title: 'Notification channel unavailable',
+      title: 'Notification channel not offered',
       detail: 'notification channel push is not configured',
       channel: 'push',
     }),
@@ -45,7 +44,7 @@ export class PushSubscriptionsController {
     try {
       return { publicKey: this.senders.push().publicKey };
     } catch (error) {
-      throw toHttpProblem(error);
+      throw toHttpProblem(error, 404);
     }
   }
 

@@ -7,9 +7,20 @@ describe('notification templates', () => {
     expect(message.text).toContain('<script>');
   });
 
-  it('renders money from minor units', () => {
-    const message = renderTemplate('payment-receipt', { paymentId: 'p1', amountCents: 1999, currency: 'EUR' });
-    expect(message.text).toBe('We received 19.99 EUR (payment p1).');
+  it.each([
+    ['EUR', '19.99 EUR'],
+    ['JPY', '1999 JPY'],
+    ['KWD', '1.999 KWD'],
+  ])("renders money from minor units by the currency's ISO 4217 exponent: 1999 %s is %s", (currency, amount) => {
+    const message = renderTemplate('payment-receipt', { paymentId: 'p1', amountCents: 1999, currency });
+    expect(message.text).toBe(`We received ${amount} (payment p1).`);
+    expect(message.html).toContain(amount);
+  });
+
+  it('refuses a currency nothing is priced in', () => {
+    expect(validateTemplateData('payment-receipt', { paymentId: 'p1', amountCents: 1, currency: 'XAU' })).toEqual([
+      { field: 'data.currency', message: 'data.currency must be an ISO 4217 code with a minor unit' },
+    ]);
   });
 
   it('names missing, mistyped and unknown data fields', () => {

@@ -1,4 +1,4 @@
-import type { FieldError } from '@ecotrack/platform';
+import { formatMinorUnits, isPricedCurrency, type FieldError } from '@ecotrack/platform';
 
 /** string and id: at most 200 characters; text (a reason from another service): at most 500; money: minor units. */
 type FieldType = 'string' | 'text' | 'money' | 'id';
@@ -46,7 +46,7 @@ export function validateTemplateData(template: TemplateName, data: Record<string
       errors.push({ field: name, message: `${name} must be a non-negative integer (minor units)` });
     else if (type !== 'money' && (typeof value !== 'string' || value.length === 0 || value.length > MAX_LENGTH[type]))
       errors.push({ field: name, message: `${name} must be a non-empty string of at most ${MAX_LENGTH[type]} characters` });
-    else if (field === 'currency' && !/^[A-Z]{3}$/.test(value as string)) errors.push({ field: name, message: `${name} must be an ISO 4217 code` });
+    else if (field === 'currency' && !isPricedCurrency(value)) errors.push({ field: name, message: `${name} must be an ISO 4217 code with a minor unit` });
   }
   for (const field of Object.keys(data)) {
     if (!(field in schema)) errors.push({ field: `data.${field}`, message: `data.${field} is not a field of template ${template}` });
@@ -61,7 +61,8 @@ export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
 }
 
-const money = (cents: number, currency: string) => `${(cents / 100).toFixed(2)} ${currency}`;
+/** Minor units as the currency writes them: 19.99 EUR, 1999 JPY, 1.999 KWD. */
+const money = (amount: number, currency: string) => `${formatMinorUnits(amount, currency)} ${currency}`;
 
 /** A tagged template for the HTML part: interpolated values are always escaped. */
 function html(strings: TemplateStringsArray, ...values: (string | number)[]): string {

@@ -83,8 +83,3 @@ export class ProviderUnavailableError extends Error {
     super(`payment provider ${provider} is not configured`);
   }
 }
-
-/** Amount in cents to the decimal string PayPal expects (2-decimal currencies). */
-export function centsToDecimal(amountCents: number): string {
-  return (amountCents / 100).toFixed(2);
-}

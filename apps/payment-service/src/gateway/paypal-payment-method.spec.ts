@@ -33,3 +33,32 @@ describe('PayPalGateway: the payer behind an authorization', () => {
     expect(await authorizeWith(order({}))).not.toHaveProperty('paymentMethod');
   });
 });
+
+/** PayPal takes decimal amounts in the currency's own unit: the minor units we hold are converted by ISO 4217 exponent. */
+describe('PayPalGateway: amounts by currency', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it.each([
+    ['EUR', '19.99'],
+    ['JPY', '1999'],
+    ['KWD', '1.999'],
+  ])('authorizes and captures 1999 minor units of %s as %s', async (currency, value) => {
+    const bodies: unknown[] = [];
+    const answers = [
+      { access_token: 'token', expires_in: 3600 },
+      { id: 'ORDER1', status: 'CREATED' },
+      { id: 'ORDER1', purchase_units: [{ payments: { authorizations: [{ id: 'AUTH1', status: 'CREATED' }] } }] },
+      { id: 'CAP1', status: 'COMPLETED' },
+    ];
+    jest.spyOn(global, 'fetch').mockImplementation(async (_url, init) => {
+      const json = String(init?.headers && (init.headers as Record<string, string>)['content-type']) === 'application/json';
+      bodies.push(json ? JSON.parse(String(init!.body)) : undefined);
+      return new Response(JSON.stringify(answers.shift()), { status: 200 });
+    });
+    const gateway = new PayPalGateway({ apiBase: 'http://paypal.test', clientId: 'id', clientSecret: 'secret' });
+    await gateway.authorize({ orderId: 'o', amountCents: 1999, currency, idempotencyKey: 'k' });
+    await gateway.capture({ authorizationReference: 'AUTH1', amountCents: 1999, currency, idempotencyKey: 'k2' });
+    expect(bodies[1]).toMatchObject({ purchase_units: [{ amount: { currency_code: currency, value } }] });
+    expect(bodies[3]).toMatchObject({ amount: { currency_code: currency, value } });
+  });
+});

@@ -1,5 +1,5 @@
+import { formatMinorUnits } from '@ecotrack/platform';
 import {
-  centsToDecimal,
   PaymentGatewayError,
   type Authorization,
   type AuthorizeRequest,
@@ -48,7 +48,7 @@ export class PayPalGateway implements PaymentGateway {
     const order = await this.post<PayPalOrder>(`${orders}/v2/checkout/orders`, `${request.idempotencyKey}:order`, {
       intent: 'AUTHORIZE',
       purchase_units: [
-        { reference_id: request.orderId, amount: { currency_code: request.currency, value: centsToDecimal(request.amountCents) } },
+        { reference_id: request.orderId, amount: { currency_code: request.currency, value: formatMinorUnits(request.amountCents, request.currency) } },
       ],
     });
     const authorized = await this.post<PayPalOrder>(`${orders}/v2/checkout/orders/${encodeURIComponent(order.id)}/authorize`, request.idempotencyKey, {});
@@ -63,7 +63,7 @@ export class PayPalGateway implements PaymentGateway {
     const capture = await this.post<PayPalObject>(
       `${this.payments()}/v2/payments/authorizations/${encodeURIComponent(request.authorizationReference)}/capture`,
       request.idempotencyKey,
-      { amount: { currency_code: request.currency, value: centsToDecimal(request.amountCents) }, final_capture: true },
+      { amount: { currency_code: request.currency, value: formatMinorUnits(request.amountCents, request.currency) }, final_capture: true },
     );
     return { reference: capture.id, status: normalize(capture.status, 'captured') };
   }
@@ -82,7 +82,7 @@ export class PayPalGateway implements PaymentGateway {
     const refund = await this.post<PayPalObject>(
       `${this.payments()}/v2/payments/captures/${encodeURIComponent(request.captureReference)}/refund`,
       request.idempotencyKey,
-      { amount: { currency_code: request.currency, value: centsToDecimal(request.amountCents) } },
+      { amount: { currency_code: request.currency, value: formatMinorUnits(request.amountCents, request.currency) } },
     );
     return { reference: refund.id, status: normalize(refund.status, 'refunded') };
   }

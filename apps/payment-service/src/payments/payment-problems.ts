@@ -1,4 +1,4 @@
-import { ConflictException, HttpException, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { ConflictException, HttpException, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import { problem } from '@ecotrack/platform';
 import { PaymentGatewayError, ProviderUnavailableError } from '../gateway/payment-gateway';
 import { IllegalTransitionError, PaymentNotFoundError } from './payment.errors';
@@ -11,9 +11,10 @@ export function toHttpProblem(error: unknown): HttpException | unknown {
       problem(409, { type: 'urn:ecotrack:problem:illegal-payment-transition', title: 'Illegal payment transition', detail: error.message, paymentId: error.paymentId, from: error.from, operation: error.operation }),
     );
   }
+  // A provider this deployment has no credentials for: asking again will not help, so no 503.
   if (error instanceof ProviderUnavailableError) {
-    return new ServiceUnavailableException(
-      problem(503, { type: 'urn:ecotrack:problem:provider-unavailable', title: 'Payment provider unavailable', detail: error.message, provider: error.provider }),
+    return new UnprocessableEntityException(
+      problem(422, { type: 'urn:ecotrack:problem:provider-unavailable', title: 'Payment provider not offered', detail: error.message, provider: error.provider }),
     );
   }
   if (error instanceof PaymentGatewayError) {

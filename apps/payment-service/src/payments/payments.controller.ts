@@ -7,8 +7,10 @@ import {
   ApiCreatedResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
+  ApiResponse,
   ApiServiceUnavailableResponse,
   ApiTags,
+  ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import { RejectCardData } from './card-data';
 import { CreatePaymentDto } from './dto/create-payment.dto';
@@ -16,6 +18,10 @@ import { PaymentDto } from './dto/payment.dto';
 import { toHttpProblem } from './payment-problems';
 import type { PaymentOperation } from './payment.errors';
 import { PaymentsService } from './payments.service';
+
+const NO_SUCH_PAYMENT = { description: 'No such payment (problem+json)' };
+const PROVIDER_DECLINED = { status: 402, description: 'The provider declined (problem+json, type urn:ecotrack:problem:payment-declined); nothing changed' };
+const PROVIDER_TIMED_OUT = { description: 'The provider did not answer in time, or the token could not be checked (problem+json); nothing changed' };
 
 /**
  * Payments over HTTP. Admin only: in the order flow the saga drives payments over
@@ -32,14 +38,16 @@ export class PaymentsController {
   @UseInterceptors(RejectCardData)
   @ApiCreatedResponse({ type: PaymentDto, description: 'Authorized at the provider' })
   @ApiBadRequestResponse({ description: 'Invalid body, or card data in it (problem+json naming the field)' })
-  @ApiServiceUnavailableResponse({ description: 'The provider is not configured or not reachable (problem+json)' })
+  @ApiResponse(PROVIDER_DECLINED)
+  @ApiUnprocessableEntityResponse({ description: 'The provider is not configured in this deployment (problem+json, type urn:ecotrack:problem:provider-unavailable)' })
+  @ApiServiceUnavailableResponse(PROVIDER_TIMED_OUT)
   async authorize(@Body() request: CreatePaymentDto): Promise<PaymentDto> {
     return PaymentDto.of(await this.run(() => this.payments.authorize(request)));
   }
 
   @Get(':id')
   @ApiOkResponse({ type: PaymentDto })
-  @ApiNotFoundResponse({ description: 'No such payment (problem+json)' })
+  @ApiNotFoundResponse(NO_SUCH_PAYMENT)
   async get(@Param('id', uuidParam('id')) id: string): Promise<PaymentDto> {
     return PaymentDto.of(await this.run(() => this.payments.get(id)));
   }
@@ -47,7 +55,10 @@ export class PaymentsController {
   @Post(':id/capture')
   @HttpCode(200)
   @ApiOkResponse({ type: PaymentDto })
+  @ApiNotFoundResponse(NO_SUCH_PAYMENT)
   @ApiConflictResponse({ description: 'Not AUTHORIZED (problem+json)' })
+  @ApiResponse(PROVIDER_DECLINED)
+  @ApiServiceUnavailableResponse(PROVIDER_TIMED_OUT)
   capture(@Param('id', uuidParam('id')) id: string): Promise<PaymentDto> {
     return this.transition(id, 'capture');
   }
@@ -55,7 +66,10 @@ export class PaymentsController {
   @Post(':id/void')
   @HttpCode(200)
   @ApiOkResponse({ type: PaymentDto })
+  @ApiNotFoundResponse(NO_SUCH_PAYMENT)
   @ApiConflictResponse({ description: 'Not AUTHORIZED (problem+json)' })
+  @ApiResponse(PROVIDER_DECLINED)
+  @ApiServiceUnavailableResponse(PROVIDER_TIMED_OUT)
   void(@Param('id', uuidParam('id')) id: string): Promise<PaymentDto> {
     return this.transition(id, 'void');
   }
@@ -63,7 +77,10 @@ export class PaymentsController {
   @Post(':id/refund')
   @HttpCode(200)
   @ApiOkResponse({ type: PaymentDto })
+  @ApiNotFoundResponse(NO_SUCH_PAYMENT)
   @ApiConflictResponse({ description: 'Not CAPTURED (problem+json)' })
+  @ApiResponse(PROVIDER_DECLINED)
+  @ApiServiceUnavailableResponse(PROVIDER_TIMED_OUT)
   refund(@Param('id', uuidParam('id')) id: string): Promise<PaymentDto> {
     return this.transition(id, 'refund');
   }

@@ -1,5 +1,5 @@
 import type { PaymentStatus } from '../payments/payment.entity';
-import { decimalToCents, FORWARD, fromPayPalEvent, fromStripeEvent, reconcile, type ProviderEvent } from './provider-events';
+import { FORWARD, fromPayPalEvent, fromStripeEvent, reconcile, type ProviderEvent } from './provider-events';
 
 const STATUSES: PaymentStatus[] = ['AUTHORIZED', 'CAPTURED', 'VOIDED', 'REFUNDED', 'FAILED'];
 const event = (target: PaymentStatus | undefined, extra: Partial<ProviderEvent> = {}): ProviderEvent => ({
@@ -140,12 +140,16 @@ describe('fromPayPalEvent', () => {
   });
 
   it.each([
-    ['19.99', 1999],
-    ['20', 2000],
-    ['0.5', 50],
-    ['abc', undefined],
-    ['-1.00', undefined],
-  ])('decimalToCents(%s) = %s', (value, cents) => {
-    expect(decimalToCents(value)).toBe(cents);
+    ['19.99', 'EUR', 1999],
+    ['20', 'EUR', 2000],
+    ['0.5', 'EUR', 50],
+    ['1999', 'JPY', 1999],
+    ['1.999', 'KWD', 1999],
+    ['abc', 'EUR', undefined],
+    ['-1.00', 'EUR', undefined],
+    ['19.99', undefined, undefined],
+  ])('a refund of %s %s is %s minor units', (value, currency, amount) => {
+    const event = fromPayPalEvent(paypal('PAYMENT.CAPTURE.REFUNDED', { id: 'R1', amount: { value, currency_code: currency } }));
+    expect(event.refund).toEqual({ amountCents: amount });
   });
 });

@@ -1,3 +1,4 @@
+import { isPricedCurrency, parseMinorUnits } from '@ecotrack/platform';
 import type Stripe from 'stripe';
 import type { PaymentProvider } from '../gateway/payment-gateway';
 import type { PaymentStatus } from '../payments/payment.entity';
@@ -119,8 +120,8 @@ export function fromPayPalEvent(body: unknown): ProviderEvent {
   const references = unique([id, text(related.order_id), text(related.authorization_id), text(related.capture_id), parent]);
   if (target === 'CAPTURED') return { ...base, references, captureReference: id };
   if (target === 'REFUNDED') {
-    const amount = isObject(resource.amount) ? text(resource.amount.value) : undefined;
-    return { ...base, references, refundReference: id, refund: { amountCents: amount ? decimalToCents(amount) : undefined } };
+    const amount = isObject(resource.amount) ? resource.amount : {};
+    return { ...base, references, refundReference: id, refund: { amountCents: refundedMinorUnits(text(amount.value), text(amount.currency_code)) } };
   }
   return { ...base, references };
 }
@@ -134,9 +135,7 @@ function lastSegment(href: string): string | undefined {
   }
 }
 
-/** "19.99" → 1999 (the 2-decimal currencies this service handles; see centsToDecimal). */
-export function decimalToCents(value: string): number | undefined {
-  const match = /^(\d+)(?:\.(\d{1,2})\d*)?$/.exec(value);
-  if (!match) return undefined;
-  return Number(match[1]) * 100 + Number((match[2] ?? '').padEnd(2, '0'));
+/** PayPal's decimal amount ("19.99" EUR, "1999" JPY) in minor units; undefined when it or its currency is not one we can read. */
+export function refundedMinorUnits(value: string | undefined, currency: string | undefined): number | undefined {
+  return value && isPricedCurrency(currency) ? parseMinorUnits(value, currency) : undefined;
 }

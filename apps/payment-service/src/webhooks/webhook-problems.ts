@@ -1,4 +1,4 @@
-import { BadRequestException, HttpException, ServiceUnavailableException } from '@nestjs/common';
+import { BadRequestException, HttpException, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { problem } from '@ecotrack/platform';
 import { WebhookCertificateUnavailableError, WebhookNotConfiguredError, WebhookRejectedError } from './webhook.errors';
 
@@ -8,7 +8,13 @@ export const WebhookProblemType = {
   certificateUnavailable: 'urn:ecotrack:problem:webhook-certificate-unavailable',
 } as const;
 
-/** The HTTP face of webhook errors: 400 for deliveries we refuse, 503 for what is ours to fix (the provider retries). */
+/**
+ * The HTTP face of webhook errors: 400 for deliveries we refuse; 404 for a webhook this deployment
+ * does not offer (no signing secret or webhook id: nothing will verify a delivery until an operator
+ * sets one, so it is no temporary outage); 503 for a certificate that could not be fetched just now.
+ * Stripe, PayPal and SendGrid retry any answer but a 2xx, so a delivery made before the secret
+ * was set is retried either way.
+ */
 export function toWebhookProblem(error: unknown): HttpException | unknown {
   if (error instanceof WebhookRejectedError) {
     return new BadRequestException(
@@ -16,8 +22,8 @@ export function toWebhookProblem(error: unknown): HttpException | unknown {
     );
   }
   if (error instanceof WebhookNotConfiguredError) {
-    return new ServiceUnavailableException(
-      problem(503, { type: WebhookProblemType.notConfigured, title: 'Webhook not configured', detail: error.message, provider: error.provider }),
+    return new NotFoundException(
+      problem(404, { type: WebhookProblemType.notConfigured, title: 'Webhook not configured', detail: error.message, provider: error.provider }),
     );
   }
   if (error instanceof WebhookCertificateUnavailableError) {

@@ -1,6 +1,6 @@
 import { Controller, HttpCode, Post, Req, type RawBodyRequest } from '@nestjs/common';
 import { Public } from '@ecotrack/platform';
-import { ApiBadRequestResponse, ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBody, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { WEBHOOK_ACK_EXAMPLES, WebhookAckDto } from './dto/webhook-ack.dto';
 import { WebhookProblemType, toWebhookProblem } from './webhook-problems';
@@ -17,7 +17,7 @@ const notConfigured = (provider: string) => ({
   value: {
     type: WebhookProblemType.notConfigured,
     title: 'Webhook not configured',
-    status: 503,
+    status: 404,
     detail: `${provider} webhooks are not configured in this deployment`,
     provider,
     instance: `/v1/webhooks/${provider}`,
@@ -61,7 +61,7 @@ export class WebhooksController {
       stale: rejected('stripe', 'stale-timestamp', 'the Stripe-Signature timestamp is more than 300 s old'),
     },
   })
-  @ApiServiceUnavailableResponse({ description: 'STRIPE_WEBHOOK_SECRET is not set (problem+json); Stripe retries', examples: { notConfigured: notConfigured('stripe') } })
+  @ApiNotFoundResponse({ description: 'STRIPE_WEBHOOK_SECRET is not set: this deployment takes no Stripe events (problem+json); Stripe retries', examples: { notConfigured: notConfigured('stripe') } })
   stripe(@Req() request: RawBodyRequest<FastifyRequest>): Promise<WebhookAckDto> {
     return this.run(async () => this.webhooks.receive(this.verification.stripe(request.rawBody, request.headers)));
   }
@@ -90,10 +90,8 @@ export class WebhooksController {
       host: rejected('paypal', 'certificate-url-not-allowed', 'paypal-cert-url is not on an allowed PayPal certificate host'),
     },
   })
-  @ApiServiceUnavailableResponse({
-    description: 'PAYPAL_WEBHOOK_ID is not set, or the signing certificate could not be fetched (problem+json); PayPal retries',
-    examples: { notConfigured: notConfigured('paypal') },
-  })
+  @ApiNotFoundResponse({ description: 'PAYPAL_WEBHOOK_ID is not set: this deployment takes no PayPal events (problem+json); PayPal retries', examples: { notConfigured: notConfigured('paypal') } })
+  @ApiServiceUnavailableResponse({ description: 'The signing certificate could not be fetched (problem+json); PayPal retries' })
   paypal(@Req() request: RawBodyRequest<FastifyRequest>): Promise<WebhookAckDto> {
     return this.run(async () => this.webhooks.receive(await this.verification.paypal(request.rawBody, request.headers)));
   }

@@ -41,6 +41,7 @@ export class AdminCatalogController {
   @ApiOkResponse({ type: ProductDto })
   @ApiBadRequestResponse({ description: 'Invalid change, e.g. a price that is not whole cents (problem+json)' })
   @ApiNotFoundResponse({ description: 'No such product (problem+json)' })
+  @ApiConflictResponse({ description: 'Another product has the new SKU (problem+json)' })
   @ApiUnprocessableEntityResponse({ description: 'Unknown category (problem+json)' })
   update(@Param('id', uuidParam('id')) id: string, @Body() changes: UpdateProductDto): Promise<ProductDto> {
     return this.admin.update(id, changes);

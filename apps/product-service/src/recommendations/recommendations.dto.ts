@@ -4,7 +4,7 @@ import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { ProductDto } from '../catalog/dto/product.dto';
 
 export class RecommendationsQuery {
-  @ApiProperty({ required: false, minimum: 1, maximum: 20, default: 5, description: 'Products per list' })
+  @ApiProperty({ required: false, type: 'integer', minimum: 1, maximum: 20, default: 5, description: 'Products per list' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

@@ -1,9 +1,13 @@
-import { PageQuery } from '@ecotrack/platform';
+import { FitsColumn, PageQuery, PG_INTEGER_MAX } from '@ecotrack/platform';
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, MaxLength, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { ProductDto } from '../catalog/dto/product.dto';
-import { SLUG_PATTERN } from '../catalog/dto/write-product.dto';
+import { MAX_CARBON, SLUG_PATTERN } from '../catalog/dto/write-product.dto';
+import { Product } from '../catalog/product.entity';
+
+/** Compared with products.price_cents (integer) in SQL: a bound beyond the column is a 400, not a database error. */
+const PRICE_FILTER = { min: 0, max: PG_INTEGER_MAX, decimals: 0 };
 
 export const SEARCH_SORTS = ['relevance', 'price_asc', 'price_desc', 'carbon_asc', 'newest'] as const;
 export type SearchSort = (typeof SEARCH_SORTS)[number];
@@ -22,25 +26,22 @@ export class SearchProductsQuery extends PageQuery {
   @MaxLength(80)
   category?: string;
 
-  @ApiProperty({ required: false, description: 'Lowest price, cents', example: 100, minimum: 0 })
+  @ApiProperty({ required: false, description: 'Lowest price, minor units', example: 100 })
   @IsOptional()
   @Type(() => Number)
-  @IsInt()
-  @Min(0)
+  @FitsColumn(Product, 'priceCents', PRICE_FILTER)
   minPrice?: number;
 
-  @ApiProperty({ required: false, description: 'Highest price, cents', example: 2000, minimum: 0 })
+  @ApiProperty({ required: false, description: 'Highest price, minor units', example: 2000 })
   @IsOptional()
   @Type(() => Number)
-  @IsInt()
-  @Min(0)
+  @FitsColumn(Product, 'priceCents', PRICE_FILTER)
   maxPrice?: number;
 
-  @ApiProperty({ required: false, description: 'Highest footprint, kg CO2e per unit', example: 0.5, minimum: 0 })
+  @ApiProperty({ required: false, description: 'Highest footprint, kg CO2e per unit', example: 0.5 })
   @IsOptional()
   @Type(() => Number)
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @Min(0)
+  @FitsColumn(Product, 'carbonKgCo2e', { min: 0, max: MAX_CARBON })
   maxCarbon?: number;
 
   @ApiProperty({ required: false, enum: SEARCH_SORTS, default: 'relevance', description: 'relevance needs q; without q it means newest' })

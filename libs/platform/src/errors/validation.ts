@@ -1,4 +1,5 @@
-import { BadRequestException, ParseUUIDPipe, ValidationPipe, type ValidationError } from '@nestjs/common';
+import { BadRequestException, ParseUUIDPipe, ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
+import { findUnstorableText } from '../http/request-text';
 import { problem, ProblemType, type FieldError } from './problem';
 
 /** A 400 whose body names each invalid field. */
@@ -23,12 +24,30 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   });
 }
 
+/** What a handler reads from the request; custom decorators (@CurrentUser) carry no client text. */
+const CLIENT_INPUT = new Set<ArgumentMetadata['type']>(['body', 'query', 'param']);
+
+/**
+ * The global pipe: every decoded string a handler reads (body, query, path parameters) is
+ * checked for text that cannot be stored before any other validation or conversion runs, so
+ * no handler, DTO or template has to think of NUL or unpaired surrogates; then class-validator.
+ */
+class StrictValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (CLIENT_INPUT.has(metadata.type)) {
+      const unstorable = findUnstorableText(value, metadata.data ?? '');
+      if (unstorable) throw new ValidationProblemException([unstorable]);
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 /**
  * Strict validation: unknown properties are rejected (not silently dropped), and
  * values are converted to the DTO's declared types.
  */
 export function strictValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new StrictValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,

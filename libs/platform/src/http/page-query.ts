@@ -7,7 +7,7 @@ import { IsInt, IsOptional, Max, Min } from 'class-validator';
  * Offsets are capped: deep offset paging scans and discards rows.
  */
 export class PageQuery {
-  @ApiProperty({ required: false, minimum: 1, maximum: 100, default: 20 })
+  @ApiProperty({ required: false, type: 'integer', minimum: 1, maximum: 100, default: 20 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -15,7 +15,7 @@ export class PageQuery {
   @Max(100)
   limit = 20;
 
-  @ApiProperty({ required: false, minimum: 0, maximum: 10_000, default: 0 })
+  @ApiProperty({ required: false, type: 'integer', minimum: 0, maximum: 10_000, default: 0 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

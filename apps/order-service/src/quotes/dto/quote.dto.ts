@@ -1,16 +1,16 @@
+import { FitsColumn } from '@ecotrack/platform';
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsUUID, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsUUID, ValidateNested } from 'class-validator';
+import { OrderLine } from '../../orders/order-line.entity';
 
 export class QuoteItemDto {
   @ApiProperty({ format: 'uuid', example: '6f1c2b8e-2d4a-4c1e-9a43-3f6f0c9b8a11' })
   @IsUUID('4')
   productId: string;
 
-  @ApiProperty({ minimum: 1, maximum: 100, example: 2 })
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  @ApiProperty({ example: 2 })
+  @FitsColumn(OrderLine, 'quantity', { min: 1, max: 100, decimals: 0 })
   quantity: number;
 }
 

@@ -1,5 +1,7 @@
+import { CurrencyCode, FitsColumn } from '@ecotrack/platform';
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsInt, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsIn, IsString, IsUUID, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { Payment } from '../payment.entity';
 
 /** A million of the currency's units: a guard against typos in minor units. */
 const MAX_AMOUNT_CENTS = 100_000_000;
@@ -13,15 +15,11 @@ export class CreatePaymentDto {
   @IsIn(['stripe', 'paypal'])
   provider: 'stripe' | 'paypal';
 
-  @ApiProperty({ description: 'Minor units (cents)', example: 1999, minimum: 1 })
-  @IsInt()
-  @Min(1)
-  @Max(MAX_AMOUNT_CENTS)
+  @ApiProperty({ description: "The currency's minor units (cents; yen for JPY, fils for KWD)", example: 1999 })
+  @FitsColumn(Payment, 'amountCents', { min: 1, max: MAX_AMOUNT_CENTS, decimals: 0 })
   amountCents: number;
 
-  @ApiProperty({ description: 'ISO 4217 code', example: 'EUR' })
-  @IsString()
-  @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO 4217 code such as EUR' })
+  @CurrencyCode()
   currency: string;
 
   @ApiProperty({

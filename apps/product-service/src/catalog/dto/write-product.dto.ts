@@ -1,11 +1,19 @@
+import { CurrencyCode, FitsColumn } from '@ecotrack/platform';
 import { ApiProperty, PartialType } from '@nestjs/swagger';
-import { IsInt, IsNumber, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
+import { IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { Product } from '../product.entity';
 
 export const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
-/** numeric(10,3): seven digits before the point, three after. */
-const MAX_CARBON = 9_999_999.999;
+/**
+ * kg CO2e per unit. The product column (numeric(10,3)) would take 9,999,999.999, but an order
+ * multiplies it: 50 lines of 100 units each must still fit the order's numeric(12,3) total, so
+ * 100 t per unit (a car is about 10) is the bound.
+ */
+export const MAX_CARBON = 100_000;
 /** A million of the currency's units: a guard against typos in minor units, not a business rule. */
 const MAX_PRICE_CENTS = 100_000_000;
+/** Units of one product: an integer column, bounded well below it. */
+const MAX_STOCK = 10_000_000;
 
 export class CreateProductDto {
   @ApiProperty({ example: 'BAMBOO-TB-01', pattern: '^[A-Z0-9][A-Z0-9-]*$', maxLength: 64 })
@@ -33,27 +41,19 @@ export class CreateProductDto {
   @MaxLength(80)
   category: string;
 
-  @ApiProperty({ description: 'Unit price in minor units (cents); an integer, never a fraction', example: 399, minimum: 0 })
-  @IsInt()
-  @Min(0)
-  @Max(MAX_PRICE_CENTS)
+  @ApiProperty({ description: "Unit price in the currency's minor units (cents; yen for JPY, fils for KWD); an integer, never a fraction", example: 399 })
+  @FitsColumn(Product, 'priceCents', { min: 0, max: MAX_PRICE_CENTS, decimals: 0 })
   priceCents: number;
 
-  @ApiProperty({ description: 'ISO 4217 code', example: 'EUR' })
-  @IsString()
-  @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO 4217 code such as EUR' })
+  @CurrencyCode()
   currency: string;
 
-  @ApiProperty({ description: 'Carbon footprint of one unit, kg CO2e (at most 3 decimals)', example: 0.12, minimum: 0 })
-  @IsNumber({ maxDecimalPlaces: 3, allowNaN: false, allowInfinity: false })
-  @Min(0)
-  @Max(MAX_CARBON)
+  @ApiProperty({ description: 'Carbon footprint of one unit, kg CO2e (at most 3 decimals)', example: 0.12 })
+  @FitsColumn(Product, 'carbonKgCo2e', { min: 0, max: MAX_CARBON, decimals: 3 })
   carbonKgCo2e: number;
 
-  @ApiProperty({ description: 'Units available for sale', example: 250, minimum: 0 })
-  @IsInt()
-  @Min(0)
-  @Max(10_000_000)
+  @ApiProperty({ description: 'Units available for sale', example: 250 })
+  @FitsColumn(Product, 'stock', { min: 0, max: MAX_STOCK, decimals: 0 })
   stock: number;
 }
 

@@ -1,6 +1,8 @@
+import { FitsColumn } from '@ecotrack/platform';
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsUUID, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsUUID, ValidateNested } from 'class-validator';
+import { Product } from '../../catalog/product.entity';
 
 const EXAMPLE_PRODUCT = '6f1c2b8e-2d4a-4c1e-9a43-3f6f0c9b8a11';
 const EXAMPLE_RESERVATION = '0b7e6a52-3c1f-4f7e-8d1a-5a2c9e4b7f10';
@@ -10,10 +12,9 @@ export class ReservationItemDto {
   @IsUUID()
   productId: string;
 
-  @ApiProperty({ minimum: 1, maximum: 1000, example: 2 })
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  /** Taken from products.stock (and kept in stock_reservations.quantity, an integer too). */
+  @ApiProperty({ example: 2 })
+  @FitsColumn(Product, 'stock', { min: 1, max: 1000, decimals: 0 })
   quantity: number;
 }
 

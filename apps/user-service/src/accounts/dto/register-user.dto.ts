@@ -6,7 +6,7 @@ const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? 
 const lowerCased = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value);
 
 export class RegisterUserDto {
-  @ApiProperty({ example: 'ada@example.org', maxLength: 320, description: 'Stored lower-cased; unique' })
+  @ApiProperty({ example: 'ada@example.org', format: 'email', maxLength: 320, description: 'Stored lower-cased; unique' })
   @Transform(lowerCased)
   @IsString()
   @MaxLength(320)
