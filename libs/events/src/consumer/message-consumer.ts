@@ -1,8 +1,9 @@
 import { Logger } from '@nestjs/common';
+import type { DependencyCheck } from '@ecotrack/platform';
 import type { Span } from '@opentelemetry/api';
 import { KafkaJSError, type Admin, type Consumer, type EachMessagePayload, type Kafka, type KafkaMessage } from 'kafkajs';
 import type { DataSource } from 'typeorm';
-import { EventsMetrics, type ConsumeResult } from '../metrics/events-metrics';
+import { EventsMetrics, type ConsumeResult, type RestartReason } from '../metrics/events-metrics';
 import type { MessagePublisher } from '../outbox/kafka-publisher';
 import { backoffDelay, pause, type BackoffPolicy } from '../retry/backoff';
 import type { Envelope } from '../schemas/envelope';
@@ -10,6 +11,7 @@ import { decodeHeaders, Header } from '../schemas/headers';
 import { deadLetterTopic, ensureTopics, type TopicSettings } from '../schemas/topics';
 import { parseMessageValue } from '../schemas/validation';
 import { inConsumerSpan, MessagingAttribute } from '../tracing/trace-context';
+import { GroupMembership } from './group-membership';
 import type { MessageHandler, MessageHandlers } from './message-handlers';
 import { isTransientInfrastructureError, NonRetryableMessageError } from './transient-errors';
 
@@ -26,8 +28,12 @@ export interface MessageConsumerSettings {
   partitionsConsumedConcurrently: number;
   /** Longest a fetch waits for data; also bounds how long a stop waits for an idle fetch. */
   maxWaitTimeMs: number;
-  /** Waiting between attempts to connect and join while Kafka is unreachable. */
-  connectBackoff: BackoffPolicy;
+  /** Waiting before each restart (the consumer stopped, crashed, or could not connect and join); grows with each restart. */
+  restartBackoff: BackoffPolicy;
+  /** In its group this long, the consumer counts as healthy: the next restart waits the initial delay again. */
+  healthyAfterMs: number;
+  /** After having joined, how long the consumer may be out of its group before readiness says no. */
+  readinessGraceMs: number;
   /** How often ecotrack_consumer_lag is refreshed; 0 turns sampling off. */
   lagSampleIntervalMs: number;
   /** For the subscribed topics and their dead-letter topics, created when missing. */
@@ -36,6 +42,10 @@ export interface MessageConsumerSettings {
 
 /** How long stop() waits to leave the consumer group; see stop(). */
 const STOP_TIMEOUT_MS = 3_000;
+/** kafkajs stops and disconnects a crashing consumer before it reports the crash: how long a stop waits for that report. */
+const CRASH_REPORT_WAIT_MS = 1_000;
+/** kafkajs's own retries of one operation (a fetch, a join) before it gives up and crashes. */
+const CONSUMER_RETRIES = 5;
 
 export const DEFAULT_CONSUMER_SETTINGS: MessageConsumerSettings = {
   maxAttempts: 5,
@@ -44,7 +54,10 @@ export const DEFAULT_CONSUMER_SETTINGS: MessageConsumerSettings = {
   sessionTimeoutMs: 30_000,
   partitionsConsumedConcurrently: 3,
   maxWaitTimeMs: 1_000,
-  connectBackoff: { initialMs: 500, maxMs: 30_000 },
+  restartBackoff: { initialMs: 500, maxMs: 30_000 },
+  healthyAfterMs: 60_000,
+  // kafkajs's rebalance timeout: the longest a normal rebalance waits for the group's members.
+  readinessGraceMs: 60_000,
   lagSampleIntervalMs: 15_000,
   topicSettings: {},
 };
@@ -63,12 +76,32 @@ export interface MessageConsumerOptions {
   settings?: Partial<MessageConsumerSettings>;
 }
 
+/** connecting: not consuming yet, or again (joining, or waiting to restart). */
 export type ConsumerState = 'idle' | 'connecting' | 'running' | 'stopping' | 'stopped';
 
 export interface PartitionLag {
   topic: string;
   partition: number;
   lag: number;
+}
+
+/** Why one kafkajs consumer ended: a restart reason, or our own stop(). */
+interface Ending {
+  reason: RestartReason | 'shutdown';
+  error?: unknown;
+}
+
+/** One kafkajs consumer from creation to its end. A restart makes a new one: nothing of a dead one is reused. */
+interface Incarnation {
+  readonly consumer: Consumer;
+  /** Resolves with the first reason it ended for. */
+  readonly ended: Promise<Ending>;
+  /** Set by the first end(): from then on its events change nothing and its start sequence gives up. */
+  over: boolean;
+  end(ending: Ending): void;
+  /** connect, subscribe, run; never rejects (a failure ends the incarnation). */
+  starting: Promise<void>;
+  readonly unlisten: (() => void)[];
 }
 
 /**
@@ -102,7 +135,18 @@ const describe = (error: unknown) => ((error instanceof Error ? error.message : 
  * The offset is committed only after that, so nothing is lost; redeliveries
  * (a crash, a rebalance) are absorbed by the inbox. Heartbeats continue while a
  * handler runs. stop() lets the in-flight messages finish, commits, leaves the
- * group. start() returns at once and keeps trying while Kafka is unreachable.
+ * group.
+ *
+ * It always comes back: start() returns at once and one supervisor (supervise())
+ * owns the kafkajs consumer's whole life. Whenever that consumer ends, for any
+ * reason and at any moment (it cannot connect or join, it crashes during its
+ * first join, a rebalance or later, with or without kafkajs's restart flag, or
+ * something stops it), the supervisor discards it and starts a new one after a
+ * backoff, without limit, until stop(). kafkajs's own restarting is turned off,
+ * so nothing else restarts it behind the supervisor's back. Each restart is
+ * counted (ecotrack_consumer_restarts_total{group,reason}); whether it is in its
+ * group is a gauge (ecotrack_consumer_in_group) and its readiness check (see
+ * GroupMembership).
  */
 export class MessageConsumer {
   private readonly logger: Logger;
@@ -110,16 +154,24 @@ export class MessageConsumer {
   readonly groupId: string;
   private readonly metrics: EventsMetrics;
   private readonly admin: Admin;
-  private consumer?: Consumer;
-  private loop?: Promise<void>;
+  private readonly membership: GroupMembership;
+  private supervision?: Promise<void>;
+  private current?: Incarnation;
   private stopping = false;
   private abort = new AbortController();
   private lagTimer?: NodeJS.Timeout;
   private currentState: ConsumerState = 'idle';
   private groupJoins = 0;
+  private restartCount = 0;
   private resolveJoined!: () => void;
   /** Resolves when the consumer has first joined its group (partitions assigned). */
   readonly joined = new Promise<void>((resolve) => (this.resolveJoined = resolve));
+  /**
+   * For the service's DependencyRegistry: ready once the consumer joined its group, and while it
+   * is in it or has been out for less than readinessGraceMs. Only readiness looks at it: the
+   * consumer starts once the service is ready, start-up cannot wait for it.
+   */
+  readonly readiness: DependencyCheck;
 
   constructor(private readonly options: MessageConsumerOptions) {
     this.settings = { ...DEFAULT_CONSUMER_SETTINGS, ...options.settings };
@@ -127,34 +179,48 @@ export class MessageConsumer {
     this.metrics = options.metrics ?? EventsMetrics.for();
     this.admin = options.kafka.admin();
     this.logger = new Logger(`MessageConsumer ${options.groupId}`);
+    this.membership = new GroupMembership(this.groupId, { graceMs: this.settings.readinessGraceMs, healthyAfterMs: this.settings.healthyAfterMs });
+    this.readiness = { name: `consumer:${this.groupId}`, readinessOnly: true, check: async () => this.membership.verdict() };
   }
 
   get state(): ConsumerState {
     return this.currentState;
   }
 
-  /** How often this consumer joined its group: 1 in a quiet life; more after rebalances or lost sessions. */
+  /** How often this consumer joined its group: 1 in a quiet life; more after rebalances, lost sessions or restarts. */
   get joins(): number {
     return this.groupJoins;
+  }
+
+  /** How often the supervisor started a new kafkajs consumer after the previous one ended. */
+  get restarts(): number {
+    return this.restartCount;
+  }
+
+  /** In its group right now (partitions assigned, no rebalance under way). */
+  get inGroup(): boolean {
+    return this.membership.inGroup;
   }
 
   get topics(): string[] {
     return this.options.topics ?? this.options.handlers.topics;
   }
 
-  /** Connects, creates missing topics, joins and consumes, in the background, retrying until stop(). */
+  /** Connects, creates missing topics, joins and consumes, in the background, coming back after any stop until stop(). */
   start(): void {
-    if (this.loop || this.currentState === 'running') return;
+    if (this.supervision) return;
     if (this.topics.length === 0) throw new Error(`consumer ${this.groupId} has no topics (register a handler first)`);
     this.stopping = false;
     this.abort = new AbortController();
     for (const topic of this.topics) this.metrics.watchTopic(topic);
-    this.connectInBackground();
+    this.metrics.watchConsumer(this.groupId);
+    this.supervision = this.supervise().finally(() => (this.supervision = undefined));
   }
 
   /** Graceful: no new fetches, in-flight messages finish, offsets committed, group left, connections closed. */
   async stop(): Promise<void> {
-    if (this.currentState === 'idle' || this.currentState === 'stopped') {
+    const supervision = this.supervision;
+    if (!supervision) {
       // Not consuming, but sampleLag() may have connected the admin client.
       await this.admin.disconnect().catch(() => undefined);
       return;
@@ -163,6 +229,8 @@ export class MessageConsumer {
     this.currentState = 'stopping';
     this.abort.abort();
     clearInterval(this.lagTimer);
+    this.lagTimer = undefined;
+    this.current?.end({ reason: 'shutdown' });
     // Leaving the group waits for a rebalance in progress, which can last a session timeout (a
     // member that died without leaving holds it up). Shutdown has a deadline: past this bound we go
     // anyway; whatever was not committed is delivered again and the inbox drops the repeat.
@@ -170,14 +238,7 @@ export class MessageConsumer {
     const gaveUp = new Promise<'timeout'>((resolve) => {
       bound = setTimeout(() => resolve('timeout'), STOP_TIMEOUT_MS);
     });
-    const leave = async () => {
-      await this.loop;
-      const consumer = this.consumer;
-      this.consumer = undefined;
-      await consumer?.disconnect().catch((error: Error) => this.logger.warn(`disconnect failed: ${error.message}`));
-      return 'left' as const;
-    };
-    if ((await Promise.race([leave(), gaveUp])) === 'timeout') {
+    if ((await Promise.race([supervision.then(() => 'left' as const), gaveUp])) === 'timeout') {
       this.logger.warn(`leaving group ${this.groupId} took over ${STOP_TIMEOUT_MS} ms; stopping without waiting (uncommitted messages will be redelivered)`);
     }
     clearTimeout(bound);
@@ -202,69 +263,112 @@ export class MessageConsumer {
     return lags;
   }
 
-  private connectInBackground(): void {
-    this.currentState = 'connecting';
-    this.loop = this.connectLoop().finally(() => {
-      this.loop = undefined;
-    });
-  }
+  /** The one owner of restarts: a kafkajs consumer at a time, a new one after each end, until stop(). */
+  private async supervise(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      this.currentState = 'connecting';
+      const life = this.incarnate();
+      const ending = await life.ended;
+      const wasHealthy = this.membership.healthy;
+      this.membership.left(ending.error);
+      this.metrics.consumerInGroup.set({ group: this.groupId }, 0);
+      await this.retire(life);
+      if (ending.reason === 'shutdown' || this.stopping) return;
 
-  private async connectLoop(): Promise<void> {
-    for (let attempt = 1; !this.stopping; attempt++) {
-      try {
-        await this.connectOnce();
-        if (this.stopping) return;
-        this.currentState = 'running';
-        this.startLagSampling();
-        return;
-      } catch (error) {
-        const consumer = this.consumer;
-        this.consumer = undefined;
-        await consumer?.disconnect().catch(() => undefined);
-        const delay = backoffDelay(attempt, this.settings.connectBackoff);
-        this.logger.warn(`cannot consume ${this.topics.join(', ')} yet (attempt ${attempt}): ${describe(error)}; next try in ${delay} ms`);
-        if (!(await pause(delay, this.abort.signal))) return;
-      }
+      failures = wasHealthy ? 1 : failures + 1;
+      this.restartCount++;
+      this.metrics.consumerRestarts.inc({ group: this.groupId, reason: ending.reason });
+      const delay = backoffDelay(failures, this.settings.restartBackoff);
+      this.logger[ending.reason === 'connect_failed' ? 'warn' : 'error'](`${this.explain(ending)}; restarting in ${delay} ms (restart ${failures} in a row)`);
+      if (!(await pause(delay, this.abort.signal))) return;
     }
   }
 
-  private async connectOnce(): Promise<void> {
-    await this.admin.connect();
-    await ensureTopics(this.admin, [...this.topics, ...this.topics.map(deadLetterTopic)], this.settings.topicSettings);
+  private explain({ reason, error }: Ending): string {
+    if (reason === 'connect_failed') return `cannot consume ${this.topics.join(', ')} yet: ${describe(error)}`;
+    if (reason === 'crash') return `consumer crashed: ${describe(error)}`;
+    return 'consumer stopped without being asked to';
+  }
+
+  /** A new kafkajs consumer, started in the background; its end (any of them) resolves `ended`. */
+  private incarnate(): Incarnation {
     const consumer = this.options.kafka.consumer({
       groupId: this.groupId,
       sessionTimeout: this.settings.sessionTimeoutMs,
       heartbeatInterval: this.settings.heartbeatIntervalMs,
       maxWaitTimeInMs: this.settings.maxWaitTimeMs,
       allowAutoTopicCreation: false,
+      // supervise() is the one restarter: kafkajs restarting the same consumer too would race it.
+      retry: { retries: CONSUMER_RETRIES, restartOnFailure: async () => false },
     });
-    this.consumer = consumer;
-    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-      this.groupJoins++;
-      this.logger.log(`joined as ${payload.memberId}, assigned ${JSON.stringify(payload.memberAssignment)}`);
-      this.resolveJoined();
-    });
-    consumer.on(consumer.events.CRASH, ({ payload }) => {
-      // kafkajs restarts itself after retriable errors; after the others it stays down, so start over.
-      if (!payload.restart && !this.stopping) {
-        this.logger.error(`consumer crashed and will not restart itself: ${payload.error.message}; reconnecting`);
-        void this.reconnect(consumer);
-      }
-    });
-    await consumer.connect();
-    await consumer.subscribe({ topics: this.topics, fromBeginning: true });
-    await consumer.run({
+    let resolve!: (ending: Ending) => void;
+    const life: Incarnation = {
+      consumer,
+      ended: new Promise<Ending>((r) => (resolve = r)),
+      over: false,
+      end: (ending) => {
+        if (life.over) return;
+        life.over = true;
+        resolve(ending);
+      },
+      starting: Promise.resolve(),
+      unlisten: [],
+    };
+    life.unlisten.push(
+      consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+        if (life.over) return;
+        this.groupJoins++;
+        this.membership.joined();
+        this.metrics.consumerInGroup.set({ group: this.groupId }, 1);
+        this.logger.log(`joined as ${payload.memberId}, assigned ${JSON.stringify(payload.memberAssignment)}`);
+        this.resolveJoined();
+      }),
+      consumer.on(consumer.events.REBALANCING, () => {
+        if (life.over) return;
+        this.membership.left();
+        this.metrics.consumerInGroup.set({ group: this.groupId }, 0);
+      }),
+      // With restartOnFailure off, kafkajs reports every crash with restart: false and leaves the consumer down.
+      consumer.on(consumer.events.CRASH, ({ payload }) => life.end({ reason: 'crash', error: payload.error })),
+    );
+    // A crashing kafkajs consumer stops and disconnects first, then reports the crash; a stop or
+    // disconnect not followed by that report is a stop nobody here asked for.
+    const stoppedBehindOurBack = () => {
+      if (!life.over) setTimeout(() => life.end({ reason: 'stopped' }), CRASH_REPORT_WAIT_MS).unref();
+    };
+    life.unlisten.push(consumer.on(consumer.events.STOP, stoppedBehindOurBack), consumer.on(consumer.events.DISCONNECT, stoppedBehindOurBack));
+    this.current = life;
+    life.starting = this.startConsuming(life).catch((error: unknown) => life.end({ reason: 'connect_failed', error }));
+    return life;
+  }
+
+  /** Topics, connect, subscribe, run (which joins the group); each step only while the incarnation is not over. */
+  private async startConsuming(life: Incarnation): Promise<void> {
+    await this.admin.connect();
+    await ensureTopics(this.admin, [...this.topics, ...this.topics.map(deadLetterTopic)], this.settings.topicSettings);
+    if (life.over) return;
+    await life.consumer.connect();
+    if (life.over) return;
+    await life.consumer.subscribe({ topics: this.topics, fromBeginning: true });
+    if (life.over) return;
+    // Resolves also when the first join crashed (kafkajs reports that as CRASH): hence the check after it.
+    await life.consumer.run({
       partitionsConsumedConcurrently: this.settings.partitionsConsumedConcurrently,
       eachMessage: (payload) => this.onMessage(payload),
     });
+    if (life.over) return;
+    this.currentState = 'running';
+    if (!this.lagTimer) this.startLagSampling();
   }
 
-  private async reconnect(crashed: Consumer): Promise<void> {
-    if (this.stopping || this.loop || this.consumer !== crashed) return;
-    this.consumer = undefined;
-    clearInterval(this.lagTimer);
-    await crashed.disconnect().catch(() => undefined);
-    if (!this.stopping) this.connectInBackground();
+  /** Takes an ended incarnation down for good: it leaves the group if it still is in, and its events stop counting. */
+  private async retire(life: Incarnation): Promise<void> {
+    await life.consumer.disconnect().catch((error: unknown) => this.logger.warn(`disconnect failed: ${describe(error)}`));
+    // Its start sequence gives up at its next step; whatever that step connected meanwhile is closed too.
+    await life.starting;
+    await life.consumer.disconnect().catch(() => undefined);
+    for (const unlisten of life.unlisten) unlisten();
   }
 
   private startLagSampling(): void {
