@@ -10,3 +10,4 @@ export { mailpitBinary, startMailpit, startPrism, startStripeMock, stripeMockBin
 export { stackComponent, startPlatform, type Platform, type PlatformOptions } from './platform';
 export { freePort } from './ports';
 export { startStripeFront, STRIPE_DECLINED_PAYMENT_METHOD, type StripeFront, type StripeFrontRequest } from './stripe-front';
+export { deleteRecordsThrough, holdGroup, produceUndecodableBatch } from './kafka-faults';

@@ -62,16 +62,20 @@ describe('GroupMembership (what readiness says about a consumer)', () => {
     expect(verdict()).toBe(`down: out of group order-service since ${at(100)} (grace 30000 ms); last error at ${at(160)}: Snappy compression not implemented`);
   });
 
-  it('a membership that held for the healthy period starts a new stretch when it ends; healthy tells that period', () => {
+  it('a membership that held for the healthy period starts a new stretch when it ends, and is counted as lasting', () => {
     membership.joined();
     advance(59);
     expect(membership.healthy).toBe(false);
-    advance(1);
+    membership.left();
+    expect(membership.lasting).toBe(0);
+    membership.joined();
+    advance(60);
     expect(membership.healthy).toBe(true);
     membership.left();
     expect(membership.healthy).toBe(false);
+    expect(membership.lasting).toBe(1);
     advance(31);
-    expect(verdict()).toBe(`down: out of group order-service since ${at(60)} (grace 30000 ms)`);
+    expect(verdict()).toBe(`down: out of group order-service since ${at(119)} (grace 30000 ms)`);
   });
 
   it('Kafka not answering at all, after the first join: degraded (serving on), not down; before it: down', () => {

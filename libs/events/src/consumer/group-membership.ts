@@ -36,6 +36,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export class GroupMembership {
   private joinedAt?: number;
   private everJoined = false;
+  private lastingCount = 0;
   private unsettledSince: number;
   private lastError?: { message: string; at: number; unreachable: boolean };
 
@@ -61,9 +62,17 @@ export class GroupMembership {
     this.everJoined = true;
   }
 
+  /** Memberships that had lasted healthyAfterMs when they ended. */
+  get lasting(): number {
+    return this.lastingCount;
+  }
+
   /** Out of the group (a rebalance started, the consumer stopped or crashed); with the error, when there is one. */
   left(error?: unknown): void {
-    if (this.healthy) this.unsettledSince = this.clock();
+    if (this.healthy) {
+      this.unsettledSince = this.clock();
+      this.lastingCount++;
+    }
     this.joinedAt = undefined;
     if (error !== undefined) this.failed(error);
   }

@@ -266,22 +266,22 @@ export class MessageConsumer {
   /** The one owner of restarts: a kafkajs consumer at a time, a new one after each end, until stop(). */
   private async supervise(): Promise<void> {
     let failures = 0;
-    while (!this.stopping) {
+    for (;;) {
       this.currentState = 'connecting';
+      const lastingBefore = this.membership.lasting;
       const life = this.incarnate();
       const ending = await life.ended;
-      const wasHealthy = this.membership.healthy;
-      this.membership.left(ending.error);
-      this.metrics.consumerInGroup.set({ group: this.groupId }, 0);
+      this.outOfGroup(ending.error);
       await this.retire(life);
       if (ending.reason === 'shutdown' || this.stopping) return;
 
-      failures = wasHealthy ? 1 : failures + 1;
-      this.restartCount++;
-      this.metrics.consumerRestarts.inc({ group: this.groupId, reason: ending.reason });
+      // A consumer that was healthy for a while before it ended starts over with the shortest wait.
+      failures = this.membership.lasting > lastingBefore ? 1 : failures + 1;
       const delay = backoffDelay(failures, this.settings.restartBackoff);
       this.logger[ending.reason === 'connect_failed' ? 'warn' : 'error'](`${this.explain(ending)}; restarting in ${delay} ms (restart ${failures} in a row)`);
-      if (!(await pause(delay, this.abort.signal))) return;
+      if (!(await pause(delay, this.abort.signal)) || this.stopping) return;
+      this.restartCount++;
+      this.metrics.consumerRestarts.inc({ group: this.groupId, reason: ending.reason });
     }
   }
 
@@ -325,9 +325,7 @@ export class MessageConsumer {
         this.resolveJoined();
       }),
       consumer.on(consumer.events.REBALANCING, () => {
-        if (life.over) return;
-        this.membership.left();
-        this.metrics.consumerInGroup.set({ group: this.groupId }, 0);
+        if (!life.over) this.outOfGroup();
       }),
       // With restartOnFailure off, kafkajs reports every crash with restart: false and leaves the consumer down.
       consumer.on(consumer.events.CRASH, ({ payload }) => life.end({ reason: 'crash', error: payload.error })),
@@ -335,7 +333,9 @@ export class MessageConsumer {
     // A crashing kafkajs consumer stops and disconnects first, then reports the crash; a stop or
     // disconnect not followed by that report is a stop nobody here asked for.
     const stoppedBehindOurBack = () => {
-      if (!life.over) setTimeout(() => life.end({ reason: 'stopped' }), CRASH_REPORT_WAIT_MS).unref();
+      if (life.over) return;
+      this.outOfGroup();
+      setTimeout(() => life.end({ reason: 'stopped' }), CRASH_REPORT_WAIT_MS).unref();
     };
     life.unlisten.push(consumer.on(consumer.events.STOP, stoppedBehindOurBack), consumer.on(consumer.events.DISCONNECT, stoppedBehindOurBack));
     this.current = life;
@@ -360,6 +360,11 @@ export class MessageConsumer {
     if (life.over) return;
     this.currentState = 'running';
     if (!this.lagTimer) this.startLagSampling();
+  }
+
+  private outOfGroup(error?: unknown): void {
+    this.membership.left(error);
+    this.metrics.consumerInGroup.set({ group: this.groupId }, 0);
   }
 
   /** Takes an ended incarnation down for good: it leaves the group if it still is in, and its events stop counting. */
