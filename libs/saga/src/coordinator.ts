@@ -48,6 +48,8 @@ export interface SagaInstanceView {
   /** The step it is at, and whether it awaits the step's command (RUNNING) or its compensation (COMPENSATING). */
   step: string;
   phase: 'RUNNING' | 'COMPENSATING' | null;
+  /** What it is about: the key of its commands (an order's sagas: the order id). */
+  aggregateId: string;
   /** Sends of the awaited command so far. */
   attempt: number;
   failureReason: string | null;
@@ -146,11 +148,15 @@ export class SagaCoordinator {
     });
   }
 
-  /** Active instances unchanged for longer than `olderThanMs`, and failed ones, per saga: for the stuck gauge (and the failed one). */
+  /**
+   * Active instances started longer than `olderThanMs` ago, and failed ones, per saga: for the stuck
+   * gauge (and the failed one). By age, not by last change: a saga resending every few minutes is
+   * changed each time, and stuck all the same.
+   */
   async countStuck(db: DataSource, olderThanMs: number): Promise<Record<string, number>> {
     const rows: { saga_name: string; n: number; failed: number }[] = await db.query(
       `SELECT saga_name, count(*)::int AS n, count(*) FILTER (WHERE status = 'FAILED')::int AS failed FROM saga_instances
-        WHERE status = 'FAILED' OR (status IN ('RUNNING', 'COMPENSATING') AND updated_at < now() - make_interval(secs => $1))
+        WHERE status = 'FAILED' OR (status IN ('RUNNING', 'COMPENSATING') AND created_at < now() - make_interval(secs => $1))
         GROUP BY saga_name`,
       [olderThanMs / 1000],
     );
@@ -159,11 +165,11 @@ export class SagaCoordinator {
     return counts;
   }
 
-  /** FAILED instances and active ones unchanged for longer than `olderThanMs`, oldest change first: what an operator looks at. */
+  /** FAILED instances and active ones started longer than `olderThanMs` ago, oldest change first: what an operator looks at. */
   async listNeedingAttention(db: DataSource, olderThanMs: number, limit = 100): Promise<SagaInstanceView[]> {
     const rows: InstanceRow[] = await db.query(
       `SELECT ${INSTANCE_COLUMNS} FROM saga_instances
-        WHERE status = 'FAILED' OR (status IN ('RUNNING', 'COMPENSATING') AND updated_at < now() - make_interval(secs => $1))
+        WHERE status = 'FAILED' OR (status IN ('RUNNING', 'COMPENSATING') AND created_at < now() - make_interval(secs => $1))
         ORDER BY updated_at LIMIT $2`,
       [olderThanMs / 1000, limit],
     );
@@ -255,6 +261,7 @@ export class SagaCoordinator {
       status: row.status,
       step: saga.steps[row.step_index].name,
       phase,
+      aggregateId: saga.steps[row.step_index].invoke(row.data).key,
       attempt: row.attempt,
       failureReason: row.failure_reason,
       createdAt: row.created_at,

@@ -38,7 +38,7 @@ export class SagaMetrics {
     });
     this.stuck = new Gauge({
       name: 'ecotrack_saga_stuck',
-      help: 'Active sagas whose state has not changed for longer than the stuck threshold, or that failed',
+      help: 'Active sagas started longer ago than the stuck threshold (SAGA_STUCK_AFTER_MS), plus the failed ones',
       labelNames: ['saga'],
       registers,
     });
