@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { createEnvelope, createPublisherProducer, eventsEntities, EventsMetrics, KafkaPublisher, messageHeaders, MessageConsumer, MessageHandlers, type MessageConsumerSettings } from '@ecotrack/events';
 import { DependencyRegistry, postgresOptions } from '@ecotrack/platform';
-import { deleteRecordsThrough, holdGroup, produceUndecodableBatch } from '@ecotrack/testing';
+import { deleteRecordsThrough, holdGroup, produceUndecodableBatch, waitUntil } from '@ecotrack/testing';
 import { Kafka, logLevel, type Admin, type Consumer, type Message } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -22,16 +22,6 @@ const SETTINGS: Partial<MessageConsumerSettings> = {
   maxWaitTimeMs: 200,
   lagSampleIntervalMs: 0,
 };
-
-async function waitFor<T>(what: string, probe: () => Promise<T> | T, accept: (value: T) => boolean = Boolean, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (accept(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(value)})`);
-    await sleep(50);
-  }
-}
 
 /** A consumer of its own topic and group, with what the test watches: messages seen, restarts, readiness over time. */
 interface Subject {
@@ -151,7 +141,7 @@ describe('MessageConsumer comes back after any stop (real Kafka, real PostgreSQL
     await s.send(first);
     s.consumer.start();
     try {
-      await waitFor('three crashed first joins', () => s.restarts('crash'), (n) => n >= 3);
+      await waitUntil('three crashed first joins', () => s.restarts('crash'), (n) => n >= 3);
       expect(s.consumer.inGroup).toBe(false);
       expect(await s.inGroupGauge()).toBe(0);
       expect(s.readiness.at(-1)).toMatch(new RegExp(`^down: not in group ${s.consumer.groupId} yet \\(waiting since .+\\); last error at .+: The group member's supported protocols are incompatible`));
@@ -159,11 +149,11 @@ describe('MessageConsumer comes back after any stop (real Kafka, real PostgreSQL
     } finally {
       await holder.release();
     }
-    await waitFor('the first message, once the group takes the consumer', () => s.seen.length, (n) => n === 1);
+    await waitUntil('the first message, once the group takes the consumer', () => s.seen.length, (n) => n === 1);
     expect(s.seen).toEqual([first.id]);
     expect(s.consumer.inGroup).toBe(true);
     expect(await s.inGroupGauge()).toBe(1);
-    await waitFor('readiness up', () => s.readiness.at(-1), (state) => state === 'up');
+    await waitUntil('readiness up', () => s.readiness.at(-1), (state) => state === 'up');
     expect(s.readiness[0]).toMatch(/^down: not in group/);
     expect(s.incarnations.length).toBe(s.consumer.restarts + 1);
   }, 120_000);
@@ -171,17 +161,17 @@ describe('MessageConsumer comes back after any stop (real Kafka, real PostgreSQL
   it('stopped from outside (a plain stop of the running kafkajs consumer): restarted, counted, readiness dips and recovers', async () => {
     const s = await subject('plain-stop');
     s.consumer.start();
-    await waitFor('the join', () => s.consumer.inGroup);
-    await waitFor('readiness up', () => s.readiness.at(-1), (state) => state === 'up');
+    await waitUntil('the join', () => s.consumer.inGroup);
+    await waitUntil('readiness up', () => s.readiness.at(-1), (state) => state === 'up');
     const before = s.readiness.length;
 
     await s.incarnations.at(-1)!.stop();
-    await waitFor('the restart', () => s.restarts('stopped'), (n) => n === 1);
+    await waitUntil('the restart', () => s.restarts('stopped'), (n) => n === 1);
     const next = stockChanged();
     await s.send(next);
-    await waitFor('the message sent after the stop', () => s.seen.length, (n) => n === 1);
+    await waitUntil('the message sent after the stop', () => s.seen.length, (n) => n === 1);
     expect(s.seen).toEqual([next.id]);
-    await waitFor('readiness down, then up again', () => dippedAndRecovered(s.readiness, before, /^down: out of group .*\(grace 0 ms\)/));
+    await waitUntil('readiness down, then up again', () => dippedAndRecovered(s.readiness, before, /^down: out of group .*\(grace 0 ms\)/));
     expect(await s.restarts('crash')).toBe(0);
     expect(s.incarnations).toHaveLength(2);
   }, 120_000);
@@ -191,22 +181,22 @@ describe('MessageConsumer comes back after any stop (real Kafka, real PostgreSQL
     s.consumer.start();
     const before = stockChanged();
     await s.send(before);
-    await waitFor('the message before the bad batch', () => s.seen.length, (n) => n === 1);
-    await waitFor('readiness up', () => s.readiness.at(-1), (state) => state === 'up');
+    await waitUntil('the message before the bad batch', () => s.seen.length, (n) => n === 1);
+    await waitUntil('readiness up', () => s.readiness.at(-1), (state) => state === 'up');
     const mark = s.readiness.length;
 
     const poison = await produceUndecodableBatch(kafka, s.topic, 0, [{ key: 'poison', value: 'compressed with a codec kafkajs lacks' }]);
-    await waitFor('three crashes on the bad batch', () => s.restarts('crash'), (n) => n >= 3);
-    await waitFor('readiness down naming the crash', () => s.readiness.slice(mark).some((state) => /^down: out of group .*Snappy compression not implemented/.test(state)));
+    await waitUntil('three crashes on the bad batch', () => s.restarts('crash'), (n) => n >= 3);
+    await waitUntil('readiness down naming the crash', () => s.readiness.slice(mark).some((state) => /^down: out of group .*Snappy compression not implemented/.test(state)));
     const after = stockChanged();
     await s.send(after);
     await sleep(1_000);
     expect(s.seen).toEqual([before.id]); // stuck behind the bad batch meanwhile
 
     await deleteRecordsThrough(kafka, s.topic, 0, poison);
-    await waitFor('the message after the bad batch', () => s.seen.length, (n) => n === 2);
+    await waitUntil('the message after the bad batch', () => s.seen.length, (n) => n === 2);
     expect(s.seen).toEqual([before.id, after.id]);
-    await waitFor('readiness up again', () => s.readiness.at(-1), (state) => state === 'up');
+    await waitUntil('readiness up again', () => s.readiness.at(-1), (state) => state === 'up');
     expect(s.consumer.inGroup).toBe(true);
     expect(await s.restarts('stopped')).toBe(0);
     // Processed once each, whatever the restarts: one inbox row per message.
@@ -218,7 +208,7 @@ describe('MessageConsumer comes back after any stop (real Kafka, real PostgreSQL
     const holder = await holdGroup(kafka, s.consumer.groupId, [s.topic]);
     try {
       s.consumer.start();
-      await waitFor('a crashed first join', () => s.restarts('crash'), (n) => n >= 1);
+      await waitUntil('a crashed first join', () => s.restarts('crash'), (n) => n >= 1);
       await s.consumer.stop();
       expect(s.consumer.state).toBe('stopped');
       const restarts = s.consumer.restarts;

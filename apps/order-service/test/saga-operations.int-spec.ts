@@ -1,6 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { PROBLEM_CONTENT_TYPE } from '@ecotrack/platform';
 import { SagaCoordinator } from '@ecotrack/saga';
+import { waitUntil } from '@ecotrack/testing';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
@@ -24,6 +25,8 @@ describe('saga operations (admin): FAILED sagas listed and resumed (real Postgre
       SAGA_TIMEOUT_POLL_MS: '100',
       SAGA_MAX_ATTEMPTS: '2',
       SAGA_STUCK_AFTER_MS: '1000',
+      // The test polls the list for many seconds: past a user's per-minute budget. Limits are not under test here.
+      RATE_LIMIT_ENABLED: 'false',
     });
     db = app.get(DataSource);
     admin = await clientAs(app, ['admin']);
@@ -49,22 +52,13 @@ describe('saga operations (admin): FAILED sagas listed and resumed (real Postgre
     expect(response.statusCode).toBe(200);
     return (response.json().items as { id: string; status: string; attempt: number }[]).find((item) => item.id === sagaId);
   };
-  async function eventually<T>(what: string, probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (accept(value)) return value;
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(value)})`);
-      await sleep(100);
-    }
-  }
   const refundsSentFor = async (orderId: string) =>
     (await db.query(`SELECT count(*)::int AS n FROM outbox WHERE message_type = 'RefundPayment' AND message_key = $1`, [orderId]))[0].n as number;
   const metrics = async () => (await app.inject({ method: 'GET', url: '/metrics' })).body;
 
   it('a step past the pivot nobody answers: sent SAGA_MAX_ATTEMPTS times, then FAILED, counted and listed for the operator; resumed, sent again', async () => {
     const { sagaId, orderId } = await unansweredCancel();
-    const failed = (await eventually('the saga to stop as FAILED', () => listed(sagaId), (item) => item?.status === 'FAILED'))!;
+    const failed = (await waitUntil('the saga to stop as FAILED', () => listed(sagaId), (item) => item?.status === 'FAILED', { intervalMs: 250 }))!;
     // At least SAGA_MAX_ATTEMPTS: another order-service polling the same database (a running stack's) may have resent it first.
     expect(failed.attempt).toBeGreaterThanOrEqual(2);
     expect(failed).toEqual({
@@ -82,7 +76,7 @@ describe('saga operations (admin): FAILED sagas listed and resumed (real Postgre
     expect(await refundsSentFor(orderId)).toBe(failed.attempt);
     await sleep(1_000); // several polls: nothing more is sent
     expect(await refundsSentFor(orderId)).toBe(failed.attempt);
-    await eventually('the failed gauge', metrics, (text) => /^ecotrack_saga_failed\{saga="cancel-order",service="order-service"\} [1-9]/m.test(text));
+    await waitUntil('the failed gauge', metrics, (text) => /^ecotrack_saga_failed\{saga="cancel-order",service="order-service"\} [1-9]/m.test(text), { intervalMs: 250 });
 
     const resumed = await admin.inject({ method: 'POST', url: `/v1/sagas/${sagaId}/resume` });
     expect(resumed.statusCode).toBe(200);
@@ -90,7 +84,7 @@ describe('saga operations (admin): FAILED sagas listed and resumed (real Postgre
     expect(await refundsSentFor(orderId)).toBe(failed.attempt + 1);
     expect(await metrics()).toMatch(/^ecotrack_saga_resumed_total\{saga="cancel-order",service="order-service"\} 1$/m);
     // Still unanswered: bounded again, FAILED again.
-    await eventually('FAILED again', () => listed(sagaId), (item) => item?.status === 'FAILED');
+    await waitUntil('FAILED again', () => listed(sagaId), (item) => item?.status === 'FAILED', { intervalMs: 250 });
     expect(await refundsSentFor(orderId)).toBeGreaterThanOrEqual(failed.attempt + 2);
   }, 60_000);
 

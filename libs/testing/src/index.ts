@@ -12,3 +12,4 @@ export { freePort } from './ports';
 export { startStripeFront, STRIPE_DECLINED_PAYMENT_METHOD, type StripeFront, type StripeFrontRequest } from './stripe-front';
 export { deleteRecordsThrough, holdGroup, produceUndecodableBatch } from './kafka-faults';
 export { cpuHog, temporaryKafka, type TemporaryKafka } from './cold-boot';
+export { waitUntil } from './wait';

@@ -1,7 +1,6 @@
 import { topics } from '@ecotrack/events';
-import { deleteRecordsThrough, produceUndecodableBatch } from '@ecotrack/testing';
+import { deleteRecordsThrough, produceUndecodableBatch, waitUntil } from '@ecotrack/testing';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { newCustomer, newProduct, placeOrder, startSagaWorld, stockAccount, waitForOrders, type SagaWorld } from './support';
 
 /**
@@ -47,37 +46,27 @@ describe('a non-retriable crash of product-service\'s running consumer (five ser
     const ends = await admin.fetchTopicOffsets(topics.product.commands);
     return ends.every((end) => committed.partitions.find((p) => p.partition === end.partition)?.offset === end.high || end.high === end.low);
   };
-  async function until<T>(what: string, probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 120_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (accept(value)) return value;
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(value)})`);
-      await sleep(250);
-    }
-  }
-
   it('it comes back by itself, readiness dips with the reason and recovers, and an order placed meanwhile is CONFIRMED', async () => {
     const customer = await newCustomer(world);
     const product = await newProduct(world, 5);
     expect((await readiness()).status).toBe(200);
-    await until('product-service to have read all of product.commands', drained, Boolean);
+    await waitUntil('product-service to have read all of product.commands', drained, Boolean, { timeoutMs: 120_000, intervalMs: 250 });
     const crashesBefore = await crashes();
 
     const bad = await produceUndecodableBatch(kafka, topics.product.commands, 0, [{ key: 'foreign-producer', value: 'a Snappy batch' }]);
-    const down = await until('readiness 503 naming the crash', readiness, (r) => r.status === 503 && /Snappy compression not implemented/.test(r.body.checks?.[`consumer:${GROUP}`] ?? ''));
+    const down = await waitUntil('readiness 503 naming the crash', readiness, (r) => r.status === 503 && /Snappy compression not implemented/.test(r.body.checks?.[`consumer:${GROUP}`] ?? ''), { timeoutMs: 120_000, intervalMs: 250 });
     expect(down.body.checks?.[`consumer:${GROUP}`]).toMatch(new RegExp(`^down: out of group ${GROUP} since \\S+Z \\(grace 0 ms\\); last error at \\S+Z: Snappy compression not implemented$`));
     // The other consumer of product-service (its cache, on product.events) is unaffected.
     expect(down.body.checks?.['consumer:product-service-cache']).toBe('up');
 
     const order = await placeOrder(world, customer, [{ productId: product, quantity: 2 }]);
-    await until('the consumer to crash again and again', crashes, (n) => n >= crashesBefore + 2);
+    await waitUntil('the consumer to crash again and again', crashes, (n) => n >= crashesBefore + 2, { timeoutMs: 120_000, intervalMs: 250 });
     const { rows } = await world.db.orders.query('SELECT status FROM orders WHERE id = $1', [order.id]);
     expect(rows).toEqual([{ status: 'PENDING' }]); // waiting, not rejected
 
     // The operator's fix (docs/runbooks/consumer-down.md): delete the batch nobody can read.
     await deleteRecordsThrough(kafka, topics.product.commands, 0, bad);
-    await until('readiness 200 again', readiness, (r) => r.status === 200);
+    await waitUntil('readiness 200 again', readiness, (r) => r.status === 200, { timeoutMs: 120_000, intervalMs: 250 });
     const [row] = await waitForOrders(world, [order.id], ['CONFIRMED', 'REJECTED'], 180_000);
     expect(row).toMatchObject({ status: 'CONFIRMED', rejection_reason: null });
     expect(await stockAccount(world, product)).toEqual({ available: 3, reserved: 0, sold: 2, total: 5 });
