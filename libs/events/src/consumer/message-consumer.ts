@@ -1,27 +1,16 @@
 import { Logger } from '@nestjs/common';
 import type { DependencyCheck } from '@ecotrack/platform';
-import type { Span } from '@opentelemetry/api';
-import { KafkaJSError, type Admin, type Consumer, type EachMessagePayload, type Kafka, type KafkaMessage } from 'kafkajs';
+import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { DataSource } from 'typeorm';
-import { EventsMetrics, type ConsumeResult, type RestartReason } from '../metrics/events-metrics';
+import { EventsMetrics, type RestartReason } from '../metrics/events-metrics';
 import type { MessagePublisher } from '../outbox/kafka-publisher';
 import { backoffDelay, pause, type BackoffPolicy } from '../retry/backoff';
-import type { Envelope } from '../schemas/envelope';
-import { decodeHeaders, Header } from '../schemas/headers';
 import { deadLetterTopic, ensureTopics, type TopicSettings } from '../schemas/topics';
-import { parseMessageValue } from '../schemas/validation';
-import { inConsumerSpan, MessagingAttribute } from '../tracing/trace-context';
 import { GroupMembership } from './group-membership';
-import type { MessageHandler, MessageHandlers } from './message-handlers';
-import { isTransientInfrastructureError, NonRetryableMessageError } from './transient-errors';
+import type { MessageHandlers } from './message-handlers';
+import { describeError, MessageProcessor, type ProcessingSettings } from './message-processor';
 
-export interface MessageConsumerSettings {
-  /** Handler attempts before the message goes to the dead-letter topic. */
-  maxAttempts: number;
-  /** Waiting between handler attempts (in process, the partition waits with it). */
-  retryBackoff: BackoffPolicy;
-  /** Heartbeats go out this often, also while a long handler runs. */
-  heartbeatIntervalMs: number;
+export interface MessageConsumerSettings extends ProcessingSettings {
   /** The broker drops a member it has not heard from for this long. */
   sessionTimeoutMs: number;
   /** Partitions handled at once (order is per partition either way). */
@@ -105,37 +94,11 @@ interface Incarnation {
 }
 
 /**
- * A KafkaJSError so kafkajs treats it as a transient stop rather than a handler
- * bug: the message's offset is not committed, the next owner gets it again.
- */
-class ConsumerStoppingError extends KafkaJSError {
-  constructor() {
-    super('consumer stopping: message left for redelivery', { retriable: true });
-  }
-}
-
-const MAX_ERROR_HEADER = 1_000;
-const describe = (error: unknown) => ((error instanceof Error ? error.message : String(error)) || 'unknown error').slice(0, MAX_ERROR_HEADER);
-
-/**
- * Consumes a service's topics, one message at a time per partition:
- *
- *   value → JSON → envelope → registry schema; anything wrong → `<topic>.dlq`
- *   (with error, original-topic/partition/offset headers) and move on: a
- *   poison message never blocks its partition.
- *
- *   valid → ONE transaction: INSERT the inbox row (consumer, message id); if it
- *   was already there this is a redelivery, skip; else run the handler with the
- *   same EntityManager (its effect and its replies through the outbox commit
- *   together with the inbox row, or not at all).
- *
- *   handler throws → retried in process with backoff, then dead-lettered.
- *   PostgreSQL unreachable → waited out without counting attempts.
- *
- * The offset is committed only after that, so nothing is lost; redeliveries
- * (a crash, a rebalance) are absorbed by the inbox. Heartbeats continue while a
- * handler runs. stop() lets the in-flight messages finish, commits, leaves the
- * group.
+ * Consumes a service's topics, one message at a time per partition, each message
+ * through MessageProcessor (validation, dead letters, the inbox, retries). The
+ * offset is committed only after that, so nothing is lost; redeliveries (a crash,
+ * a rebalance) are absorbed by the inbox. stop() lets the in-flight messages
+ * finish, commits, leaves the group.
  *
  * It always comes back: start() returns at once and one supervisor (supervise())
  * owns the kafkajs consumer's whole life. Whenever that consumer ends, for any
@@ -159,6 +122,7 @@ export class MessageConsumer {
   private current?: Incarnation;
   private stopping = false;
   private abort = new AbortController();
+  private processor?: MessageProcessor;
   private lagTimer?: NodeJS.Timeout;
   private currentState: ConsumerState = 'idle';
   private groupJoins = 0;
@@ -212,6 +176,7 @@ export class MessageConsumer {
     if (this.topics.length === 0) throw new Error(`consumer ${this.groupId} has no topics (register a handler first)`);
     this.stopping = false;
     this.abort = new AbortController();
+    this.processor = new MessageProcessor({ ...this.options, settings: this.settings, metrics: this.metrics, logger: this.logger }, this.abort.signal);
     for (const topic of this.topics) this.metrics.watchTopic(topic);
     this.metrics.watchConsumer(this.groupId);
     this.supervision = this.supervise().finally(() => (this.supervision = undefined));
@@ -286,8 +251,8 @@ export class MessageConsumer {
   }
 
   private explain({ reason, error }: Ending): string {
-    if (reason === 'connect_failed') return `cannot consume ${this.topics.join(', ')} yet: ${describe(error)}`;
-    if (reason === 'crash') return `consumer crashed: ${describe(error)}`;
+    if (reason === 'connect_failed') return `cannot consume ${this.topics.join(', ')} yet: ${describeError(error)}`;
+    if (reason === 'crash') return `consumer crashed: ${describeError(error)}`;
     return 'consumer stopped without being asked to';
   }
 
@@ -355,7 +320,7 @@ export class MessageConsumer {
     // Resolves also when the first join crashed (kafkajs reports that as CRASH): hence the check after it.
     await life.consumer.run({
       partitionsConsumedConcurrently: this.settings.partitionsConsumedConcurrently,
-      eachMessage: (payload) => this.onMessage(payload),
+      eachMessage: (payload) => this.processor!.handle(payload),
     });
     if (life.over) return;
     this.currentState = 'running';
@@ -369,7 +334,7 @@ export class MessageConsumer {
 
   /** Takes an ended incarnation down for good: it leaves the group if it still is in, and its events stop counting. */
   private async retire(life: Incarnation): Promise<void> {
-    await life.consumer.disconnect().catch((error: unknown) => this.logger.warn(`disconnect failed: ${describe(error)}`));
+    await life.consumer.disconnect().catch((error: unknown) => this.logger.warn(`disconnect failed: ${describeError(error)}`));
     // Its start sequence gives up at its next step; whatever that step connected meanwhile is closed too.
     await life.starting;
     await life.consumer.disconnect().catch(() => undefined);
@@ -380,123 +345,8 @@ export class MessageConsumer {
     clearInterval(this.lagTimer);
     if (this.settings.lagSampleIntervalMs <= 0) return;
     this.lagTimer = setInterval(() => {
-      this.sampleLag().catch((error) => this.logger.debug(`lag sample failed: ${describe(error)}`));
+      this.sampleLag().catch((error) => this.logger.debug(`lag sample failed: ${describeError(error)}`));
     }, this.settings.lagSampleIntervalMs);
     this.lagTimer.unref();
-  }
-
-  private async onMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
-    const headers = decodeHeaders(message.headers);
-    // kafkajs heartbeats only between messages; a handler longer than the session timeout would get the member evicted.
-    const keepAlive = setInterval(() => void heartbeat().catch(() => undefined), this.settings.heartbeatIntervalMs);
-    try {
-      const attributes = {
-        [MessagingAttribute.partition]: String(partition),
-        [MessagingAttribute.consumerGroup]: this.groupId,
-        [MessagingAttribute.kafkaOffset]: Number(message.offset),
-        ...(message.key ? { [MessagingAttribute.kafkaKey]: message.key.toString() } : {}),
-      };
-      await inConsumerSpan(topic, headers, attributes, async (span) => {
-        const result = await this.process(topic, partition, message, headers, span);
-        span.setAttribute(MessagingAttribute.result, result);
-      });
-    } finally {
-      clearInterval(keepAlive);
-    }
-  }
-
-  private async process(topic: string, partition: number, message: KafkaMessage, headers: Record<string, string>, span: Span): Promise<ConsumeResult> {
-    const parsed = parseMessageValue(message.value);
-    if (!parsed.ok) {
-      await this.deadLetter(topic, partition, message, headers, parsed.error, 0);
-      this.metrics.consumed.inc({ topic, type: parsed.type ?? 'unknown', result: 'dead_lettered' });
-      return 'dead_lettered';
-    }
-    const envelope = parsed.envelope;
-    span.setAttributes({
-      [MessagingAttribute.messageId]: envelope.id,
-      [MessagingAttribute.messageType]: envelope.type,
-      [MessagingAttribute.messageVersion]: envelope.version,
-      ...(envelope.correlationId ? { [MessagingAttribute.conversationId]: envelope.correlationId } : {}),
-    });
-    const handler = this.options.handlers.find(topic, envelope.type);
-    if (!handler) {
-      this.metrics.consumed.inc({ topic, type: envelope.type, result: 'ignored' });
-      return 'ignored';
-    }
-
-    const count = (result: ConsumeResult) => this.metrics.consumed.inc({ topic, type: envelope.type, result });
-    let attempt = 1;
-    let outages = 0;
-    for (;;) {
-      try {
-        const result = await this.handleOnce(envelope, handler, { topic, partition, offset: message.offset, attempt });
-        count(result);
-        return result;
-      } catch (error) {
-        if (this.stopping) throw new ConsumerStoppingError();
-        if (isTransientInfrastructureError(error)) {
-          outages++;
-          const delay = backoffDelay(outages, this.settings.retryBackoff);
-          this.logger.warn(`${envelope.type} ${envelope.id}: database unavailable (${describe(error)}); waiting ${delay} ms, attempt not counted`);
-          if (!(await pause(delay, this.abort.signal))) throw new ConsumerStoppingError();
-          continue;
-        }
-        if (error instanceof NonRetryableMessageError || attempt >= this.settings.maxAttempts) {
-          await this.deadLetter(topic, partition, message, headers, describe(error), attempt);
-          count('dead_lettered');
-          return 'dead_lettered';
-        }
-        count('retried');
-        const delay = backoffDelay(attempt, this.settings.retryBackoff);
-        this.logger.warn(`${envelope.type} ${envelope.id}: attempt ${attempt}/${this.settings.maxAttempts} failed (${describe(error)}); retrying in ${delay} ms`);
-        if (!(await pause(delay, this.abort.signal))) throw new ConsumerStoppingError();
-        attempt++;
-      }
-    }
-  }
-
-  /** The inbox row and the handler's effect: one transaction. */
-  private handleOnce(
-    envelope: Envelope,
-    handler: MessageHandler,
-    where: { topic: string; partition: number; offset: string; attempt: number },
-  ): Promise<'processed' | 'duplicate'> {
-    return this.options.dataSource.transaction(async (manager) => {
-      const claimed: unknown[] = await manager.query(
-        `INSERT INTO inbox (consumer, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING message_id`,
-        [this.groupId, envelope.id],
-      );
-      if (claimed.length === 0) return 'duplicate';
-      await handler(envelope, { manager, ...where });
-      return 'processed';
-    });
-  }
-
-  private async deadLetter(topic: string, partition: number, message: KafkaMessage, headers: Record<string, string>, error: string, attempts: number): Promise<void> {
-    const target = deadLetterTopic(topic);
-    await this.options.deadLetters.publish([
-      {
-        topic: target,
-        messages: [
-          {
-            key: message.key,
-            value: message.value,
-            headers: {
-              ...headers,
-              [Header.error]: error.slice(0, MAX_ERROR_HEADER),
-              [Header.originalTopic]: topic,
-              [Header.originalPartition]: String(partition),
-              [Header.originalOffset]: message.offset,
-              [Header.consumerGroup]: this.groupId,
-              [Header.attempts]: String(attempts),
-              [Header.failedAt]: new Date().toISOString(),
-            },
-          },
-        ],
-      },
-    ]);
-    this.metrics.deadLetters.inc({ topic });
-    this.logger.warn(`${topic}[${partition}]@${message.offset} sent to ${target}: ${error}`);
   }
 }
