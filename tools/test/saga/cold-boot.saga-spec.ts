@@ -63,6 +63,16 @@ describe('cold first boot on a slow machine (a Kafka that never ran, services st
       for (const group of groups) expect(readinessBeforeKafka[service][`consumer:${group}`]).toMatch(new RegExp(`^down: not in group ${group} yet .*; last error at `));
     }
 
+    // Each consumer failed before Kafka was there, so each joined only after restarting: counted.
+    for (const [service, groups] of Object.entries(CONSUMER_GROUPS)) {
+      const metrics = await fetch(`${world.platform.url(service as ServiceName)}/metrics`).then((r) => r.text());
+      for (const group of groups) {
+        const restarts = [...metrics.matchAll(new RegExp(`^ecotrack_consumer_restarts_total\\{group="${group}",reason="(\\w+)"[^}]*\\} (\\d+)`, 'gm'))].map((m) => `${m[1]}=${m[2]}`);
+        console.info(`cold boot: ${group} restarts before joining: ${restarts.join(', ')}`);
+        expect(restarts.reduce((sum, r) => sum + Number(r.split('=')[1]), 0)).toBeGreaterThanOrEqual(1);
+      }
+    }
+
     // Every service said ready: place an order at once.
     const customer = await newCustomer(world);
     const product = await newProduct(world, 3);
