@@ -9,6 +9,7 @@
 # Tools are built from the Go modules pinned in tools/k8s/go/<tool>/go.{mod,sum} and
 # cached by version under ${XDG_CACHE_HOME:-$HOME/.cache}/ecotrack/bin.
 # JSON Schemas come from ../shared/schemas (override with ECOTRACK_SCHEMAS).
+# Also the Prometheus alert rules and their unit tests (promtool).
 # Ends with one line: `k8s: N passed, N failed`.
 set -euo pipefail
 
@@ -253,5 +254,22 @@ if [[ -x $HADOLINT ]]; then
 else
   printf '[k8s]   skipped hadolint (not obtainable here)\n'
 fi
+
+# ---------------------------------------------------------------------------------
+# 9. Prometheus rules (helm/ecotrack/files/prometheus-rules, rendered into the
+# PrometheusRule and loaded by the local Prometheus): promtool check rules, and the
+# alert unit tests in helm/ecotrack/tests/prometheus (promtool test rules).
+# promtool comes with Debian's prometheus package, which tools/stack/stack.sh installs.
+# ---------------------------------------------------------------------------------
+say "Prometheus rules"
+if ! command -v promtool >/dev/null; then
+  printf '[k8s]   installing promtool with the stack (tools/stack/stack.sh install)\n'
+  bash tools/stack/stack.sh install >"$WORK/stack-install.log" 2>&1 || { tail -n 20 "$WORK/stack-install.log"; abort "install promtool"; }
+fi
+RULE_FILES=("$CHART"/files/prometheus-rules/*.yaml)
+check "promtool check rules (${#RULE_FILES[@]} files)" promtool check rules "${RULE_FILES[@]}"
+for test in "$CHART"/tests/prometheus/*_test.yaml; do
+  check "promtool test rules $(basename "$test")" promtool test rules "$test"
+done
 
 finish

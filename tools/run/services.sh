@@ -26,6 +26,8 @@ running() {
 }
 
 ready() { curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:${PORT[$1]}/health/ready"; }
+# What readiness answers: why a service is not ready (which dependency, which consumer group, the last error).
+readiness() { curl -s --max-time 2 "http://127.0.0.1:${PORT[$1]}/health/ready" || echo "(no answer)"; }
 
 # The environment of a service, one NAME=value a line: an allow-list, nothing inherited
 # (PATH and HOME are added at start).
@@ -93,11 +95,15 @@ up() {
     elif config_changed "$svc"; then say "$svc: its environment changed, restarting"; stop "$svc"; start "$svc"
     else say "$svc: already running (pid $(pid_of "$svc"))"; fi
   done
-  local deadline=$((SECONDS + ${SERVICES_READY_TIMEOUT:-120}))
+  # Ready means every dependency answers and every Kafka consumer has joined its group (a first
+  # boot of Kafka creates its group coordinator only after a while): wait for that, saying why.
+  local deadline=$((SECONDS + ${SERVICES_READY_TIMEOUT:-180})) told
   for svc in "${SERVICES[@]}"; do
+    told=$SECONDS
     until ready "$svc"; do
       running "$svc" || { say "$svc: exited during start-up; last log lines:"; tail -n 20 "$LOGS/$svc.log" >&2; exit 1; }
-      (( SECONDS < deadline )) || { say "$svc: not ready in time; last log lines:"; tail -n 20 "$LOGS/$svc.log" >&2; exit 1; }
+      (( SECONDS < deadline )) || { say "$svc: not ready in time: $(readiness "$svc"); last log lines:"; tail -n 20 "$LOGS/$svc.log" >&2; exit 1; }
+      if (( SECONDS - told >= 15 )); then say "$svc: not ready yet: $(readiness "$svc")"; told=$SECONDS; fi
       sleep 0.5
     done
     say "$svc: ready"
@@ -113,7 +119,7 @@ status() {
   for svc in "${SERVICES[@]}"; do
     if running "$svc"; then
       if ready "$svc"; then say "$svc: ready (pid $(pid_of "$svc")) http://127.0.0.1:${PORT[$svc]}"
-      else say "$svc: running, NOT ready (pid $(pid_of "$svc"))"; all=3; fi
+      else say "$svc: running, NOT ready (pid $(pid_of "$svc")): $(readiness "$svc")"; all=3; fi
     else say "$svc: stopped"; all=3; fi
   done
   return $all

@@ -406,7 +406,7 @@ start_kafka() {
   if running kafka; then log "kafka: already running (pid $(read_pid kafka)) on $HOST:$KAFKA_PORT"; return 0; fi
   check_ports_free kafka "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"
   [[ -f "$(kafka_libs)/.complete" ]] || die "kafka: jars for $KAFKA_VERSION not in cache (run install)"
-  local dir="$STATE/kafka"; mkdir -p "$dir/data"
+  local dir="$STATE/kafka"; mkdir -p "$dir/data" "$STATE/logs"   # a fresh state dir too (start kafka alone)
   # Single-node KRaft: this process is both broker and (only) controller.
   cat > "$dir/server.properties" <<EOF
 process.roles=broker,controller

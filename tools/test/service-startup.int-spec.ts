@@ -1,7 +1,7 @@
 import { serviceEnv, spawnService, type ServiceProcess } from '@ecotrack/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-const infra = () => serviceEnv(process.env as Record<string, string>, 'product-service');
+const infra = (service = 'product-service') => serviceEnv(process.env as Record<string, string>, service);
 
 describe('service start-up', () => {
   let proc: ServiceProcess | undefined;
@@ -55,12 +55,16 @@ describe('service start-up', () => {
     proc = spawnService('product-service', 13105, infra());
     await proc.waitUntilReady();
     const ready = await fetch(`${proc.baseUrl}/health/ready`).then((r) => r.json());
-    expect(ready).toEqual({ status: 'ok', checks: { postgres: 'up', redis: 'up', kafka: 'up', openbao: 'up' } });
+    // Ready means its consumers joined their groups too (the saga's commands, the cache's events).
+    expect(ready).toEqual({
+      status: 'ok',
+      checks: { postgres: 'up', redis: 'up', kafka: 'up', openbao: 'up', 'consumer:product-service': 'up', 'consumer:product-service-cache': 'up' },
+    });
     expect(await fetch(`${proc.baseUrl}/health/live`).then((r) => r.status)).toBe(200);
   }, 60_000);
 
-  it('serves without Kafka (messages wait in the outbox): ready, reported degraded, kafka down', async () => {
-    proc = spawnService('product-service', 13107, { ...infra(), KAFKA_BROKERS: '127.0.0.1:1' });
+  it('a service that consumes nothing serves without Kafka (messages wait in the outbox): ready, reported degraded, kafka down', async () => {
+    proc = spawnService('user-service', 13107, { ...infra('user-service'), KAFKA_BROKERS: '127.0.0.1:1' });
     await proc.waitUntilReady();
     const response = await fetch(`${proc.baseUrl}/health/ready`);
     expect(response.status).toBe(200);
@@ -68,4 +72,21 @@ describe('service start-up', () => {
     expect(body).toMatchObject({ status: 'degraded', checks: { postgres: 'up', redis: 'up' } });
     expect(body.checks.kafka).toMatch(/^down: /);
   }, 60_000);
+
+  it('a service whose consumers never joined their groups is not ready, and says which group, since when and why', async () => {
+    proc = spawnService('product-service', 13108, { ...infra(), KAFKA_BROKERS: '127.0.0.1:1' });
+    const groups = ['product-service', 'product-service-cache'];
+    const deadline = Date.now() + 60_000;
+    let last: { status: number; checks: Record<string, string> } = { status: 0, checks: {} };
+    while (Date.now() < deadline && !groups.every((group) => /last error/.test(last.checks[`consumer:${group}`] ?? ''))) {
+      await sleep(250);
+      const response = await fetch(`${proc.baseUrl}/health/ready`).catch(() => undefined);
+      if (response) last = { status: response.status, checks: ((await response.json()) as { checks?: Record<string, string> }).checks ?? {} };
+    }
+    expect(last.status).toBe(503);
+    for (const group of groups) {
+      expect(last.checks[`consumer:${group}`]).toMatch(new RegExp(`^down: not in group ${group} yet \\(waiting since \\S+Z\\); last error at \\S+Z: .*ECONNREFUSED 127\\.0\\.0\\.1:1`));
+    }
+    expect(last.checks).toMatchObject({ postgres: 'up', redis: 'up', openbao: 'up' });
+  }, 90_000);
 });

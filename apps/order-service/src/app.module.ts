@@ -5,6 +5,7 @@ import { SagaModule } from '@ecotrack/saga';
 import { entities } from './entities';
 import { OrdersModule } from './orders/orders.module';
 import { QuotesModule } from './quotes/quotes.module';
+import { SagaOperationsModule } from './sagas/saga-operations.module';
 
 /** Every route needs a token verified against user-service's JWKS, unless marked @Public() (quotes are). */
 const auth = AuthModule.forRootAsync({ inject: [APP_CONFIG], useFactory: authOptionsFromConfig });
@@ -18,6 +19,7 @@ const auth = AuthModule.forRootAsync({ inject: [APP_CONFIG], useFactory: authOpt
     auth,
     QuotesModule,
     OrdersModule,
+    SagaOperationsModule,
   ],
 })
 export class AppModule {}

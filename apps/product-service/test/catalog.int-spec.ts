@@ -72,7 +72,10 @@ describe('product-service catalog (real PostgreSQL, Redis, Kafka)', () => {
   it('reports every dependency in readiness', async () => {
     const response = await app.inject({ method: 'GET', url: '/health/ready' });
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ status: 'ok', checks: { postgres: 'up', redis: 'up', kafka: 'up' } });
+    expect(response.json()).toEqual({
+      status: 'ok',
+      checks: { postgres: 'up', redis: 'up', kafka: 'up', 'consumer:product-service': 'up', 'consumer:product-service-cache': 'up' },
+    });
   });
 
   it('documents every route in OpenAPI', async () => {

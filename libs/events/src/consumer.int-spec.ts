@@ -24,7 +24,7 @@ function record<T extends MessageType>(type: T, payload: OutgoingPayload<T>, opt
 
 const FAST: Partial<MessageConsumerSettings> = {
   retryBackoff: { initialMs: 50, maxMs: 200 },
-  connectBackoff: { initialMs: 100, maxMs: 500 },
+  restartBackoff: { initialMs: 100, maxMs: 500 },
   lagSampleIntervalMs: 0,
   maxWaitTimeMs: 200,
 };

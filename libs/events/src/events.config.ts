@@ -23,6 +23,10 @@ export const eventsConfig = {
   CONSUMER_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
   CONSUMER_RETRY_MAX_DELAY_MS: millis(10_000),
   CONSUMER_LAG_SAMPLE_INTERVAL_MS: millis(15_000),
+  /** Longest wait before a consumer that ended (crashed, stopped, could not join) is started anew; the wait doubles from 500 ms. */
+  CONSUMER_RESTART_MAX_DELAY_MS: z.coerce.number().int().min(500).default(30_000),
+  /** After having joined, how long a consumer may be out of its group before readiness answers 503. */
+  CONSUMER_READINESS_GRACE_MS: millis(60_000),
   /** Inbox rows (processed message ids) are kept this long; longer than any redelivery can be late. */
   INBOX_RETENTION_MS: millis(14 * 24 * 3600_000),
 };
@@ -47,6 +51,8 @@ export function eventsSettingsFrom(config: Record<string, unknown>): EventsSetti
       maxAttempts: values.CONSUMER_MAX_ATTEMPTS,
       retryBackoff: { initialMs: 200, maxMs: values.CONSUMER_RETRY_MAX_DELAY_MS },
       lagSampleIntervalMs: values.CONSUMER_LAG_SAMPLE_INTERVAL_MS,
+      restartBackoff: { initialMs: 500, maxMs: values.CONSUMER_RESTART_MAX_DELAY_MS },
+      readinessGraceMs: values.CONSUMER_READINESS_GRACE_MS,
       topicSettings: topics,
     },
     topics,

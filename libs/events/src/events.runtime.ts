@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { Lifecycle, SERVICE_INFO, type ServiceInfo } from '@ecotrack/platform';
+import { DependencyRegistry, Lifecycle, SERVICE_INFO, type ServiceInfo } from '@ecotrack/platform';
 import type { Admin, Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { pruneInbox } from './consumer/inbox-retention';
@@ -28,9 +28,11 @@ const INBOX_PRUNE_INTERVAL_MS = 3600_000;
  * When the messaging machinery runs. Nothing starts before the service is
  * READY (its database is initialized, its dependencies answered); then the
  * relay, the topic creation and the consumer start in the background, so a
- * Kafka outage never holds up the service. On shutdown (before the database
- * and the Kafka connections close): the consumer finishes its in-flight
- * messages and commits, the relay finishes its round, then the producer closes.
+ * Kafka outage never holds up start-up. The consumer exists (and its readiness
+ * check is registered) from bootstrap on, so readiness answers 503 until it has
+ * joined its group. On shutdown (before the database and the Kafka connections
+ * close): the consumer finishes its in-flight messages and commits, the relay
+ * finishes its round, then the producer closes.
  */
 @Injectable()
 export class EventsRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
@@ -48,6 +50,7 @@ export class EventsRuntime implements OnApplicationBootstrap, BeforeApplicationS
     @Inject(EVENTS_SETTINGS) private readonly settings: EventsSettings,
     @Inject(SERVICE_INFO) private readonly service: ServiceInfo,
     private readonly lifecycle: Lifecycle,
+    private readonly dependencies: DependencyRegistry,
     private readonly dataSource: DataSource,
     private readonly relay: OutboxRelay,
     private readonly handlers: MessageHandlers,
@@ -57,12 +60,25 @@ export class EventsRuntime implements OnApplicationBootstrap, BeforeApplicationS
     this.admin = kafka.admin();
   }
 
-  /** The service's consumer, once started (undefined when it registered no handler). */
+  /** The service's consumer (undefined when it registered no handler); it starts once the service is ready. */
   get consumer(): MessageConsumer | undefined {
     return this.messageConsumer;
   }
 
+  /** After every module's onModuleInit: the handlers are registered, the consumer's topics known. */
   onApplicationBootstrap(): void {
+    if (this.handlers.topics.length > 0) {
+      this.messageConsumer = new MessageConsumer({
+        kafka: this.kafka,
+        dataSource: this.dataSource,
+        groupId: this.options.groupId ?? this.service.name,
+        handlers: this.handlers,
+        deadLetters: this.publisher,
+        metrics: this.metrics,
+        settings: this.settings.consumer,
+      });
+      this.dependencies.register(this.messageConsumer.readiness);
+    }
     this.started = this.startWhenReady();
   }
 
@@ -86,18 +102,7 @@ export class EventsRuntime implements OnApplicationBootstrap, BeforeApplicationS
     }
     this.relay.start();
     this.topicsCreated = this.createProducedTopics();
-    if (this.handlers.topics.length > 0) {
-      this.messageConsumer = new MessageConsumer({
-        kafka: this.kafka,
-        dataSource: this.dataSource,
-        groupId: this.options.groupId ?? this.service.name,
-        handlers: this.handlers,
-        deadLetters: this.publisher,
-        metrics: this.metrics,
-        settings: this.settings.consumer,
-      });
-      this.messageConsumer.start();
-    }
+    this.messageConsumer?.start();
     this.inboxTimer = setInterval(() => {
       pruneInbox(this.dataSource, this.settings.inboxRetentionMs).catch((error: Error) => this.logger.warn(`inbox pruning failed: ${error.message}`));
     }, INBOX_PRUNE_INTERVAL_MS);

@@ -47,12 +47,13 @@ export {
   type MessageConsumerSettings,
   type PartitionLag,
 } from './consumer/message-consumer';
+export { GroupMembership, type MembershipSettings } from './consumer/group-membership';
 export { isTransientInfrastructureError, NonRetryableMessageError } from './consumer/transient-errors';
 export { pruneInbox } from './consumer/inbox-retention';
 
 // Retry, metrics, tracing
 export { backoffDelay, type BackoffPolicy } from './retry/backoff';
-export { EventsMetrics, type ConsumeResult } from './metrics/events-metrics';
+export { EventsMetrics, type ConsumeResult, type RestartReason } from './metrics/events-metrics';
 export { captureTraceContext, contextFromHeaders } from './tracing/trace-context';
 
 // Wiring for a service

@@ -11,7 +11,7 @@ export { DatabaseModule } from './database/database.module';
 export { problem, PROBLEM_CONTENT_TYPE, ProblemType, type FieldError, type Problem } from './errors/problem';
 export { ProblemDetailsFilter, toProblem } from './errors/problem.filter';
 export { strictValidationPipe, uuidParam, ValidationProblemException } from './errors/validation';
-export { DependencyRegistry, type DependencyCheck, type WaitPolicy } from './lifecycle/dependencies';
+export { DependencyDegraded, DependencyRegistry, type DependencyCheck, type DependencyState, type WaitPolicy } from './lifecycle/dependencies';
 export { Lifecycle, type LifecyclePhase } from './lifecycle/lifecycle.service';
 export { REDIS, RedisModule } from './redis/redis.module';
 export type { ServiceDefinition, ServiceInfo } from './service';

@@ -45,9 +45,9 @@ describe('SagaCoordinator on real PostgreSQL', () => {
     (await db.query('SELECT id, type, payload FROM sent_commands WHERE saga_id = $1 ORDER BY seq DESC LIMIT 1', [sagaId]))[0] as { id: string; type: string };
   const instance = async (sagaId: string) => (await db.query('SELECT * FROM saga_instances WHERE id = $1', [sagaId]))[0];
   const start = (tripId = randomUUID()) => db.transaction((tx) => coordinator.start(tx, 'trip', { tripId }));
-  const replyTo = async (sagaId: string, type: string, payload: Record<string, unknown> = {}) => {
+  const replyTo = async (sagaId: string, type: string, payload: Record<string, unknown> = {}, by: SagaCoordinator = coordinator) => {
     const awaited = await lastCommand(sagaId);
-    return db.transaction((tx) => coordinator.handleReply(tx, { sagaId, inReplyTo: awaited.id, type, payload }));
+    return db.transaction((tx) => by.handleReply(tx, { sagaId, inReplyTo: awaited.id, type, payload }));
   };
 
   beforeAll(async () => {
@@ -179,5 +179,82 @@ describe('SagaCoordinator on real PostgreSQL', () => {
     expect(text).toMatch(/ecotrack_saga_timeouts_total\{saga="trip",step="reserve"\} [1-9]/);
     expect(text).toMatch(/ecotrack_saga_duration_seconds_count\{saga="trip",outcome="completed"\} 1\n/);
     expect(text).toMatch(/ecotrack_saga_duration_seconds_count\{saga="trip",outcome="rejected"\} 1\n/);
+  });
+
+  describe('the retry bound and the operator\'s resume', () => {
+    /** reserve (undone by Release), then confirm: retriable, past the pivot. Short timeouts. */
+    const bounded = defineSaga<Trip>(
+      'trip-bounded',
+      [
+        ...reserveAndAuthorize({ reserveMs: 100, authorizeMs: 60_000 }).slice(0, 1),
+        { name: 'confirm', invoke: (trip) => ({ topic: 't.commands', type: 'Confirm', key: trip.tripId, payload: { ...trip } }), succeeded: 'Confirmed', retriable: true, timeoutMs: 100 },
+      ],
+      {
+        completed: async (tx, sagaId) => void (await tx.query(`INSERT INTO outcomes (saga_id, outcome) VALUES ($1, 'completed')`, [sagaId])),
+        rejected: async (tx, sagaId, _data, reason) => void (await tx.query(`INSERT INTO outcomes (saga_id, outcome, reason) VALUES ($1, 'rejected', $2)`, [sagaId, reason])),
+      },
+    );
+    let operator: SagaCoordinator;
+    let metrics: Registry;
+
+    beforeAll(() => {
+      metrics = new Registry();
+      // One coordinator knows all sagas of its database (expireOverdue looks at every instance).
+      operator = new SagaCoordinator(new TableSender(), new SagaMetrics(metrics), { retryLimits: { maxAttempts: 3 } }).register(trip).register(bounded);
+    });
+
+    const commandsOf = async (sagaId: string) => ((await db.query('SELECT type FROM sent_commands WHERE saga_id = $1 ORDER BY seq', [sagaId])) as { type: string }[]).map((c) => c.type);
+    /** The timeout poller's work, done here until the instance reaches the status (generous: waits double each time). */
+    async function pollUntil(sagaId: string, status: string) {
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        await operator.expireOverdue(db);
+        const row = await instance(sagaId);
+        if (row.status === status) return row;
+        if (Date.now() > deadline) throw new Error(`saga ${sagaId} not ${status} within 20 s: ${JSON.stringify(row)}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    const metric = async (text: RegExp) => text.test(await metrics.metrics());
+
+    it('a compensation nobody answers is sent up to the limit, then the saga is FAILED: counted, listed, nothing more sent; resumed, it undoes and rejects with the first reason', async () => {
+      const sagaId = await db.transaction((tx) => operator.start(tx, 'trip-bounded', { tripId: randomUUID() }));
+      expect(await pollUntil(sagaId, 'FAILED')).toMatchObject({ step_index: 0, attempt: 3, failure_reason: 'reserve timed out', deadline_at: null });
+      expect(await commandsOf(sagaId)).toEqual(['Reserve', 'Release', 'Release', 'Release']);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await operator.expireOverdue(db);
+      expect(await commandsOf(sagaId)).toHaveLength(4); // stopped: no more resends
+
+      await operator.countStuck(db, 60_000);
+      expect(await metric(/ecotrack_saga_finished_total\{saga="trip-bounded",outcome="failed"\} 1\n/)).toBe(true);
+      expect(await metric(/ecotrack_saga_failed\{saga="trip-bounded"\} [1-9]/)).toBe(true);
+      expect(await operator.listNeedingAttention(db, 60_000)).toContainEqual(
+        expect.objectContaining({ id: sagaId, saga: 'trip-bounded', status: 'FAILED', step: 'reserve', phase: 'COMPENSATING', attempt: 3, failureReason: 'reserve timed out' }),
+      );
+
+      const resumed = await operator.resume(db, sagaId);
+      expect(resumed).toMatchObject({ outcome: 'resumed', instance: { status: 'COMPENSATING', step: 'reserve', phase: 'COMPENSATING', attempt: 1 } });
+      expect(await commandsOf(sagaId)).toEqual(['Reserve', 'Release', 'Release', 'Release', 'Release']);
+      expect(await metric(/ecotrack_saga_resumed_total\{saga="trip-bounded"\} 1\n/)).toBe(true);
+      await replyTo(sagaId, 'Released', {}, operator);
+      expect(await instance(sagaId)).toMatchObject({ status: 'REJECTED', failure_reason: 'reserve timed out' });
+      expect(await db.query('SELECT outcome, reason FROM outcomes WHERE saga_id = $1', [sagaId])).toEqual([{ outcome: 'rejected', reason: 'reserve timed out' }]);
+
+      expect(await operator.resume(db, sagaId)).toMatchObject({ outcome: 'finished', instance: { status: 'REJECTED', phase: null } });
+      expect(await operator.resume(db, randomUUID())).toEqual({ outcome: 'unknown-saga' });
+    }, 60_000);
+
+    it('past the pivot, a step nobody answers is sent up to the limit, never compensated, then FAILED; resumed, it is sent again and completes', async () => {
+      const sagaId = await db.transaction((tx) => operator.start(tx, 'trip-bounded', { tripId: randomUUID() }));
+      await replyTo(sagaId, 'Reserved', {}, operator);
+      expect(await pollUntil(sagaId, 'FAILED')).toMatchObject({ step_index: 1, attempt: 3, failure_reason: 'confirm: no reply after 3 attempts' });
+      expect(await commandsOf(sagaId)).toEqual(['Reserve', 'Confirm', 'Confirm', 'Confirm']);
+      expect(await operator.listNeedingAttention(db, 60_000)).toContainEqual(expect.objectContaining({ id: sagaId, status: 'FAILED', step: 'confirm', phase: 'RUNNING' }));
+
+      expect(await operator.resume(db, sagaId)).toMatchObject({ outcome: 'resumed', instance: { status: 'RUNNING', step: 'confirm', attempt: 1, failureReason: null } });
+      expect(await commandsOf(sagaId)).toEqual(['Reserve', 'Confirm', 'Confirm', 'Confirm', 'Confirm']);
+      await replyTo(sagaId, 'Confirmed', {}, operator);
+      expect(await instance(sagaId)).toMatchObject({ status: 'COMPLETED', finished_at: expect.any(Date) });
+    }, 60_000);
   });
 });

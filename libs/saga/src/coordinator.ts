@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { SagaCommand, SagaDefinition } from './definition';
 import type { SagaMetrics } from './saga-metrics';
-import { ACTIVE_STATUSES, begin, decide, type SagaDecision, type SagaEvent, type SagaState, type SagaStatus } from './transitions';
+import { ACTIVE_STATUSES, begin, decide, DEFAULT_RETRY_LIMITS, failedWhile, type RetryLimits, type SagaDecision, type SagaEvent, type SagaState, type SagaStatus } from './transitions';
 
 /** Writes a command to the outbox inside the caller's transaction and returns the message id. */
 export interface SagaCommandSender {
@@ -33,11 +33,31 @@ interface InstanceRow {
   failure_reason: string | null;
   version: number;
   created_at: Date;
+  updated_at: Date;
 }
 
-const INSTANCE_COLUMNS = 'id, saga_name, status, step_index, attempt, data, awaiting_message_id, failure_reason, version, created_at';
+const INSTANCE_COLUMNS = 'id, saga_name, status, step_index, attempt, data, awaiting_message_id, failure_reason, version, created_at, updated_at';
 
 export type ReplyOutcome = 'applied' | 'ignored' | 'unknown-saga';
+
+/** An instance as an operator sees it (see listNeedingAttention, resume). */
+export interface SagaInstanceView {
+  id: string;
+  saga: string;
+  status: SagaStatus;
+  /** The step it is at, and whether it awaits the step's command (RUNNING) or its compensation (COMPENSATING). */
+  step: string;
+  phase: 'RUNNING' | 'COMPENSATING' | null;
+  /** What it is about: the key of its commands (an order's sagas: the order id). */
+  aggregateId: string;
+  /** Sends of the awaited command so far. */
+  attempt: number;
+  failureReason: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type ResumeOutcome = { outcome: 'resumed'; instance: SagaInstanceView } | { outcome: 'finished'; instance: SagaInstanceView } | { outcome: 'unknown-saga' };
 
 /**
  * Runs saga instances: persists each state change with optimistic locking (version), sends the
@@ -52,6 +72,8 @@ export interface SagaCoordinatorOptions {
    * complete once it is back instead of being compensated for an outage they never saw.
    */
   outboxTable?: string;
+  /** When commands without a way out (retriable steps, compensations) stop being resent: the instance is then FAILED. */
+  retryLimits?: RetryLimits;
 }
 
 export class SagaCoordinator {
@@ -126,17 +148,47 @@ export class SagaCoordinator {
     });
   }
 
-  /** Active instances unchanged for longer than `olderThanMs`, and failed ones, per saga: for the stuck gauge. */
+  /**
+   * Active instances started longer than `olderThanMs` ago, and failed ones, per saga: for the stuck
+   * gauge (and the failed one). By age, not by last change: a saga resending every few minutes is
+   * changed each time, and stuck all the same.
+   */
   async countStuck(db: DataSource, olderThanMs: number): Promise<Record<string, number>> {
-    const rows: { saga_name: string; n: number }[] = await db.query(
-      `SELECT saga_name, count(*)::int AS n FROM saga_instances
-        WHERE status = 'FAILED' OR (status IN ('RUNNING', 'COMPENSATING') AND updated_at < now() - make_interval(secs => $1))
+    const rows: { saga_name: string; n: number; failed: number }[] = await db.query(
+      `SELECT saga_name, count(*)::int AS n, count(*) FILTER (WHERE status = 'FAILED')::int AS failed FROM saga_instances
+        WHERE status = 'FAILED' OR (status IN ('RUNNING', 'COMPENSATING') AND created_at < now() - make_interval(secs => $1))
         GROUP BY saga_name`,
       [olderThanMs / 1000],
     );
     const counts = Object.fromEntries(rows.map((row) => [row.saga_name, row.n]));
-    this.metrics?.setStuck(counts, this.names);
+    this.metrics?.setStuck(counts, Object.fromEntries(rows.map((row) => [row.saga_name, row.failed])), this.names);
     return counts;
+  }
+
+  /** FAILED instances and active ones started longer than `olderThanMs` ago, oldest change first: what an operator looks at. */
+  async listNeedingAttention(db: DataSource, olderThanMs: number, limit = 100): Promise<SagaInstanceView[]> {
+    const rows: InstanceRow[] = await db.query(
+      `SELECT ${INSTANCE_COLUMNS} FROM saga_instances
+        WHERE status = 'FAILED' OR (status IN ('RUNNING', 'COMPENSATING') AND created_at < now() - make_interval(secs => $1))
+        ORDER BY updated_at LIMIT $2`,
+      [olderThanMs / 1000, limit],
+    );
+    return rows.filter((row) => this.sagas.has(row.saga_name)).map((row) => this.view(row));
+  }
+
+  /**
+   * An operator's action for an instance nobody answers: sends the command it awaits again (the
+   * step's, or its compensation's), attempts counted from 1, and a FAILED instance goes back to
+   * what it was doing. Participants are idempotent by business key, so this never acts twice.
+   */
+  async resume(db: DataSource, sagaId: string): Promise<ResumeOutcome> {
+    return db.transaction(async (tx) => {
+      const [row]: InstanceRow[] = await tx.query(`SELECT ${INSTANCE_COLUMNS} FROM saga_instances WHERE id = $1 FOR UPDATE`, [sagaId]);
+      if (!row || !this.sagas.has(row.saga_name)) return { outcome: 'unknown-saga' };
+      if (!(await this.apply(tx, row, { kind: 'resume' }))) return { outcome: 'finished', instance: this.view(row) };
+      this.metrics?.countResumed(row.saga_name);
+      return { outcome: 'resumed', instance: this.view((await this.load(tx, sagaId))!) };
+    });
   }
 
   private async apply(tx: EntityManager, row: InstanceRow, event: SagaEvent): Promise<boolean> {
@@ -148,7 +200,7 @@ export class SagaCoordinator {
       data: row.data,
       failureReason: row.failure_reason,
     };
-    const decision = decide(saga, state, event);
+    const decision = decide(saga, state, event, this.options.retryLimits ?? DEFAULT_RETRY_LIMITS);
     if (decision.action === 'ignore') return false;
 
     let awaiting: string | null = null;
@@ -156,7 +208,8 @@ export class SagaCoordinator {
     if (decision.action === 'send') {
       awaiting = await this.sender.send(tx, decision.command, { sagaId: row.id, sagaName: row.saga_name });
       timeoutMs = decision.timeoutMs;
-      if (decision.state.status === 'COMPENSATING' && (state.status !== 'COMPENSATING' || decision.state.stepIndex !== state.stepIndex)) {
+      const newCompensation = state.status === 'RUNNING' || (state.status === 'COMPENSATING' && decision.state.stepIndex !== state.stepIndex);
+      if (decision.state.status === 'COMPENSATING' && event.kind !== 'resume' && newCompensation) {
         this.metrics?.countCompensation(row.saga_name, saga.steps[decision.state.stepIndex].name);
       }
     }
@@ -196,6 +249,24 @@ export class SagaCoordinator {
       this.metrics?.countFinished(row.saga_name, 'failed', row.created_at);
     }
     return true;
+  }
+
+  private view(row: InstanceRow): SagaInstanceView {
+    const saga = this.definition(row.saga_name);
+    const state = { status: row.status, stepIndex: row.step_index, attempt: row.attempt, data: row.data, failureReason: row.failure_reason };
+    const phase = ACTIVE_STATUSES.includes(row.status) ? (row.status as 'RUNNING' | 'COMPENSATING') : row.status === 'FAILED' ? failedWhile(saga, state) : null;
+    return {
+      id: row.id,
+      saga: row.saga_name,
+      status: row.status,
+      step: saga.steps[row.step_index].name,
+      phase,
+      aggregateId: saga.steps[row.step_index].invoke(row.data).key,
+      attempt: row.attempt,
+      failureReason: row.failure_reason,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    };
   }
 
   private async load(tx: EntityManager, id: string): Promise<InstanceRow | undefined> {

@@ -14,8 +14,13 @@ export type ReplyPayload = Record<string, unknown>;
 /** How a step is undone, and the reply that says it was. */
 export interface Compensation<Data> {
   invoke: (data: Data) => SagaCommand;
-  /** The participant's reply once undone. Compensations must always succeed eventually: they are resent until then. */
+  /**
+   * The participant's reply once undone. Compensations must always succeed eventually: they are
+   * resent until then, up to `attempts` sends; past that the instance is FAILED (an operator resumes it).
+   */
   done: string;
+  /** Sends before the instance stops as FAILED; default: the coordinator's retry limit (SAGA_MAX_ATTEMPTS). */
+  attempts?: number;
 }
 
 /**
@@ -37,13 +42,16 @@ export interface SagaStep<Data> {
   /** How long to wait for the reply before resending or giving up. */
   timeoutMs: number;
   /**
-   * Resends on timeout before giving up (default 1: no resend). Participants are idempotent by
-   * business key, so a resend never acts twice.
+   * Sends on timeout before giving up (default 1: no resend; for a retriable step, the
+   * coordinator's retry limit, SAGA_MAX_ATTEMPTS). Participants are idempotent by business key,
+   * so a resend never acts twice. Giving up compensates, or, for a retriable step, stops the
+   * instance as FAILED.
    */
   attempts?: number;
   /**
-   * After the pivot there is no turning back: a retriable step is resent until it succeeds and
-   * never compensates (confirming a reservation that is already held, say).
+   * After the pivot there is no turning back: a retriable step is resent (up to its attempts)
+   * and never compensates (confirming a reservation that is already held, say). When nobody
+   * answers, the instance stops as FAILED and an operator resumes it.
    */
   retriable?: boolean;
 }

@@ -2,13 +2,15 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export type SagaOutcome = 'completed' | 'rejected' | 'failed';
 
-/** ecotrack_saga_*: how many start, how they end, how long they take, how many are stuck. */
+/** ecotrack_saga_*: how many start, how they end, how long they take, how many are stuck or failed, how many were resumed. */
 export class SagaMetrics {
   private readonly started: Counter<'saga'>;
   private readonly finished: Counter<'saga' | 'outcome'>;
   private readonly compensations: Counter<'saga' | 'step'>;
   private readonly duration: Histogram<'saga' | 'outcome'>;
   private readonly stuck: Gauge<'saga'>;
+  private readonly failed: Gauge<'saga'>;
+  private readonly resumed: Counter<'saga'>;
   private readonly ignored: Counter<'saga'>;
   private readonly timeouts: Counter<'saga' | 'step'>;
 
@@ -36,7 +38,7 @@ export class SagaMetrics {
     });
     this.stuck = new Gauge({
       name: 'ecotrack_saga_stuck',
-      help: 'Active sagas whose state has not changed for longer than the stuck threshold, or that failed',
+      help: 'Active sagas started longer ago than the stuck threshold (SAGA_STUCK_AFTER_MS), plus the failed ones',
       labelNames: ['saga'],
       registers,
     });
@@ -47,6 +49,13 @@ export class SagaMetrics {
       registers,
     });
     this.timeouts = new Counter({ name: 'ecotrack_saga_timeouts_total', help: 'Step timeouts', labelNames: ['saga', 'step'], registers });
+    this.failed = new Gauge({
+      name: 'ecotrack_saga_failed',
+      help: 'Sagas in FAILED: resent up to the retry limit without a reply, or refused past the pivot; they wait for an operator (docs/runbooks/saga-failed.md)',
+      labelNames: ['saga'],
+      registers,
+    });
+    this.resumed = new Counter({ name: 'ecotrack_saga_resumed_total', help: 'Sagas an operator resumed (their awaited command sent again)', labelNames: ['saga'], registers });
   }
 
   countStarted(saga: string): void {
@@ -70,7 +79,14 @@ export class SagaMetrics {
     this.timeouts.inc({ saga, step });
   }
 
-  setStuck(counts: Record<string, number>, sagaNames: readonly string[]): void {
-    for (const saga of sagaNames) this.stuck.set({ saga }, counts[saga] ?? 0);
+  countResumed(saga: string): void {
+    this.resumed.inc({ saga });
+  }
+
+  setStuck(stuck: Record<string, number>, failed: Record<string, number>, sagaNames: readonly string[]): void {
+    for (const saga of sagaNames) {
+      this.stuck.set({ saga }, stuck[saga] ?? 0);
+      this.failed.set({ saga }, failed[saga] ?? 0);
+    }
   }
 }

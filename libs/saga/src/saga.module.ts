@@ -9,6 +9,7 @@ import { OutboxCommandSender } from './outbox-command-sender';
 import type { SagaSettings } from './saga.config';
 import { SagaMetrics } from './saga-metrics';
 import { TimeoutPoller } from './timeout-poller';
+import { DEFAULT_RETRY_LIMITS } from './transitions';
 
 const READY_POLL_MS = 100;
 
@@ -56,9 +57,12 @@ class SagaRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown {
   providers: [
     {
       provide: SagaCoordinator,
-      inject: [OutboxWriter, METRICS_REGISTRY],
-      useFactory: (outbox: OutboxWriter, registry: Registry) =>
-        new SagaCoordinator(new OutboxCommandSender(outbox), new SagaMetrics(registry), { outboxTable: 'outbox' }),
+      inject: [OutboxWriter, METRICS_REGISTRY, APP_CONFIG],
+      useFactory: (outbox: OutboxWriter, registry: Registry, config: Partial<SagaSettings>) =>
+        new SagaCoordinator(new OutboxCommandSender(outbox), new SagaMetrics(registry), {
+          outboxTable: 'outbox',
+          retryLimits: { maxAttempts: config.SAGA_MAX_ATTEMPTS ?? DEFAULT_RETRY_LIMITS.maxAttempts },
+        }),
     },
     SagaRuntime,
   ],

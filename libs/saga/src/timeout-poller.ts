@@ -6,7 +6,7 @@ const BATCH = 50;
 export interface TimeoutPollerOptions {
   /** How often overdue instances are looked for. */
   intervalMs: number;
-  /** An active instance unchanged for longer than this counts as stuck (the gauge an alert watches). */
+  /** An active instance started longer ago than this counts as stuck (the gauge an alert watches). */
   stuckAfterMs: number;
   onError: (error: unknown) => void;
 }

@@ -1,6 +1,6 @@
 import { reserveAndAuthorize, tripCommand as command, type Trip } from '../test/trip-saga';
 import { defineSaga } from './definition';
-import { begin, decide, type SagaDecision, type SagaState } from './transitions';
+import { begin, decide, failedWhile, type SagaDecision, type SagaState } from './transitions';
 
 const noop = async () => undefined;
 
@@ -17,6 +17,8 @@ const trip = defineSaga<Trip>(
 
 const reply = (type: string, payload: Record<string, unknown> = {}) => ({ kind: 'reply' as const, type, payload });
 const timeout = { kind: 'timeout' as const };
+const resume = { kind: 'resume' as const };
+const limits = { maxAttempts: 4 };
 
 function sent(decision: SagaDecision<Trip>): { state: SagaState<Trip>; type: string; timeoutMs: number } {
   if (decision.action !== 'send') throw new Error(`expected a send, got ${decision.action}`);
@@ -75,21 +77,73 @@ describe('saga transitions', () => {
     expect(sent(decision)).toMatchObject({ type: 'Void', state: { status: 'COMPENSATING', failureReason: 'capture timed out' } });
   });
 
-  it('a retriable step is resent forever and never compensates', () => {
+  it('a retriable step is resent up to the retry limit, with capped growing waits, never compensates, then stops FAILED', () => {
     let decision = run(reply('Reserved'), reply('Authorized'), reply('Captured')).decision;
-    for (let i = 0; i < 10; i += 1) {
-      decision = decide(trip, sent(decision).state, timeout);
-      expect(sent(decision)).toMatchObject({ type: 'Confirm', state: { status: 'RUNNING' } });
+    const waits: number[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      decision = decide(trip, sent(decision).state, timeout, limits);
+      expect(sent(decision)).toMatchObject({ type: 'Confirm', state: { status: 'RUNNING', attempt: i + 2 } });
+      waits.push(sent(decision).timeoutMs);
     }
-    expect(sent(decision).timeoutMs).toBe(8000); // capped backoff
+    expect(waits).toEqual([2000, 4000, 8000]);
+    expect(decide(trip, sent(decision).state, timeout, limits)).toEqual({
+      action: 'fail',
+      state: expect.objectContaining({ status: 'FAILED', stepIndex: 3, attempt: 4, failureReason: 'confirm: no reply after 4 attempts' }),
+    });
   });
 
-  it('a compensation that times out is resent until done', () => {
+  it('waits are capped at 8 times the timeout, however many attempts the limit allows', () => {
+    let decision = run(reply('Reserved'), reply('Authorized'), reply('Captured')).decision;
+    for (let i = 0; i < 10; i += 1) decision = decide(trip, sent(decision).state, timeout, { maxAttempts: 20 });
+    expect(sent(decision)).toMatchObject({ type: 'Confirm', timeoutMs: 8000, state: { attempt: 11 } });
+  });
+
+  it('a compensation that times out is resent up to the retry limit, then the saga stops FAILED, keeping the business reason', () => {
     let decision = run(reply('Reserved'), reply('AuthorizeFailed', { reason: 'declined' })).decision;
     expect(sent(decision).type).toBe('Release');
-    decision = decide(trip, sent(decision).state, timeout);
+    decision = decide(trip, sent(decision).state, timeout, limits);
     expect(sent(decision)).toMatchObject({ type: 'Release', state: { attempt: 2, failureReason: 'declined' } });
     expect(decide(trip, sent(decision).state, reply('Released'))).toMatchObject({ action: 'reject' });
+    decision = decide(trip, sent(decision).state, timeout, limits);
+    decision = decide(trip, sent(decision).state, timeout, limits);
+    const stopped = decide(trip, sent(decision).state, timeout, limits);
+    expect(stopped).toEqual({ action: 'fail', state: expect.objectContaining({ status: 'FAILED', stepIndex: 0, attempt: 4, failureReason: 'declined' }) });
+    expect(stopped.action === 'fail' && failedWhile(trip, stopped.state)).toBe('COMPENSATING');
+  });
+
+  it('a FAILED saga takes no reply and no timeout; resumed, it sends the awaited command again, from attempt 1, and carries on', () => {
+    // Stopped undoing: resumed, the compensation goes out again; once done, the rest is undone and the saga rejected with the original reason.
+    let decision = run(reply('Reserved'), reply('Authorized', { paymentId: 'P1' }), reply('CaptureFailed', { reason: 'declined' })).decision;
+    for (let i = 0; i < 4; i += 1) decision = decide(trip, sent(decision).state, timeout, limits);
+    expect(decision).toMatchObject({ action: 'fail', state: { status: 'FAILED', stepIndex: 1 } });
+    const failed = (decision as Extract<SagaDecision<Trip>, { action: 'fail' }>).state;
+    expect(decide(trip, failed, reply('Voided'))).toEqual({ action: 'ignore' });
+    expect(decide(trip, failed, timeout)).toEqual({ action: 'ignore' });
+    decision = decide(trip, failed, resume);
+    expect(sent(decision)).toMatchObject({ type: 'Void', timeoutMs: 1000, state: { status: 'COMPENSATING', stepIndex: 1, attempt: 1, failureReason: 'declined' } });
+    decision = decide(trip, sent(decision).state, reply('Voided'));
+    expect(sent(decision).type).toBe('Release');
+    expect(decide(trip, sent(decision).state, reply('Released'))).toMatchObject({ action: 'reject', state: { failureReason: 'declined' } });
+
+    // Stopped past the pivot: resumed, it confirms again and completes.
+    let confirming = run(reply('Reserved'), reply('Authorized'), reply('Captured')).decision;
+    for (let i = 0; i < 4; i += 1) confirming = decide(trip, sent(confirming).state, timeout, limits);
+    const stopped = (confirming as Extract<SagaDecision<Trip>, { action: 'fail' }>).state;
+    expect(failedWhile(trip, stopped)).toBe('RUNNING');
+    confirming = decide(trip, stopped, resume);
+    expect(sent(confirming)).toMatchObject({ type: 'Confirm', state: { status: 'RUNNING', stepIndex: 3, attempt: 1, failureReason: null } });
+    expect(decide(trip, sent(confirming).state, reply('Confirmed'))).toMatchObject({ action: 'complete' });
+  });
+
+  it('resuming an active saga sends its awaited command now, attempts from 1; a finished one is not resumed', () => {
+    let decision = run(reply('Reserved')).decision;
+    decision = decide(trip, sent(decision).state, timeout, { maxAttempts: 4 });
+    expect(sent(decision)).toMatchObject({ type: 'Void', state: { status: 'COMPENSATING', attempt: 1 } });
+    decision = decide(trip, sent(decision).state, timeout, limits);
+    expect(sent(decision).state.attempt).toBe(2);
+    expect(sent(decide(trip, sent(decision).state, resume))).toMatchObject({ type: 'Void', state: { status: 'COMPENSATING', attempt: 1 } });
+    const done = run(reply('Reserved'), reply('Authorized'), reply('Captured'), reply('Confirmed')).decision;
+    expect(decide(trip, (done as Extract<SagaDecision<Trip>, { action: 'complete' }>).state, resume)).toEqual({ action: 'ignore' });
   });
 
   it('ignores replies the current state does not expect (late, duplicated, reordered)', () => {

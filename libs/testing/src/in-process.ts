@@ -1,11 +1,17 @@
 import { createService, DependencyRegistry, Lifecycle, loadServiceConfig, type ServiceDefinition } from '@ecotrack/platform';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { serviceEnv, type InfraEnv } from './infrastructure';
+
+/** Consumers join their groups after the service is ready; a join can wait out a rebalance. */
+const READY_TIMEOUT_MS = 90_000;
 
 /**
  * Builds a service in the test process against the real infrastructure, the
  * same way bootstrap does, minus the listening socket: use `app.inject()`.
+ * Returns once readiness answers 200 (its consumers joined their groups), as a
+ * deployment waits for readiness before it sends traffic.
  */
 export async function startInProcess(
   definition: ServiceDefinition,
@@ -27,5 +33,19 @@ export async function startInProcess(
   await app.getHttpAdapter().getInstance().ready();
   await app.get(DependencyRegistry).waitForAll({ attempts: 10, maxDelayMs: 1_000 });
   app.get(Lifecycle).markReady();
+  await waitUntilReady(app, definition.name);
   return app;
+}
+
+async function waitUntilReady(app: NestFastifyApplication, name: string): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    const ready = await app.inject({ method: 'GET', url: '/health/ready' });
+    if (ready.statusCode === 200) return;
+    if (Date.now() > deadline) {
+      await app.close().catch(() => undefined);
+      throw new Error(`${name} not ready within ${READY_TIMEOUT_MS} ms: ${ready.body}`);
+    }
+    await sleep(200);
+  }
 }

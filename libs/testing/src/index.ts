@@ -2,7 +2,7 @@ export { dockerEngineAnswers, ensureInfrastructure, readStackEnv, serviceEnv, ty
 export { servicesIn, waitForTrace, type JaegerTrace } from './jaeger';
 export { SERVICE_PORTS, SERVICES, STATE_DIR, WORKSPACE_ROOT, type ServiceName } from './paths';
 export { startInProcess } from './in-process';
-export { spawnService, type ServiceProcess } from './service-process';
+export { spawnService, type ServiceProcess, type SpawnOptions } from './service-process';
 export { newTraceparent } from './trace-context';
 export { startTestIdentity, type TestIdentity } from './test-identity';
 export { transitAs, type TransitAs } from './transit';
@@ -12,3 +12,6 @@ export { stackComponent, startPlatform, type Platform, type PlatformOptions } fr
 export { freePort } from './ports';
 export { startStripeFront, STRIPE_DECLINED_PAYMENT_METHOD, type StripeFront, type StripeFrontRequest } from './stripe-front';
 export { clientAt, type AddressedClient, type AddressedResponse } from './client-address';
+export { deleteRecordsThrough, holdGroup, produceUndecodableBatch } from './kafka-faults';
+export { cpuHog, temporaryKafka, type TemporaryKafka } from './cold-boot';
+export { waitUntil } from './wait';

@@ -11,6 +11,12 @@ export interface PlatformOptions {
   common?: Record<string, string>;
   /** Variables for one service (e.g. payment-service's Stripe endpoint). */
   env?: Partial<Record<ServiceName, Record<string, string>>>;
+  /** What each service process runs under (spawnService's launcher), e.g. pinned to one core. */
+  launcher?: string[];
+  /** Runs once every service is started, while they wait to become ready (a cold boot starts Kafka only then). */
+  afterLaunch?: (url: (service: ServiceName) => string) => Promise<void>;
+  /** How long each service may take to become ready; default 90 s. */
+  readyTimeoutMs?: number;
 }
 
 /** All five services as real processes on free ports, each restartable: what the saga and fault tests drive. */
@@ -45,12 +51,14 @@ export async function startPlatform(infra: InfraEnv, options: PlatformOptions = 
     ...options.common,
     ...options.env?.[name],
   });
-  const launch = async (name: ServiceName) => {
-    const proc = spawnService(name, ports[name], envOf(name));
+  const spawnOne = (name: ServiceName) => {
+    const proc = spawnService(name, ports[name], envOf(name), { launcher: options.launcher });
     processes.set(name, proc);
     history.set(name, [...(history.get(name) ?? []), proc.stdout, proc.stderr]);
-    await proc.waitUntilReady(90_000);
+    return proc;
   };
+  const readyTimeoutMs = options.readyTimeoutMs ?? 90_000;
+  const launch = (name: ServiceName) => spawnOne(name).waitUntilReady(readyTimeoutMs);
   const processOf = (name: ServiceName) => {
     const proc = processes.get(name);
     if (!proc) throw new Error(`${name} is not started`);
@@ -59,7 +67,8 @@ export async function startPlatform(infra: InfraEnv, options: PlatformOptions = 
 
   try {
     await launch('user-service');
-    await Promise.all(SERVICES.filter((name) => name !== 'user-service').map(launch));
+    const others = SERVICES.filter((name) => name !== 'user-service').map(spawnOne);
+    await Promise.all([...others.map((proc) => proc.waitUntilReady(readyTimeoutMs)), options.afterLaunch?.(url)]);
   } catch (error) {
     await Promise.all([...processes.values()].map((proc) => proc.stop('SIGKILL')));
     throw error;

@@ -17,10 +17,16 @@ export interface ServiceProcess {
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
+export interface SpawnOptions {
+  /** A command the service runs under, e.g. ['taskset', '-c', '0'] to pin it to one core (it must exec the rest). */
+  launcher?: string[];
+}
+
 /** Runs a built service (dist/apps/<name>/src/main.js) as a real child process. */
-export function spawnService(name: string, port: number, env: Record<string, string | undefined>): ServiceProcess {
+export function spawnService(name: string, port: number, env: Record<string, string | undefined>, options: SpawnOptions = {}): ServiceProcess {
   const entry = path.join(WORKSPACE_ROOT, 'dist/apps', name, 'src/main.js');
-  const child = spawn(process.execPath, [entry], {
+  const [command, ...args] = [...(options.launcher ?? []), process.execPath, entry];
+  const child = spawn(command, args, {
     cwd: WORKSPACE_ROOT,
     env: {
       PATH: process.env.PATH,
@@ -60,12 +66,14 @@ export function spawnService(name: string, port: number, env: Record<string, str
       const deadline = Date.now() + timeoutMs;
       let ended = false;
       void exited.then(() => (ended = true));
+      let answer = 'no answer';
       while (Date.now() < deadline && !ended) {
-        const status = await fetch(`${baseUrl}/health/ready`).then((r) => r.status, () => 0);
-        if (status === 200) return;
+        const response = await fetch(`${baseUrl}/health/ready`).catch(() => undefined);
+        if (response?.status === 200) return;
+        if (response) answer = `${response.status} ${await response.text()}`;
         await sleep(200);
       }
-      throw new Error(`${name} not ready within ${timeoutMs} ms (exited: ${ended})\n${[...stdout, ...stderr].slice(-20).join('\n')}`);
+      throw new Error(`${name} not ready within ${timeoutMs} ms (exited: ${ended}; readiness: ${answer})\n${[...stdout, ...stderr].slice(-20).join('\n')}`);
     },
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);

@@ -6,11 +6,23 @@ import { Client } from 'pg';
 
 const url = (service: keyof typeof SERVICE_PORTS, route: string) => `http://127.0.0.1:${SERVICE_PORTS[service]}${route}`;
 
+/** Each service's Kafka consumer groups: `up` waits until every one has joined (readiness checks them). */
+const CONSUMER_GROUPS: Record<keyof typeof SERVICE_PORTS, string[]> = {
+  'user-service': [],
+  'product-service': ['product-service', 'product-service-cache'],
+  'order-service': ['order-service'],
+  'payment-service': ['payment-service'],
+  'notification-service': ['notification-service'],
+};
+
 describe('the local stack (./ecotrack up)', () => {
-  it.each(SERVICES)('%s is ready and documents its API', async (service) => {
+  it.each(SERVICES)('%s is ready, its consumers in their groups, and documents its API', async (service) => {
     const ready = await fetch(url(service, '/health/ready'));
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ok', checks: { postgres: 'up', redis: 'up', kafka: 'up', openbao: 'up' } });
+    const consumers = Object.fromEntries(CONSUMER_GROUPS[service].map((group) => [`consumer:${group}`, 'up']));
+    expect(await ready.json()).toEqual({ status: 'ok', checks: { postgres: 'up', redis: 'up', kafka: 'up', openbao: 'up', ...consumers } });
+    const metrics = await fetch(url(service, '/metrics')).then((r) => r.text());
+    for (const group of CONSUMER_GROUPS[service]) expect(metrics).toMatch(new RegExp(`^ecotrack_consumer_in_group\\{group="${group}",service="${service}"\\} 1$`, 'm'));
     const openapi = (await fetch(url(service, '/docs/openapi.json')).then((r) => r.json())) as { info: { title: string } };
     expect(openapi.info.title).toBe(service);
     expect((await fetch(url(service, '/docs'))).headers.get('content-type')).toContain('text/html');

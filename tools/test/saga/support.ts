@@ -1,4 +1,16 @@
-import { newTraceparent, startMailpit, startPlatform, startStripeFront, startStripeMock, WORKSPACE_ROOT, type MailpitMock, type Platform, type StripeFront, type VendorMock } from '@ecotrack/testing';
+import {
+  newTraceparent,
+  startMailpit,
+  startPlatform,
+  startStripeFront,
+  startStripeMock,
+  WORKSPACE_ROOT,
+  type MailpitMock,
+  type Platform,
+  type PlatformOptions,
+  type StripeFront,
+  type VendorMock,
+} from '@ecotrack/testing';
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -39,20 +51,29 @@ export const SAGA_TEST_SETTINGS = {
 };
 
 /**
- * @param settings overrides of SAGA_TEST_SETTINGS; a broker restart makes consumers rejoin their groups,
- * which takes up to the 30 s session timeout, so a test that must ride that out without compensating
- * gives its steps more time.
+ * @param settings overrides of SAGA_TEST_SETTINGS (and other variables for every service); a broker
+ * restart makes consumers rejoin their groups, which takes up to the 30 s session timeout, so a test
+ * that must ride that out without compensating gives its steps more time.
+ * @param launch how the services are started (pinned to a core, readiness timeout, what happens meanwhile).
  */
-export async function startSagaWorld(settings: Partial<typeof SAGA_TEST_SETTINGS> = {}): Promise<SagaWorld> {
+export async function startSagaWorld(
+  settings: Partial<typeof SAGA_TEST_SETTINGS> & Record<string, string> = {},
+  launch: Pick<PlatformOptions, 'launcher' | 'afterLaunch' | 'readyTimeoutMs'> = {},
+): Promise<SagaWorld> {
   const stripe = await startStripeMock();
   const front = await startStripeFront({ stripeMockUrl: stripe.baseUrl });
   const mailpit = await startMailpit();
+  const mocks = () => Promise.all([mailpit.stop(), front.stop(), stripe.stop()]);
   const platform = await startPlatform(env, {
+    ...launch,
     common: { ...SAGA_TEST_SETTINGS, ...settings, RATE_LIMIT_ENABLED: 'false' },
     env: {
       'payment-service': { STRIPE_API_BASE: front.url, STRIPE_SECRET_KEY: `sk_test_${hex(12)}` },
       'notification-service': { EMAIL_PROVIDER: 'smtp', SMTP_URL: mailpit.smtpUrl, EMAIL_FROM: 'no-reply@ecotrack.test' },
     },
+  }).catch(async (error: unknown) => {
+    await mocks(); // the platform stopped its own processes
+    throw error;
   });
   const pool = (name: string) => {
     const created = new Pool({ connectionString: env[`${name}_SERVICE_DATABASE_URL`], max: 4, application_name: 'saga-tests' });
@@ -72,7 +93,7 @@ export async function startSagaWorld(settings: Partial<typeof SAGA_TEST_SETTINGS
     async close() {
       await platform.stop();
       await Promise.all(Object.values(db).map((p) => p.end()));
-      await Promise.all([mailpit.stop(), front.stop(), stripe.stop()]);
+      await mocks();
     },
   };
 }

@@ -9,7 +9,7 @@ import {
   MessageHandlers,
   topics,
 } from '@ecotrack/events';
-import { APP_CONFIG, Lifecycle } from '@ecotrack/platform';
+import { APP_CONFIG, DependencyRegistry, Lifecycle } from '@ecotrack/platform';
 import type { Kafka } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
@@ -52,6 +52,7 @@ export class CacheInvalidation implements OnApplicationBootstrap, BeforeApplicat
     @Inject(APP_CONFIG) private readonly config: ProductConfig & Record<string, unknown>,
     private readonly dataSource: DataSource,
     private readonly lifecycle: Lifecycle,
+    private readonly dependencies: DependencyRegistry,
     private readonly metrics: EventsMetrics,
     private readonly cache: ReadCache,
   ) {
@@ -62,7 +63,7 @@ export class CacheInvalidation implements OnApplicationBootstrap, BeforeApplicat
       .on(topics.product.events, 'ProductPriceChanged', (event) => this.forget(event.payload.productId));
   }
 
-  /** The consumer, once the service is ready (undefined before). */
+  /** The consumer (from bootstrap on; it starts once the service is ready). */
   get consumer(): MessageConsumer | undefined {
     return this.running;
   }
@@ -72,7 +73,19 @@ export class CacheInvalidation implements OnApplicationBootstrap, BeforeApplicat
     return this.cache.invalidate([productId], { searches: false });
   }
 
+  /** Readiness waits for this consumer too: a product-service whose cached products never get dropped is not ready. */
   onApplicationBootstrap(): void {
+    const { consumer } = eventsSettingsFrom(this.config);
+    this.running = new MessageConsumer({
+      kafka: this.kafka,
+      dataSource: this.dataSource,
+      groupId: this.groupId,
+      handlers: this.handlers,
+      deadLetters: this.deadLetters,
+      metrics: this.metrics,
+      settings: { ...consumer, maxAttempts: this.config.CACHE_INVALIDATION_MAX_ATTEMPTS },
+    });
+    this.dependencies.register(this.running.readiness);
     this.started = this.startWhenReady();
   }
 
@@ -90,17 +103,7 @@ export class CacheInvalidation implements OnApplicationBootstrap, BeforeApplicat
       await sleep(READY_POLL_MS, undefined, { ref: false });
     }
     if (this.stopping) return;
-    const { consumer } = eventsSettingsFrom(this.config);
-    this.running = new MessageConsumer({
-      kafka: this.kafka,
-      dataSource: this.dataSource,
-      groupId: this.groupId,
-      handlers: this.handlers,
-      deadLetters: this.deadLetters,
-      metrics: this.metrics,
-      settings: { ...consumer, maxAttempts: this.config.CACHE_INVALIDATION_MAX_ATTEMPTS },
-    });
-    this.running.start();
+    this.running?.start();
     this.logger.log(`consuming ${topics.product.events} as ${this.groupId}`);
   }
 }

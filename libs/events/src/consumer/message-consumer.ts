@@ -1,33 +1,28 @@
 import { Logger } from '@nestjs/common';
-import type { Span } from '@opentelemetry/api';
-import { KafkaJSError, type Admin, type Consumer, type EachMessagePayload, type Kafka, type KafkaMessage } from 'kafkajs';
+import type { DependencyCheck } from '@ecotrack/platform';
+import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { DataSource } from 'typeorm';
-import { EventsMetrics, type ConsumeResult } from '../metrics/events-metrics';
+import { EventsMetrics, type RestartReason } from '../metrics/events-metrics';
 import type { MessagePublisher } from '../outbox/kafka-publisher';
 import { backoffDelay, pause, type BackoffPolicy } from '../retry/backoff';
-import type { Envelope } from '../schemas/envelope';
-import { decodeHeaders, Header } from '../schemas/headers';
 import { deadLetterTopic, ensureTopics, type TopicSettings } from '../schemas/topics';
-import { parseMessageValue } from '../schemas/validation';
-import { inConsumerSpan, MessagingAttribute } from '../tracing/trace-context';
-import type { MessageHandler, MessageHandlers } from './message-handlers';
-import { isTransientInfrastructureError, NonRetryableMessageError } from './transient-errors';
+import { GroupMembership } from './group-membership';
+import type { MessageHandlers } from './message-handlers';
+import { describeError, MessageProcessor, type ProcessingSettings } from './message-processor';
 
-export interface MessageConsumerSettings {
-  /** Handler attempts before the message goes to the dead-letter topic. */
-  maxAttempts: number;
-  /** Waiting between handler attempts (in process, the partition waits with it). */
-  retryBackoff: BackoffPolicy;
-  /** Heartbeats go out this often, also while a long handler runs. */
-  heartbeatIntervalMs: number;
+export interface MessageConsumerSettings extends ProcessingSettings {
   /** The broker drops a member it has not heard from for this long. */
   sessionTimeoutMs: number;
   /** Partitions handled at once (order is per partition either way). */
   partitionsConsumedConcurrently: number;
   /** Longest a fetch waits for data; also bounds how long a stop waits for an idle fetch. */
   maxWaitTimeMs: number;
-  /** Waiting between attempts to connect and join while Kafka is unreachable. */
-  connectBackoff: BackoffPolicy;
+  /** Waiting before each restart (the consumer stopped, crashed, or could not connect and join); grows with each restart. */
+  restartBackoff: BackoffPolicy;
+  /** In its group this long, the consumer counts as healthy: the next restart waits the initial delay again. */
+  healthyAfterMs: number;
+  /** After having joined, how long the consumer may be out of its group before readiness says no. */
+  readinessGraceMs: number;
   /** How often ecotrack_consumer_lag is refreshed; 0 turns sampling off. */
   lagSampleIntervalMs: number;
   /** For the subscribed topics and their dead-letter topics, created when missing. */
@@ -36,6 +31,10 @@ export interface MessageConsumerSettings {
 
 /** How long stop() waits to leave the consumer group; see stop(). */
 const STOP_TIMEOUT_MS = 3_000;
+/** kafkajs stops and disconnects a crashing consumer before it reports the crash: how long a stop waits for that report. */
+const CRASH_REPORT_WAIT_MS = 1_000;
+/** kafkajs's own retries of one operation (a fetch, a join) before it gives up and crashes. */
+const CONSUMER_RETRIES = 5;
 
 export const DEFAULT_CONSUMER_SETTINGS: MessageConsumerSettings = {
   maxAttempts: 5,
@@ -44,7 +43,10 @@ export const DEFAULT_CONSUMER_SETTINGS: MessageConsumerSettings = {
   sessionTimeoutMs: 30_000,
   partitionsConsumedConcurrently: 3,
   maxWaitTimeMs: 1_000,
-  connectBackoff: { initialMs: 500, maxMs: 30_000 },
+  restartBackoff: { initialMs: 500, maxMs: 30_000 },
+  healthyAfterMs: 60_000,
+  // kafkajs's rebalance timeout: the longest a normal rebalance waits for the group's members.
+  readinessGraceMs: 60_000,
   lagSampleIntervalMs: 15_000,
   topicSettings: {},
 };
@@ -63,6 +65,7 @@ export interface MessageConsumerOptions {
   settings?: Partial<MessageConsumerSettings>;
 }
 
+/** connecting: not consuming yet, or again (joining, or waiting to restart). */
 export type ConsumerState = 'idle' | 'connecting' | 'running' | 'stopping' | 'stopped';
 
 export interface PartitionLag {
@@ -71,38 +74,42 @@ export interface PartitionLag {
   lag: number;
 }
 
-/**
- * A KafkaJSError so kafkajs treats it as a transient stop rather than a handler
- * bug: the message's offset is not committed, the next owner gets it again.
- */
-class ConsumerStoppingError extends KafkaJSError {
-  constructor() {
-    super('consumer stopping: message left for redelivery', { retriable: true });
-  }
+/** Why one kafkajs consumer ended: a restart reason, or our own stop(). */
+interface Ending {
+  reason: RestartReason | 'shutdown';
+  error?: unknown;
 }
 
-const MAX_ERROR_HEADER = 1_000;
-const describe = (error: unknown) => ((error instanceof Error ? error.message : String(error)) || 'unknown error').slice(0, MAX_ERROR_HEADER);
+/** One kafkajs consumer from creation to its end. A restart makes a new one: nothing of a dead one is reused. */
+interface Incarnation {
+  readonly consumer: Consumer;
+  /** Resolves with the first reason it ended for. */
+  readonly ended: Promise<Ending>;
+  /** Set by the first end(): from then on its events change nothing and its start sequence gives up. */
+  over: boolean;
+  end(ending: Ending): void;
+  /** connect, subscribe, run; never rejects (a failure ends the incarnation). */
+  starting: Promise<void>;
+  readonly unlisten: (() => void)[];
+}
 
 /**
- * Consumes a service's topics, one message at a time per partition:
+ * Consumes a service's topics, one message at a time per partition, each message
+ * through MessageProcessor (validation, dead letters, the inbox, retries). The
+ * offset is committed only after that, so nothing is lost; redeliveries (a crash,
+ * a rebalance) are absorbed by the inbox. stop() lets the in-flight messages
+ * finish, commits, leaves the group.
  *
- *   value → JSON → envelope → registry schema; anything wrong → `<topic>.dlq`
- *   (with error, original-topic/partition/offset headers) and move on: a
- *   poison message never blocks its partition.
- *
- *   valid → ONE transaction: INSERT the inbox row (consumer, message id); if it
- *   was already there this is a redelivery, skip; else run the handler with the
- *   same EntityManager (its effect and its replies through the outbox commit
- *   together with the inbox row, or not at all).
- *
- *   handler throws → retried in process with backoff, then dead-lettered.
- *   PostgreSQL unreachable → waited out without counting attempts.
- *
- * The offset is committed only after that, so nothing is lost; redeliveries
- * (a crash, a rebalance) are absorbed by the inbox. Heartbeats continue while a
- * handler runs. stop() lets the in-flight messages finish, commits, leaves the
- * group. start() returns at once and keeps trying while Kafka is unreachable.
+ * It always comes back: start() returns at once and one supervisor (supervise())
+ * owns the kafkajs consumer's whole life. Whenever that consumer ends, for any
+ * reason and at any moment (it cannot connect or join, it crashes during its
+ * first join, a rebalance or later, with or without kafkajs's restart flag, or
+ * something stops it), the supervisor discards it and starts a new one after a
+ * backoff, without limit, until stop(). kafkajs's own restarting is turned off,
+ * so nothing else restarts it behind the supervisor's back. Each restart is
+ * counted (ecotrack_consumer_restarts_total{group,reason}); whether it is in its
+ * group is a gauge (ecotrack_consumer_in_group) and its readiness check (see
+ * GroupMembership).
  */
 export class MessageConsumer {
   private readonly logger: Logger;
@@ -110,16 +117,25 @@ export class MessageConsumer {
   readonly groupId: string;
   private readonly metrics: EventsMetrics;
   private readonly admin: Admin;
-  private consumer?: Consumer;
-  private loop?: Promise<void>;
+  private readonly membership: GroupMembership;
+  private supervision?: Promise<void>;
+  private current?: Incarnation;
   private stopping = false;
   private abort = new AbortController();
+  private processor?: MessageProcessor;
   private lagTimer?: NodeJS.Timeout;
   private currentState: ConsumerState = 'idle';
   private groupJoins = 0;
+  private restartCount = 0;
   private resolveJoined!: () => void;
   /** Resolves when the consumer has first joined its group (partitions assigned). */
   readonly joined = new Promise<void>((resolve) => (this.resolveJoined = resolve));
+  /**
+   * For the service's DependencyRegistry: ready once the consumer joined its group, and while it
+   * is in it or has been out for less than readinessGraceMs. Only readiness looks at it: the
+   * consumer starts once the service is ready, start-up cannot wait for it.
+   */
+  readonly readiness: DependencyCheck;
 
   constructor(private readonly options: MessageConsumerOptions) {
     this.settings = { ...DEFAULT_CONSUMER_SETTINGS, ...options.settings };
@@ -127,34 +143,49 @@ export class MessageConsumer {
     this.metrics = options.metrics ?? EventsMetrics.for();
     this.admin = options.kafka.admin();
     this.logger = new Logger(`MessageConsumer ${options.groupId}`);
+    this.membership = new GroupMembership(this.groupId, { graceMs: this.settings.readinessGraceMs, healthyAfterMs: this.settings.healthyAfterMs });
+    this.readiness = { name: `consumer:${this.groupId}`, readinessOnly: true, check: async () => this.membership.verdict() };
   }
 
   get state(): ConsumerState {
     return this.currentState;
   }
 
-  /** How often this consumer joined its group: 1 in a quiet life; more after rebalances or lost sessions. */
+  /** How often this consumer joined its group: 1 in a quiet life; more after rebalances, lost sessions or restarts. */
   get joins(): number {
     return this.groupJoins;
+  }
+
+  /** How often the supervisor started a new kafkajs consumer after the previous one ended. */
+  get restarts(): number {
+    return this.restartCount;
+  }
+
+  /** In its group right now (partitions assigned, no rebalance under way). */
+  get inGroup(): boolean {
+    return this.membership.inGroup;
   }
 
   get topics(): string[] {
     return this.options.topics ?? this.options.handlers.topics;
   }
 
-  /** Connects, creates missing topics, joins and consumes, in the background, retrying until stop(). */
+  /** Connects, creates missing topics, joins and consumes, in the background, coming back after any stop until stop(). */
   start(): void {
-    if (this.loop || this.currentState === 'running') return;
+    if (this.supervision) return;
     if (this.topics.length === 0) throw new Error(`consumer ${this.groupId} has no topics (register a handler first)`);
     this.stopping = false;
     this.abort = new AbortController();
+    this.processor = new MessageProcessor({ ...this.options, settings: this.settings, metrics: this.metrics, logger: this.logger }, this.abort.signal);
     for (const topic of this.topics) this.metrics.watchTopic(topic);
-    this.connectInBackground();
+    this.metrics.watchConsumer(this.groupId);
+    this.supervision = this.supervise().finally(() => (this.supervision = undefined));
   }
 
   /** Graceful: no new fetches, in-flight messages finish, offsets committed, group left, connections closed. */
   async stop(): Promise<void> {
-    if (this.currentState === 'idle' || this.currentState === 'stopped') {
+    const supervision = this.supervision;
+    if (!supervision) {
       // Not consuming, but sampleLag() may have connected the admin client.
       await this.admin.disconnect().catch(() => undefined);
       return;
@@ -163,6 +194,8 @@ export class MessageConsumer {
     this.currentState = 'stopping';
     this.abort.abort();
     clearInterval(this.lagTimer);
+    this.lagTimer = undefined;
+    this.current?.end({ reason: 'shutdown' });
     // Leaving the group waits for a rebalance in progress, which can last a session timeout (a
     // member that died without leaving holds it up). Shutdown has a deadline: past this bound we go
     // anyway; whatever was not committed is delivered again and the inbox drops the repeat.
@@ -170,14 +203,7 @@ export class MessageConsumer {
     const gaveUp = new Promise<'timeout'>((resolve) => {
       bound = setTimeout(() => resolve('timeout'), STOP_TIMEOUT_MS);
     });
-    const leave = async () => {
-      await this.loop;
-      const consumer = this.consumer;
-      this.consumer = undefined;
-      await consumer?.disconnect().catch((error: Error) => this.logger.warn(`disconnect failed: ${error.message}`));
-      return 'left' as const;
-    };
-    if ((await Promise.race([leave(), gaveUp])) === 'timeout') {
+    if ((await Promise.race([supervision.then(() => 'left' as const), gaveUp])) === 'timeout') {
       this.logger.warn(`leaving group ${this.groupId} took over ${STOP_TIMEOUT_MS} ms; stopping without waiting (uncommitted messages will be redelivered)`);
     }
     clearTimeout(bound);
@@ -202,192 +228,125 @@ export class MessageConsumer {
     return lags;
   }
 
-  private connectInBackground(): void {
-    this.currentState = 'connecting';
-    this.loop = this.connectLoop().finally(() => {
-      this.loop = undefined;
-    });
-  }
+  /** The one owner of restarts: a kafkajs consumer at a time, a new one after each end, until stop(). */
+  private async supervise(): Promise<void> {
+    let failures = 0;
+    for (;;) {
+      this.currentState = 'connecting';
+      const lastingBefore = this.membership.lasting;
+      const life = this.incarnate();
+      const ending = await life.ended;
+      this.outOfGroup(ending.error);
+      await this.retire(life);
+      if (ending.reason === 'shutdown' || this.stopping) return;
 
-  private async connectLoop(): Promise<void> {
-    for (let attempt = 1; !this.stopping; attempt++) {
-      try {
-        await this.connectOnce();
-        if (this.stopping) return;
-        this.currentState = 'running';
-        this.startLagSampling();
-        return;
-      } catch (error) {
-        const consumer = this.consumer;
-        this.consumer = undefined;
-        await consumer?.disconnect().catch(() => undefined);
-        const delay = backoffDelay(attempt, this.settings.connectBackoff);
-        this.logger.warn(`cannot consume ${this.topics.join(', ')} yet (attempt ${attempt}): ${describe(error)}; next try in ${delay} ms`);
-        if (!(await pause(delay, this.abort.signal))) return;
-      }
+      // A consumer that was healthy for a while before it ended starts over with the shortest wait.
+      failures = this.membership.lasting > lastingBefore ? 1 : failures + 1;
+      const delay = backoffDelay(failures, this.settings.restartBackoff);
+      this.logger[ending.reason === 'connect_failed' ? 'warn' : 'error'](`${this.explain(ending)}; restarting in ${delay} ms (restart ${failures} in a row)`);
+      if (!(await pause(delay, this.abort.signal)) || this.stopping) return;
+      this.restartCount++;
+      this.metrics.consumerRestarts.inc({ group: this.groupId, reason: ending.reason });
     }
   }
 
-  private async connectOnce(): Promise<void> {
-    await this.admin.connect();
-    await ensureTopics(this.admin, [...this.topics, ...this.topics.map(deadLetterTopic)], this.settings.topicSettings);
+  private explain({ reason, error }: Ending): string {
+    if (reason === 'connect_failed') return `cannot consume ${this.topics.join(', ')} yet: ${describeError(error)}`;
+    if (reason === 'crash') return `consumer crashed: ${describeError(error)}`;
+    return 'consumer stopped without being asked to';
+  }
+
+  /** A new kafkajs consumer, started in the background; its end (any of them) resolves `ended`. */
+  private incarnate(): Incarnation {
     const consumer = this.options.kafka.consumer({
       groupId: this.groupId,
       sessionTimeout: this.settings.sessionTimeoutMs,
       heartbeatInterval: this.settings.heartbeatIntervalMs,
       maxWaitTimeInMs: this.settings.maxWaitTimeMs,
       allowAutoTopicCreation: false,
+      // supervise() is the one restarter: kafkajs restarting the same consumer too would race it.
+      retry: { retries: CONSUMER_RETRIES, restartOnFailure: async () => false },
     });
-    this.consumer = consumer;
-    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-      this.groupJoins++;
-      this.logger.log(`joined as ${payload.memberId}, assigned ${JSON.stringify(payload.memberAssignment)}`);
-      this.resolveJoined();
-    });
-    consumer.on(consumer.events.CRASH, ({ payload }) => {
-      // kafkajs restarts itself after retriable errors; after the others it stays down, so start over.
-      if (!payload.restart && !this.stopping) {
-        this.logger.error(`consumer crashed and will not restart itself: ${payload.error.message}; reconnecting`);
-        void this.reconnect(consumer);
-      }
-    });
-    await consumer.connect();
-    await consumer.subscribe({ topics: this.topics, fromBeginning: true });
-    await consumer.run({
-      partitionsConsumedConcurrently: this.settings.partitionsConsumedConcurrently,
-      eachMessage: (payload) => this.onMessage(payload),
-    });
+    let resolve!: (ending: Ending) => void;
+    const life: Incarnation = {
+      consumer,
+      ended: new Promise<Ending>((r) => (resolve = r)),
+      over: false,
+      end: (ending) => {
+        if (life.over) return;
+        life.over = true;
+        resolve(ending);
+      },
+      starting: Promise.resolve(),
+      unlisten: [],
+    };
+    life.unlisten.push(
+      consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+        if (life.over) return;
+        this.groupJoins++;
+        this.membership.joined();
+        this.metrics.consumerInGroup.set({ group: this.groupId }, 1);
+        this.logger.log(`joined as ${payload.memberId}, assigned ${JSON.stringify(payload.memberAssignment)}`);
+        this.resolveJoined();
+      }),
+      consumer.on(consumer.events.REBALANCING, () => {
+        if (!life.over) this.outOfGroup();
+      }),
+      // With restartOnFailure off, kafkajs reports every crash with restart: false and leaves the consumer down.
+      consumer.on(consumer.events.CRASH, ({ payload }) => life.end({ reason: 'crash', error: payload.error })),
+    );
+    // A crashing kafkajs consumer stops and disconnects first, then reports the crash; a stop or
+    // disconnect not followed by that report is a stop nobody here asked for.
+    const stoppedBehindOurBack = () => {
+      if (life.over) return;
+      this.outOfGroup();
+      setTimeout(() => life.end({ reason: 'stopped' }), CRASH_REPORT_WAIT_MS).unref();
+    };
+    life.unlisten.push(consumer.on(consumer.events.STOP, stoppedBehindOurBack), consumer.on(consumer.events.DISCONNECT, stoppedBehindOurBack));
+    this.current = life;
+    life.starting = this.startConsuming(life).catch((error: unknown) => life.end({ reason: 'connect_failed', error }));
+    return life;
   }
 
-  private async reconnect(crashed: Consumer): Promise<void> {
-    if (this.stopping || this.loop || this.consumer !== crashed) return;
-    this.consumer = undefined;
-    clearInterval(this.lagTimer);
-    await crashed.disconnect().catch(() => undefined);
-    if (!this.stopping) this.connectInBackground();
+  /** Topics, connect, subscribe, run (which joins the group); each step only while the incarnation is not over. */
+  private async startConsuming(life: Incarnation): Promise<void> {
+    await this.admin.connect();
+    await ensureTopics(this.admin, [...this.topics, ...this.topics.map(deadLetterTopic)], this.settings.topicSettings);
+    if (life.over) return;
+    await life.consumer.connect();
+    if (life.over) return;
+    await life.consumer.subscribe({ topics: this.topics, fromBeginning: true });
+    if (life.over) return;
+    // Resolves also when the first join crashed (kafkajs reports that as CRASH): hence the check after it.
+    await life.consumer.run({
+      partitionsConsumedConcurrently: this.settings.partitionsConsumedConcurrently,
+      eachMessage: (payload) => this.processor!.handle(payload),
+    });
+    if (life.over) return;
+    this.currentState = 'running';
+    if (!this.lagTimer) this.startLagSampling();
+  }
+
+  private outOfGroup(error?: unknown): void {
+    this.membership.left(error);
+    this.metrics.consumerInGroup.set({ group: this.groupId }, 0);
+  }
+
+  /** Takes an ended incarnation down for good: it leaves the group if it still is in, and its events stop counting. */
+  private async retire(life: Incarnation): Promise<void> {
+    await life.consumer.disconnect().catch((error: unknown) => this.logger.warn(`disconnect failed: ${describeError(error)}`));
+    // Its start sequence gives up at its next step; whatever that step connected meanwhile is closed too.
+    await life.starting;
+    await life.consumer.disconnect().catch(() => undefined);
+    for (const unlisten of life.unlisten) unlisten();
   }
 
   private startLagSampling(): void {
     clearInterval(this.lagTimer);
     if (this.settings.lagSampleIntervalMs <= 0) return;
     this.lagTimer = setInterval(() => {
-      this.sampleLag().catch((error) => this.logger.debug(`lag sample failed: ${describe(error)}`));
+      this.sampleLag().catch((error) => this.logger.debug(`lag sample failed: ${describeError(error)}`));
     }, this.settings.lagSampleIntervalMs);
     this.lagTimer.unref();
-  }
-
-  private async onMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
-    const headers = decodeHeaders(message.headers);
-    // kafkajs heartbeats only between messages; a handler longer than the session timeout would get the member evicted.
-    const keepAlive = setInterval(() => void heartbeat().catch(() => undefined), this.settings.heartbeatIntervalMs);
-    try {
-      const attributes = {
-        [MessagingAttribute.partition]: String(partition),
-        [MessagingAttribute.consumerGroup]: this.groupId,
-        [MessagingAttribute.kafkaOffset]: Number(message.offset),
-        ...(message.key ? { [MessagingAttribute.kafkaKey]: message.key.toString() } : {}),
-      };
-      await inConsumerSpan(topic, headers, attributes, async (span) => {
-        const result = await this.process(topic, partition, message, headers, span);
-        span.setAttribute(MessagingAttribute.result, result);
-      });
-    } finally {
-      clearInterval(keepAlive);
-    }
-  }
-
-  private async process(topic: string, partition: number, message: KafkaMessage, headers: Record<string, string>, span: Span): Promise<ConsumeResult> {
-    const parsed = parseMessageValue(message.value);
-    if (!parsed.ok) {
-      await this.deadLetter(topic, partition, message, headers, parsed.error, 0);
-      this.metrics.consumed.inc({ topic, type: parsed.type ?? 'unknown', result: 'dead_lettered' });
-      return 'dead_lettered';
-    }
-    const envelope = parsed.envelope;
-    span.setAttributes({
-      [MessagingAttribute.messageId]: envelope.id,
-      [MessagingAttribute.messageType]: envelope.type,
-      [MessagingAttribute.messageVersion]: envelope.version,
-      ...(envelope.correlationId ? { [MessagingAttribute.conversationId]: envelope.correlationId } : {}),
-    });
-    const handler = this.options.handlers.find(topic, envelope.type);
-    if (!handler) {
-      this.metrics.consumed.inc({ topic, type: envelope.type, result: 'ignored' });
-      return 'ignored';
-    }
-
-    const count = (result: ConsumeResult) => this.metrics.consumed.inc({ topic, type: envelope.type, result });
-    let attempt = 1;
-    let outages = 0;
-    for (;;) {
-      try {
-        const result = await this.handleOnce(envelope, handler, { topic, partition, offset: message.offset, attempt });
-        count(result);
-        return result;
-      } catch (error) {
-        if (this.stopping) throw new ConsumerStoppingError();
-        if (isTransientInfrastructureError(error)) {
-          outages++;
-          const delay = backoffDelay(outages, this.settings.retryBackoff);
-          this.logger.warn(`${envelope.type} ${envelope.id}: database unavailable (${describe(error)}); waiting ${delay} ms, attempt not counted`);
-          if (!(await pause(delay, this.abort.signal))) throw new ConsumerStoppingError();
-          continue;
-        }
-        if (error instanceof NonRetryableMessageError || attempt >= this.settings.maxAttempts) {
-          await this.deadLetter(topic, partition, message, headers, describe(error), attempt);
-          count('dead_lettered');
-          return 'dead_lettered';
-        }
-        count('retried');
-        const delay = backoffDelay(attempt, this.settings.retryBackoff);
-        this.logger.warn(`${envelope.type} ${envelope.id}: attempt ${attempt}/${this.settings.maxAttempts} failed (${describe(error)}); retrying in ${delay} ms`);
-        if (!(await pause(delay, this.abort.signal))) throw new ConsumerStoppingError();
-        attempt++;
-      }
-    }
-  }
-
-  /** The inbox row and the handler's effect: one transaction. */
-  private handleOnce(
-    envelope: Envelope,
-    handler: MessageHandler,
-    where: { topic: string; partition: number; offset: string; attempt: number },
-  ): Promise<'processed' | 'duplicate'> {
-    return this.options.dataSource.transaction(async (manager) => {
-      const claimed: unknown[] = await manager.query(
-        `INSERT INTO inbox (consumer, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING message_id`,
-        [this.groupId, envelope.id],
-      );
-      if (claimed.length === 0) return 'duplicate';
-      await handler(envelope, { manager, ...where });
-      return 'processed';
-    });
-  }
-
-  private async deadLetter(topic: string, partition: number, message: KafkaMessage, headers: Record<string, string>, error: string, attempts: number): Promise<void> {
-    const target = deadLetterTopic(topic);
-    await this.options.deadLetters.publish([
-      {
-        topic: target,
-        messages: [
-          {
-            key: message.key,
-            value: message.value,
-            headers: {
-              ...headers,
-              [Header.error]: error.slice(0, MAX_ERROR_HEADER),
-              [Header.originalTopic]: topic,
-              [Header.originalPartition]: String(partition),
-              [Header.originalOffset]: message.offset,
-              [Header.consumerGroup]: this.groupId,
-              [Header.attempts]: String(attempts),
-              [Header.failedAt]: new Date().toISOString(),
-            },
-          },
-        ],
-      },
-    ]);
-    this.metrics.deadLetters.inc({ topic });
-    this.logger.warn(`${topic}[${partition}]@${message.offset} sent to ${target}: ${error}`);
   }
 }

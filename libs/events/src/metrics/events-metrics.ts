@@ -1,6 +1,9 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 
 export type ConsumeResult = 'processed' | 'duplicate' | 'retried' | 'dead_lettered' | 'ignored';
+/** Why a consumer was restarted: it could not connect and join, kafkajs reported a crash, or it stopped unasked. */
+export type RestartReason = 'connect_failed' | 'crash' | 'stopped';
+const RESTART_REASONS: readonly RestartReason[] = ['connect_failed', 'crash', 'stopped'];
 
 const byRegistry = new WeakMap<Registry, EventsMetrics>();
 
@@ -11,6 +14,8 @@ const byRegistry = new WeakMap<Registry, EventsMetrics>();
  *   ecotrack_messages_consumed_total{topic,type,result}           processed|duplicate|retried|dead_lettered|ignored
  *   ecotrack_dead_letters_total{topic}                            by ORIGINAL topic
  *   ecotrack_consumer_lag{group,topic,partition}                  every instance reports the whole group: aggregate with max
+ *   ecotrack_consumer_restarts_total{group,reason}                connect_failed|crash|stopped: this instance's consumer started anew
+ *   ecotrack_consumer_in_group{group}                             1 while this instance's consumer is in its group, else 0
  * One instance per registry (`EventsMetrics.for`), since a registry refuses a name twice.
  */
 export class EventsMetrics {
@@ -21,6 +26,8 @@ export class EventsMetrics {
   readonly consumed: Counter<'topic' | 'type' | 'result'>;
   readonly deadLetters: Counter<'topic'>;
   readonly consumerLag: Gauge<'group' | 'topic' | 'partition'>;
+  readonly consumerRestarts: Counter<'group' | 'reason'>;
+  readonly consumerInGroup: Gauge<'group'>;
 
   static for(registry: Registry = new Registry()): EventsMetrics {
     let metrics = byRegistry.get(registry);
@@ -72,7 +79,25 @@ export class EventsMetrics {
       labelNames: ['group', 'topic', 'partition'],
       registers,
     });
+    this.consumerRestarts = new Counter({
+      name: 'ecotrack_consumer_restarts_total',
+      help: 'Times this instance started its consumer anew after it ended, by reason: connect_failed (could not connect and join), crash, stopped (stopped unasked)',
+      labelNames: ['group', 'reason'],
+      registers,
+    });
+    this.consumerInGroup = new Gauge({
+      name: 'ecotrack_consumer_in_group',
+      help: "1 while this instance's consumer is a member of its group with partitions assigned (not rebalancing), else 0",
+      labelNames: ['group'],
+      registers,
+    });
     this.outboxPublishFailures.inc(0);
+  }
+
+  /** A consumer's series exist from its start: out of its group until it joins, no restart yet. */
+  watchConsumer(group: string): void {
+    this.consumerInGroup.set({ group }, 0);
+    for (const reason of RESTART_REASONS) this.consumerRestarts.inc({ group, reason }, 0);
   }
 
   /** Every series of a topic exists from the start, so rate() and alerts see the first increment. */

@@ -7,8 +7,8 @@ import { Lifecycle } from '../lifecycle/lifecycle.service';
 /**
  * live:  the process can answer at all (never looks at dependencies, so a
  *        database outage does not get every pod restarted).
- * ready: this instance should receive traffic: started, not draining, and every
- *        dependency answering.
+ * ready: this instance should receive traffic: started, not draining, and no critical
+ *        dependency down (its Kafka consumers included: in their groups, see MessageConsumer).
  */
 @ApiExcludeController()
 @Controller('health')
@@ -32,7 +32,6 @@ export class HealthController {
     }
     const checks = await this.dependencies.probe();
     const allUp = Object.values(checks).every((state) => state === 'up');
-    const servable = this.dependencies.criticalNames.every((name) => checks[name] === 'up');
-    await reply.status(servable ? 200 : 503).send({ status: allUp ? 'ok' : 'degraded', checks });
+    await reply.status(this.dependencies.servable(checks) ? 200 : 503).send({ status: allUp ? 'ok' : 'degraded', checks });
   }
 }

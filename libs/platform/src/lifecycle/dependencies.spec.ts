@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { DependencyRegistry, type DependencyCheck } from './dependencies';
+import { DependencyDegraded, DependencyRegistry, type DependencyCheck } from './dependencies';
 
 /** A dependency that refuses the first `failures` checks. */
 function flaky(name: string, failures: number): DependencyCheck & { calls: number } {
@@ -48,5 +48,41 @@ describe('DependencyRegistry', () => {
     registry.register(flaky('postgres', 0));
     registry.register(flaky('redis', 1));
     expect(await registry.probe()).toEqual({ postgres: 'up', redis: 'down: ECONNREFUSED' });
+  });
+});
+
+describe('DependencyRegistry: readiness-only and degraded checks', () => {
+  beforeEach(() => {
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  it('start-up does not wait for a readiness-only check (what it watches starts later); readiness does', async () => {
+    const registry = new DependencyRegistry();
+    const postgres = flaky('postgres', 0);
+    const consumer = { ...flaky('consumer:orders', 1_000), readinessOnly: true };
+    registry.register(postgres);
+    registry.register(consumer);
+    await registry.waitForAll({ attempts: 1, maxDelayMs: 1 });
+    expect(consumer.calls).toBe(0);
+    const states = await registry.probe();
+    expect(states).toEqual({ postgres: 'up', 'consumer:orders': 'down: ECONNREFUSED' });
+    expect(registry.servable(states)).toBe(false);
+  });
+
+  it('a check throwing DependencyDegraded is reported degraded and does not make the service unservable', async () => {
+    const registry = new DependencyRegistry();
+    registry.register({
+      name: 'consumer:orders',
+      readinessOnly: true,
+      check: async () => {
+        throw new DependencyDegraded('Kafka does not answer');
+      },
+    });
+    registry.register({ name: 'kafka', critical: false, check: async () => Promise.reject(new Error('ECONNREFUSED')) });
+    const states = await registry.probe();
+    expect(states).toEqual({ 'consumer:orders': 'degraded: Kafka does not answer', kafka: 'down: ECONNREFUSED' });
+    expect(registry.servable(states)).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** Something a service depends on: a database, a cache, a broker. */
+/** Something a service needs to serve: a database, a cache, a broker, a consumer's place in its group. */
 export interface DependencyCheck {
   /** Short name used in logs and the readiness body, e.g. "postgres". */
   readonly name: string;
@@ -11,9 +11,23 @@ export interface DependencyCheck {
    * reporting "degraded". Default true.
    */
   readonly critical?: boolean;
-  /** Resolves when the dependency answers; connects first if needed. */
+  /**
+   * true: it can only come up once the service is ready (a Kafka consumer starts then), so
+   * start-up never waits for it; readiness still requires it (when critical). Default false.
+   */
+  readonly readinessOnly?: boolean;
+  /**
+   * Resolves when the dependency answers; connects first if needed. Throws the reason when it
+   * does not; throws DependencyDegraded when it is impaired in a way the service can serve with.
+   */
   check(): Promise<void>;
 }
+
+/** A check's verdict "impaired, but serve anyway": readiness stays 200, the body says why. */
+export class DependencyDegraded extends Error {}
+
+/** A probe's verdict for one dependency: "up", "degraded: <why>" or "down: <why>". */
+export type DependencyState = 'up' | `degraded: ${string}` | `down: ${string}`;
 
 export interface WaitPolicy {
   attempts: number;
@@ -55,28 +69,35 @@ export class DependencyRegistry {
     return this.checks.filter((check) => check.critical !== false).map((check) => check.name);
   }
 
-  /** Runs all checks once, concurrently; maps each name to "up" or the reason it is down. */
-  async probe(): Promise<Record<string, string>> {
+  /** Runs all checks once, concurrently; maps each name to "up", or why it is degraded or down. */
+  async probe(): Promise<Record<string, DependencyState>> {
     const results = await Promise.all(
-      this.checks.map(async (dependency) => {
+      this.checks.map(async (dependency): Promise<[string, DependencyState]> => {
         try {
           await withTimeout(dependency.check(), CHECK_TIMEOUT_MS, dependency.name);
-          return [dependency.name, 'up'] as const;
+          return [dependency.name, 'up'];
         } catch (error) {
-          return [dependency.name, `down: ${describe(error)}`] as const;
+          return [dependency.name, error instanceof DependencyDegraded ? `degraded: ${describe(error)}` : `down: ${describe(error)}`];
         }
       }),
     );
     return Object.fromEntries(results);
   }
 
+  /** Whether the service can serve with these probe results: no critical dependency down. */
+  servable(states: Record<string, DependencyState>): boolean {
+    return this.criticalNames.every((name) => !states[name]?.startsWith('down'));
+  }
+
   /**
-   * Start-up ordering: waits for every dependency (concurrently) with bounded,
-   * exponential backoff, saying what it waits for. Throws when one never answers.
+   * Start-up ordering: waits for every critical dependency (concurrently) with bounded,
+   * exponential backoff, saying what it waits for. Throws when one never answers. Readiness-only
+   * checks are left to readiness: what they watch starts after this.
    */
   async waitForAll(policy: WaitPolicy): Promise<void> {
-    const critical = this.checks.filter((check) => check.critical !== false);
-    for (const optional of this.checks.filter((check) => check.critical === false)) {
+    const startup = this.checks.filter((check) => !check.readinessOnly);
+    const critical = startup.filter((check) => check.critical !== false);
+    for (const optional of startup.filter((check) => check.critical === false)) {
       // Not waited for: it connects in the background (and its users retry on their own).
       void withTimeout(optional.check(), CHECK_TIMEOUT_MS, optional.name).then(
         () => this.logger.log(`${optional.name} is up`),
