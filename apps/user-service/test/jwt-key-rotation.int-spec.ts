@@ -124,6 +124,12 @@ describe('JWT signing key rotation (OpenBao key ring)', () => {
     const email = uniqueEmail('rotation');
     emails.push(email);
     await api.register(email);
+    // Accounts to take turns logging in around the switch below (each may log in only so often a minute).
+    const samplers = [email, uniqueEmail('rotation'), uniqueEmail('rotation')];
+    for (const sampler of samplers.slice(1)) {
+      emails.push(sampler);
+      await api.register(sampler);
+    }
     let signedWithK1 = await api.login(email);
     expect(kidOf(signedWithK1)).toBe(k1);
 
@@ -148,8 +154,8 @@ describe('JWT signing key rotation (OpenBao key ring)', () => {
     // request across the switch; one that straddles it may carry either key).
     let signedBeforeSwitch = 0;
     let signedWithK2: string | undefined;
-    while (!signedWithK2) {
-      const { value: token, started, finished } = await timed(() => api.login(email));
+    for (let sample = 0; !signedWithK2; sample++) {
+      const { value: token, started, finished } = await timed(() => api.login(samplers[sample % samplers.length]));
       if (finished < k2ActiveFrom) {
         expect(kidOf(token)).toBe(k1);
         signedWithK1 = token;
@@ -158,7 +164,7 @@ describe('JWT signing key rotation (OpenBao key ring)', () => {
         expect(kidOf(token)).toBe(k2);
         signedWithK2 = token;
       }
-      await sleep(100);
+      await sleep(250);
     }
     expect(signedBeforeSwitch).toBeGreaterThan(0); // k2 was published 3 s before it signed
 
