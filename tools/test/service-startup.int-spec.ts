@@ -1,4 +1,4 @@
-import { serviceEnv, spawnService, type ServiceProcess } from '@ecotrack/testing';
+import { serviceEnv, spawnService, type ServiceProcess, waitUntil } from '@ecotrack/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const infra = (service = 'product-service') => serviceEnv(process.env as Record<string, string>, service);
@@ -76,13 +76,15 @@ describe('service start-up', () => {
   it('a service whose consumers never joined their groups is not ready, and says which group, since when and why', async () => {
     proc = spawnService('product-service', 13108, { ...infra(), KAFKA_BROKERS: '127.0.0.1:1' });
     const groups = ['product-service', 'product-service-cache'];
-    const deadline = Date.now() + 60_000;
-    let last: { status: number; checks: Record<string, string> } = { status: 0, checks: {} };
-    while (Date.now() < deadline && !groups.every((group) => /last error/.test(last.checks[`consumer:${group}`] ?? ''))) {
-      await sleep(250);
-      const response = await fetch(`${proc.baseUrl}/health/ready`).catch(() => undefined);
-      if (response) last = { status: response.status, checks: ((await response.json()) as { checks?: Record<string, string> }).checks ?? {} };
-    }
+    const last = await waitUntil(
+      'each consumer to have tried Kafka',
+      async () => {
+        const response = await fetch(`${proc!.baseUrl}/health/ready`).catch(() => undefined);
+        return response ? { status: response.status, checks: ((await response.json()) as { checks?: Record<string, string> }).checks ?? {} } : { status: 0, checks: {} };
+      },
+      (ready) => groups.every((group) => /last error/.test(ready.checks[`consumer:${group}`] ?? '')),
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
     expect(last.status).toBe(503);
     for (const group of groups) {
       expect(last.checks[`consumer:${group}`]).toMatch(new RegExp(`^down: not in group ${group} yet \\(waiting since \\S+Z\\); last error at \\S+Z: .*ECONNREFUSED 127\\.0\\.0\\.1:1`));

@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { PROBLEM_CONTENT_TYPE } from '@ecotrack/platform';
-import { startInProcess, startPrism, startTestIdentity, VENDOR_APIS, type TestIdentity, type VendorMock } from '@ecotrack/testing';
+import { startInProcess, startPrism, startTestIdentity, VENDOR_APIS, type TestIdentity, type VendorMock, waitUntil } from '@ecotrack/testing';
 import { openBaoSecretSource } from '@ecotrack/secrets';
 import { createSign, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -409,14 +409,13 @@ describe('notification-service HTTP API with SendGrid and Twilio on Prism', () =
 
   describe('retries, due in PostgreSQL, with backoff', () => {
     // Retries are due after a backoff: wait for the outcome with a deadline a busy machine cannot overrun.
-    const settle = async (id: string) => {
-      for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
-        const row = (await inject(admin, 'GET', `/v1/notifications/${id}`)).json() as { status: string; attempts: number; failureReason: string | null; providerMessageId: string | null };
-        if (row.status !== 'queued') return row;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      throw new Error(`notification ${id} still queued after 30 s`);
-    };
+    const settle = (id: string) =>
+      waitUntil(
+        `notification ${id} to leave queued`,
+        async () => (await inject(admin, 'GET', `/v1/notifications/${id}`)).json() as { status: string; attempts: number; failureReason: string | null; providerMessageId: string | null },
+        (row) => row.status !== 'queued',
+        { timeoutMs: 20_000, intervalMs: 50 },
+      );
     afterEach(() => {
       outage.twilio = 0;
       outage.sendgrid = 0;

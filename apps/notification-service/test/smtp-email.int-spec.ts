@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { PROBLEM_CONTENT_TYPE } from '@ecotrack/platform';
-import { startInProcess, startMailpit, startTestIdentity, type MailpitMock, type TestIdentity } from '@ecotrack/testing';
+import { startInProcess, startMailpit, startTestIdentity, type MailpitMock, type TestIdentity, waitUntil } from '@ecotrack/testing';
 import { openBaoSecretSource } from '@ecotrack/secrets';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -69,14 +69,7 @@ describe('notification-service email over SMTP, received by Mailpit', () => {
   };
   const read = async (id: string) => (await app.inject({ method: 'GET', url: `/v1/notifications/${id}`, headers: { authorization: `Bearer ${admin}` } })).json() as NotificationBody;
   // Retries are due after a backoff: wait for the outcome with a deadline a busy machine cannot overrun.
-  const settle = async (id: string) => {
-    for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
-      const row = await read(id);
-      if (row.status !== 'queued') return row;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`notification ${id} still queued after 30 s`);
-  };
+  const settle = (id: string) => waitUntil(`notification ${id} to leave queued`, () => read(id), (row) => row.status !== 'queued', { timeoutMs: 20_000, intervalMs: 50 });
 
   beforeAll(async () => {
     mailpit = await startMailpit({ chaos: true });

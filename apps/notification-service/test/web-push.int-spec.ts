@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { PROBLEM_CONTENT_TYPE } from '@ecotrack/platform';
-import { startInProcess, startTestIdentity, type TestIdentity } from '@ecotrack/testing';
+import { startInProcess, startTestIdentity, type TestIdentity, waitUntil } from '@ecotrack/testing';
 import { openBaoSecretSource } from '@ecotrack/secrets';
 import { createECDH, randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -56,14 +56,7 @@ describe('notification-service Web Push with VAPID against a protocol-checking p
   };
   const read = async (id: string) => (await inject(admin, 'GET', `/v1/notifications/${id}`)).json() as NotificationBody;
   // Retries are due after a backoff: wait for the outcome with a deadline a busy machine cannot overrun.
-  const settle = async (id: string) => {
-    for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
-      const row = await read(id);
-      if (row.status !== 'queued') return row;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`notification ${id} still queued after 30 s`);
-  };
+  const settle = (id: string) => waitUntil(`notification ${id} to leave queued`, () => read(id), (row) => row.status !== 'queued', { timeoutMs: 20_000, intervalMs: 50 });
   const subscriptionRows = async (userId: string) =>
     ((await db.query(`SELECT id, endpoint FROM push_subscriptions WHERE user_id = $1 ORDER BY created_at`, [userId])) as { id: string; endpoint: string }[]).map((r) => r.id);
   const allSubscriptionRows = async () => Number((await db.query(`SELECT count(*)::int AS n FROM push_subscriptions`))[0].n);

@@ -1,8 +1,8 @@
 import { createService, DependencyRegistry, Lifecycle, loadServiceConfig, type ServiceDefinition } from '@ecotrack/platform';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { serviceEnv, type InfraEnv } from './infrastructure';
+import { waitUntil } from './wait';
 
 /** Consumers join their groups after the service is ready; a join can wait out a rebalance. */
 const READY_TIMEOUT_MS = 90_000;
@@ -38,14 +38,18 @@ export async function startInProcess(
 }
 
 async function waitUntilReady(app: NestFastifyApplication, name: string): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    const ready = await app.inject({ method: 'GET', url: '/health/ready' });
-    if (ready.statusCode === 200) return;
-    if (Date.now() > deadline) {
-      await app.close().catch(() => undefined);
-      throw new Error(`${name} not ready within ${READY_TIMEOUT_MS} ms: ${ready.body}`);
-    }
-    await sleep(200);
+  try {
+    await waitUntil(
+      `${name} to be ready`,
+      async () => {
+        const ready = await app.inject({ method: 'GET', url: '/health/ready' });
+        return { status: ready.statusCode, body: ready.body };
+      },
+      (ready) => ready.status === 200,
+      { timeoutMs: READY_TIMEOUT_MS, intervalMs: 200 },
+    );
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    throw error;
   }
 }

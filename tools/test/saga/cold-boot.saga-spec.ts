@@ -1,5 +1,4 @@
-import { cpuHog, SERVICES, temporaryKafka, type ServiceName, type TemporaryKafka } from '@ecotrack/testing';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { cpuHog, SERVICES, temporaryKafka, type ServiceName, type TemporaryKafka, waitUntil } from '@ecotrack/testing';
 import { newCustomer, newProduct, placeOrder, startSagaWorld, waitForOrders, type SagaWorld } from './support';
 
 /** The services with consumers, and their groups: ready only once each joined. */
@@ -45,16 +44,15 @@ describe('cold first boot on a slow machine (a Kafka that never ran, services st
         readyTimeoutMs: 420_000,
         // Every consumer has started and failed to reach Kafka (readiness names its last error): only now Kafka starts.
         afterLaunch: async (url) => {
-          const deadline = Date.now() + 300_000;
-          for (;;) {
-            readinessBeforeKafka = Object.fromEntries(
-              await Promise.all(Object.keys(CONSUMER_GROUPS).map(async (service) => [service, (await readinessOf(url(service as ServiceName))).checks ?? {}] as const)),
-            );
-            const allFailedOnce = Object.entries(CONSUMER_GROUPS).every(([service, groups]) => groups.every((group) => /last error/.test(readinessBeforeKafka[service][`consumer:${group}`] ?? '')));
-            if (allFailedOnce) break;
-            if (Date.now() > deadline) throw new Error(`consumers did not all try Kafka within 300 s: ${JSON.stringify(readinessBeforeKafka)}`);
-            await sleep(1_000);
-          }
+          readinessBeforeKafka = await waitUntil(
+            'every consumer to have tried Kafka',
+            async () =>
+              Object.fromEntries(
+                await Promise.all(Object.keys(CONSUMER_GROUPS).map(async (service) => [service, (await readinessOf(url(service as ServiceName))).checks ?? {}] as const)),
+              ) as Record<string, Record<string, string>>,
+            (readiness) => Object.entries(CONSUMER_GROUPS).every(([service, groups]) => groups.every((group) => /last error/.test(readiness[service][`consumer:${group}`] ?? ''))),
+            { timeoutMs: 300_000, intervalMs: 1_000 },
+          );
           await kafka.start();
         },
       },
