@@ -77,7 +77,7 @@ describe('user-service: personal fields encrypted with OpenBao transit (key pers
 
   it('the database refuses plaintext in the ciphertext column', async () => {
     const { id } = await register(name('Check'));
-    await expect(sut.db.query(`UPDATE users SET display_name_ciphertext = 'Ada Lovelace' WHERE id = $1`, [id])).rejects.toThrow(/users_display_name_ciphertext_check/);
+    await expect(sut.db.query(`UPDATE users SET display_name_ciphertext = 'plain text, not a ciphertext' WHERE id = $1`, [id])).rejects.toThrow(/users_display_name_ciphertext_check/);
   });
 
   it('after the key is rotated, the rewrap moves every row to the latest version and the names still decrypt', async () => {
