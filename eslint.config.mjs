@@ -31,6 +31,30 @@ export default tseslint.config(
     },
   },
   {
+    // Tests of any project may use the test infrastructure (libs/testing): the one arrow tests add.
+    // libs/testing must therefore never import a lib whose tests use it (a cycle fails this rule).
+    files: ['**/test/**/*.ts', '**/*.spec.ts', '**/*.int-spec.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'lib:telemetry', onlyDependOnLibsWithTags: ['lib:testing'] },
+            { sourceTag: 'lib:secrets', onlyDependOnLibsWithTags: ['lib:testing'] },
+            { sourceTag: 'lib:platform', onlyDependOnLibsWithTags: ['lib:telemetry', 'lib:secrets', 'lib:testing'] },
+            { sourceTag: 'lib:events', onlyDependOnLibsWithTags: ['lib:platform', 'lib:telemetry', 'lib:testing'] },
+            { sourceTag: 'lib:saga', onlyDependOnLibsWithTags: ['lib:events', 'lib:platform', 'lib:telemetry', 'lib:testing'] },
+            { sourceTag: 'lib:testing', onlyDependOnLibsWithTags: ['lib:platform', 'lib:telemetry', 'lib:events'] },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
