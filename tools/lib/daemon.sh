@@ -12,8 +12,10 @@
 #   daemon_alive NAME RUN                      true while the recorded process runs
 #   daemon_pid NAME RUN                        the recorded pid (empty if none)
 #   daemon_await NAME RUN LOG SECONDS CHECK... poll CHECK until it succeeds; fails if the daemon exits or time runs out
-#   daemon_stop NAME RUN GRACE                 TERM, KILL after GRACE seconds; sets DAEMON_STOPPED=term|kill|none
+#   daemon_stop NAME RUN GRACE                 TERM, KILL after GRACE seconds; sets DAEMON_STOPPED=term|kill|none;
+#                                              returns once the process is gone (daemon_reap)
 #   daemon_kill NAME RUN                       KILL (a crash, for fault tests), returns once it is gone
+#   daemon_reap NAME RUN                       after the daemon exited: wait until it left the process table, drop the record
 #   daemon_forget NAME RUN                     drop the record
 #   daemon_close_inherited_fds                 for a daemon that detaches itself (pg_ctl): call in its subshell
 # Messages: DAEMON_TAG (e.g. "stack") prefixes what daemon_await says on stderr.
@@ -21,15 +23,21 @@
 # Not to be confused with libs/testing's ServiceChild: a test's own foreground child process (it reads the
 # output, kills it with any signal, and it dies with the test); these daemons outlive the script that starts them.
 
-# PID -> its start time in clock ticks since boot; fails for a process that is gone or a zombie
-# (exited, not yet reaped). The fields are counted after the command name, which may hold spaces.
-_daemon_ticks() {
+# PID -> "<state> <start time in clock ticks since boot>" (/proc/<pid>/stat fields 3 and 22); fails for
+# a pid that is not in the process table. The fields are counted after the command name, which may hold spaces.
+_daemon_stat() {
   local stat; stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
   stat=${stat##*) }
   # shellcheck disable=SC2086
   set -- $stat
-  [[ $1 != Z ]] || return 1
-  echo "${20}"
+  echo "$1 ${20}"
+}
+
+# PID -> its start time; fails for a process that is gone or a zombie (exited, not yet reaped).
+_daemon_ticks() {
+  local stat; stat=$(_daemon_stat "$1") || return 1
+  [[ ${stat% *} != Z ]] || return 1
+  echo "${stat#* }"
 }
 
 daemon_pid() { cat "$2/$1.pid" 2>/dev/null || true; }
@@ -64,6 +72,8 @@ daemon_alive() {
   [[ $pid =~ ^[0-9]+$ ]] || return 1
   ticks=$(_daemon_ticks "$pid") || return 1
   recorded=$(cat "$run/$name.started" 2>/dev/null) || recorded=""
+  # A start time older than the pid file belongs to an earlier pid (written by an older checkout).
+  if [[ "$run/$name.pid" -nt "$run/$name.started" ]]; then recorded=""; fi
   if [[ -z $recorded ]]; then
     # A pid file written before start times were recorded (by an older checkout): adopt its process
     # if it ran when the file was written.
@@ -74,6 +84,21 @@ daemon_alive() {
 }
 
 daemon_forget() { rm -f "$2/$1.pid" "$2/$1.started"; }
+
+# daemon_reap NAME RUN: once the recorded process has exited, waits until it has left the process table
+# too (a zombie stays there until its parent, init once the starting script has exited, reaps it; that
+# may take seconds), so that whoever looks right after finds nothing; at most 10 s, then drops the record.
+daemon_reap() {
+  local name=$1 run=$2 pid ticks _
+  pid=$(daemon_pid "$name" "$run"); ticks=$(cat "$run/$name.started" 2>/dev/null) || ticks=""
+  if [[ $pid =~ ^[0-9]+$ && -n $ticks ]]; then
+    for _ in $(seq 1 100); do
+      [[ "$(_daemon_stat "$pid")" == *" $ticks" ]] || break
+      sleep 0.1
+    done
+  fi
+  daemon_forget "$name" "$run"
+}
 
 # Closes every file descriptor above 2 of the current (sub)shell, so a daemon started from it keeps
 # nothing of its caller's open: not a test runner's pipe (which would never see end-of-file) and not a
@@ -144,7 +169,7 @@ daemon_stop() {
       while daemon_alive "$name" "$run"; do sleep 0.1; done
     fi
   fi
-  daemon_forget "$name" "$run"
+  daemon_reap "$name" "$run"
 }
 
 daemon_kill() {
@@ -154,5 +179,5 @@ daemon_kill() {
     kill -KILL "$pid" 2>/dev/null || true
     while daemon_alive "$name" "$run"; do sleep 0.1; done
   fi
-  daemon_forget "$name" "$run"
+  daemon_reap "$name" "$run"
 }

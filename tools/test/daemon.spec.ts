@@ -19,7 +19,8 @@ const daemon = (script: string) =>
   }).trim();
 const alive = (name: string) => daemon(`daemon_alive ${name} "$RUN" && echo yes || echo no`) === 'yes';
 const pidOf = (name: string) => Number(readFileSync(path.join(run, `${name}.pid`), 'utf8'));
-const exists = (pid: number) => existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+/** In the process table at all: running, or exited but not yet reaped. */
+const exists = (pid: number) => existsSync(`/proc/${pid}`);
 
 beforeEach(() => {
   run = mkdtempSync(path.join(tmpdir(), 'ecotrack-daemon-'));
@@ -87,6 +88,8 @@ describe('tools/lib/daemon.sh', () => {
       expect(existsSync(path.join(run, 'sleeper.started'))).toBe(true);
     } finally {
       stranger.kill('SIGKILL');
+      // The record names our own child, which only we reap: not the supervisor's to clean up.
+      rmSync(path.join(run, 'sleeper.pid'));
     }
   });
 

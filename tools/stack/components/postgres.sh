@@ -103,7 +103,7 @@ postgres_stop() {
   printf '[stack] postgres: stopping pid %s ...' "$pid"
   pg_as_postgres "$(pg_bindir)/pg_ctl" -D "$PG_HOME/data" -m fast -w -t 60 stop >/dev/null
   local _; for _ in $(seq 1 40); do running postgres || break; sleep 0.25; done
-  daemon_forget postgres "$RUN"
+  daemon_reap postgres "$RUN"
   echo " stopped"
 }
 
@@ -111,5 +111,5 @@ postgres_stop() {
 postgres_kill() {
   pg_sync_pid
   pg_as_postgres "$(pg_bindir)/pg_ctl" -D "$(pg_home)/data" -m immediate -w -t 60 stop >/dev/null
-  daemon_forget postgres "$RUN"
+  daemon_reap postgres "$RUN"
 }
