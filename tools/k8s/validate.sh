@@ -7,7 +7,7 @@
 #   bash tools/k8s/validate.sh
 #
 # Tools are built from the Go modules pinned in tools/k8s/go/<tool>/go.{mod,sum} and
-# cached by version under ${XDG_CACHE_HOME:-$HOME/.cache}/ecotrack/bin.
+# cached by version under ${XDG_CACHE_HOME:-$HOME/.cache}/ecotrack/bin (tools/lib/go-tool.sh).
 # JSON Schemas come from ../shared/schemas (override with ECOTRACK_SCHEMAS).
 # Also the Prometheus alert rules and their unit tests (promtool).
 # Ends with one line: `k8s: N passed, N failed`.
@@ -16,7 +16,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/ecotrack
-BIN=$CACHE/bin
+source tools/lib/go-tool.sh
+BIN=$GO_TOOL_BIN
 SCHEMAS=${ECOTRACK_SCHEMAS:-$ROOT/../shared/schemas}
 CHART=helm/ecotrack
 NAMESPACE=ecotrack
@@ -58,18 +59,13 @@ abort() { ko "$1"; finish || true; exit 1; }
 # ---------------------------------------------------------------------------------
 # 1. Tools: built from pinned Go modules, cached by version.
 # ---------------------------------------------------------------------------------
-mod_version() { # tools-module dir, module path -> version pinned in its go.mod
-  awk -v m="$2" '$1 == m { print $2; exit }' "tools/k8s/go/$1/go.mod"
-}
+mod_version() { go_tool_version "tools/k8s/go/$1" "$2"; } # tools-module dir, module path -> version pinned in its go.mod
 build_tool() { # name, tools-module dir, package, output, [ldflags]
   local name=$1 dir=$2 pkg=$3 out=$4 ldflags=${5:-}
   if [[ -x $out ]]; then printf '[k8s]   cached %s (%s)\n' "$name" "$out"; return; fi
-  command -v go >/dev/null || { echo "[k8s] go is required to build $name" >&2; return 1; }
   printf '[k8s]   building %s from tools/k8s/go/%s (a few minutes the first time)\n' "$name" "$dir"
   local t=$SECONDS
-  mkdir -p "$BIN"
-  (cd "tools/k8s/go/$dir" && CGO_ENABLED=0 GOFLAGS=-mod=readonly go build -trimpath -ldflags "-s -w $ldflags" -o "$out.tmp" "$pkg") || return 1
-  mv "$out.tmp" "$out"
+  go_tool_build "tools/k8s/go/$dir" "$pkg" "$out" "$ldflags" || return 1
   printf '[k8s]   built %s in %d s\n' "$name" $((SECONDS - t))
 }
 k8s_minor() { # client-go v0.X.Y -> X, as helm's Makefile derives its default Kubernetes version

@@ -1,65 +1,55 @@
 #!/usr/bin/env bash
 # Contract-faithful vendor mocks for payment- and notification-service tests and local runs.
-#   install [stripe-mock|mailpit]   build them from their committed Go tools modules (cached by version; default both)
+#   install [stripe-mock|mailpit]   build them from their committed Go tools modules (cached by version; default both);
+#                      with a name, the binary's path on stdout
 #   start [names...]   stripe-mock, Prism (PayPal Orders v2, Payments v2) and Mailpit (SMTP + HTTP API) on loopback
 #                      ports, then the services' environment on stdout; with names (stripe-mock, mailpit,
 #                      paypal-orders, paypal-payments) only those, and nothing on stdout. Running ones are kept.
 #   stop [names...]    stop what `start` started (by the pids it recorded; default all), waiting until they exited
 #   status [names...]  show what is running (default all); with names, exit 3 unless all of them run
-# Ports: STRIPE_MOCK_PORT (12111, HTTPS on the next port), PAYPAL_ORDERS_PORT (4010), PAYPAL_PAYMENTS_PORT (4011),
-#        MAILPIT_SMTP_PORT (1025), MAILPIT_HTTP_PORT (8025). Pids and logs: ECOTRACK_MOCKS_RUN_DIR
+# Ports: from tools/ports.env (stripe-mock serves HTTPS on the next port); STRIPE_MOCK_PORT, PAYPAL_ORDERS_PORT,
+#        PAYPAL_PAYMENTS_PORT, MAILPIT_SMTP_PORT, MAILPIT_HTTP_PORT or ECOTRACK_<NAME>_PORT move one. Pids and logs: ECOTRACK_MOCKS_RUN_DIR
 #        (./ecotrack up runs stripe-mock and Mailpit for the local stack with <state dir>/mocks).
 set -euo pipefail
 
 MOCKS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$MOCKS_DIR/../.." && pwd)"
-source "$ROOT/tools/lib/detach.sh"
-BIN="${ECOTRACK_BIN_CACHE:-$HOME/.cache/ecotrack/bin}"
+source "$ROOT/tools/lib/daemon.sh"
+source "$ROOT/tools/lib/go-tool.sh"
+source "$ROOT/tools/lib/ports.sh"
 RUN_DIR="${ECOTRACK_MOCKS_RUN_DIR:-$HOME/.cache/ecotrack/mocks}"
 SPECS="${ECOTRACK_VENDOR_APIS:-$ROOT/../shared/vendor-apis}"
+DAEMON_TAG=mocks
 
-STRIPE_MOCK_PORT="${STRIPE_MOCK_PORT:-12111}"
-PAYPAL_ORDERS_PORT="${PAYPAL_ORDERS_PORT:-4010}"
-PAYPAL_PAYMENTS_PORT="${PAYPAL_PAYMENTS_PORT:-4011}"
-MAILPIT_SMTP_PORT="${MAILPIT_SMTP_PORT:-1025}"
-MAILPIT_HTTP_PORT="${MAILPIT_HTTP_PORT:-8025}"
+# The port table's (tools/ports.env; ECOTRACK_<NAME>_PORT moves one), unless set here by name.
+STRIPE_MOCK_PORT="${STRIPE_MOCK_PORT:-$(port STRIPE_MOCK)}"
+PAYPAL_ORDERS_PORT="${PAYPAL_ORDERS_PORT:-$(port PAYPAL_ORDERS)}"
+PAYPAL_PAYMENTS_PORT="${PAYPAL_PAYMENTS_PORT:-$(port PAYPAL_PAYMENTS)}"
+MAILPIT_SMTP_PORT="${MAILPIT_SMTP_PORT:-$(port MAILPIT_SMTP)}"
+MAILPIT_HTTP_PORT="${MAILPIT_HTTP_PORT:-$(port MAILPIT)}"
 
 log() { printf '[mocks] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-# go_tool_version <module dir> <module path>: the version pinned in a tools module's go.mod is the cache key.
-go_tool_version() {
-  local version
-  version="$(awk -v m="$2" '$1==m {print $2; exit}' "$MOCKS_DIR/go/$1/go.mod")"
-  [[ -n "$version" ]] || die "no $2 version in go/$1/go.mod"
-  echo "$version"
-}
-STRIPE_MOCK_VERSION="$(go_tool_version stripe-mock github.com/stripe/stripe-mock)"
-MAILPIT_VERSION="$(go_tool_version mailpit github.com/axllent/mailpit)"
-stripe_mock_bin() { echo "$BIN/stripe-mock-$STRIPE_MOCK_VERSION"; }
-mailpit_bin() { echo "$BIN/mailpit-$MAILPIT_VERSION"; }
+# The versions pinned in the tools modules' go.mod are the cache keys.
+STRIPE_MOCK_VERSION="$(go_tool_version "$MOCKS_DIR/go/stripe-mock" github.com/stripe/stripe-mock)"
+MAILPIT_VERSION="$(go_tool_version "$MOCKS_DIR/go/mailpit" github.com/axllent/mailpit)"
+stripe_mock_bin() { echo "$GO_TOOL_BIN/stripe-mock-$STRIPE_MOCK_VERSION"; }
+mailpit_bin() { echo "$GO_TOOL_BIN/mailpit-$MAILPIT_VERSION"; }
 
-# go_tool_install <name> <module dir> <package> <version> <out>: build once, print the binary's path.
-go_tool_install() {
-  local name="$1" dir="$2" pkg="$3" version="$4" out="$5" tmp
-  [[ -x "$out" ]] && { echo "$out"; return 0; }
-  command -v go >/dev/null || die "go is needed to build $name $version (not cached in $BIN)"
-  log "$name: building $version with go (once; cached in $BIN)"
-  # Built from a copy so `go` never rewrites the committed go.mod/go.sum.
-  tmp="$(mktemp -d)"; cp "$MOCKS_DIR/go/$dir"/go.* "$tmp/"
-  mkdir -p "$BIN"
-  if ( cd "$tmp" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags='-s -w' -o "$out.tmp.$$" "$pkg" ) \
-       >"$tmp/build.log" 2>&1; then
-    mv -f "$out.tmp.$$" "$out"; rm -rf "$tmp"; echo "$out"; return 0
+# install_tool <name> <version> <package> <out>: build once, print the binary's path.
+install_tool() {
+  local name="$1" version="$2" pkg="$3" out="$4"
+  if [[ ! -x $out ]]; then
+    log "$name: building $version with go (once; cached in $GO_TOOL_BIN)"
+    go_tool_build "$MOCKS_DIR/go/$name" "$pkg" "$out" || die "$name: go build failed"
   fi
-  cat "$tmp/build.log" >&2; rm -rf "$tmp" "$out.tmp.$$"
-  die "$name: go build failed"
+  echo "$out"
 }
-
-install_stripe_mock() { go_tool_install stripe-mock stripe-mock github.com/stripe/stripe-mock "$STRIPE_MOCK_VERSION" "$(stripe_mock_bin)"; }
+install_stripe_mock() { install_tool stripe-mock "$STRIPE_MOCK_VERSION" github.com/stripe/stripe-mock "$(stripe_mock_bin)"; }
 # Mailpit from its Go module: SMTP and the HTTP API are complete; the web UI is an empty page (its assets are built
 # with npm upstream and are not in the module), so read messages with /api/v1/messages.
-install_mailpit() { go_tool_install mailpit mailpit github.com/axllent/mailpit "$MAILPIT_VERSION" "$(mailpit_bin)"; }
+install_mailpit() { install_tool mailpit "$MAILPIT_VERSION" github.com/axllent/mailpit "$(mailpit_bin)"; }
 
 prism_bin() {
   local p="$ROOT/node_modules/@stoplight/prism-cli/dist/index.js"
@@ -69,55 +59,38 @@ prism_bin() {
 
 MOCKS=(stripe-mock paypal-orders paypal-payments mailpit)
 
-# What each mock's command line contains: a pid file naming any other process (a pid reused
-# after a reboot) is stale, and that process is never signalled.
-marker() { case $1 in stripe-mock) echo stripe-mock ;; mailpit) echo mailpit ;; *) echo prism-cli ;; esac; }
-pid_of() { cat "$RUN_DIR/$1.pid" 2>/dev/null || true; }
-alive() {
-  local pid; pid="$(pid_of "$1")"
-  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$(marker "$1")"
-}
-port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+alive() { daemon_alive "$1" "$RUN_DIR"; }
+pid_of() { daemon_pid "$1" "$RUN_DIR"; }
 
-# start_one <name> <ports> <command...>: background process in its own session (a terminal's
-# Ctrl-C does not reach it), pid and log under RUN_DIR. <ports>: space-separated, the first is
-# the one it is reached on; a port that something else holds stops the start.
+# start_one <name> <ports> <command...>: detached (tools/lib/daemon.sh), pid and log under RUN_DIR.
+# <ports>: space-separated, the first is the one it is reached on; a port that something else holds stops the start.
 start_one() {
   local name="$1" ports="$2" port; shift 2
-  mkdir -p "$RUN_DIR"
   if alive "$name"; then log "$name: already running (pid $(pid_of "$name"))"; return 0; fi
   for port in $ports; do
     if port_taken "$port"; then
       die "$name: port $port on 127.0.0.1 is taken by a process not recorded in $RUN_DIR (the local stack's own mocks are recorded in <state dir>/mocks: set ECOTRACK_MOCKS_RUN_DIR to that, or move the port)"
     fi
   done
-  ( close_inherited_fds; exec nohup setsid "$@" ) >"$RUN_DIR/$name.log" 2>&1 </dev/null &
-  echo $! >"$RUN_DIR/$name.pid"
-  log "$name: pid $!, http://127.0.0.1:${ports%% *} (log $RUN_DIR/$name.log)"
+  daemon_start "$name" "$RUN_DIR" "$RUN_DIR/$name.log" "$ROOT" "$@" || die "$name: did not start"
+  log "$name: pid $(pid_of "$name"), http://127.0.0.1:${ports%% *} (log $RUN_DIR/$name.log)"
 }
 
-# wait_port <name> <port> [seconds] [quiet]
+# wait_port <name> <port> <seconds> [quiet]
 wait_port() {
-  local name="$1" port="$2" deadline=$((SECONDS + ${3:-120}))
-  until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
-    alive "$name" || { tail -20 "$RUN_DIR/$name.log" >&2; die "$name exited"; }
-    (( SECONDS < deadline )) || die "$name: no answer on port $port"
-    sleep 0.5
-  done
-  [[ ${4:-} == quiet ]] || log "$name: ready"
+  daemon_await "$1" "$RUN_DIR" "$RUN_DIR/$1.log" "$3" port_taken "$2" || die "$1: no answer on port $2"
+  [[ ${4:-} == quiet ]] || log "$1: ready"
 }
 
 # stop_one <name>: TERM, then KILL after 10 s; returns once the process is gone.
 stop_one() {
-  local name="$1" pid _
-  [[ -f "$RUN_DIR/$name.pid" ]] || return 0
+  local name="$1" pid
   pid="$(pid_of "$name")"
-  if alive "$name"; then
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; log "$name: killed (pid $pid)"; else log "$name: stopped (pid $pid)"; fi
-  fi
-  rm -f "$RUN_DIR/$name.pid"
+  daemon_stop "$name" "$RUN_DIR" 10
+  case $DAEMON_STOPPED in
+    term) log "$name: stopped (pid $pid)" ;;
+    kill) log "$name: killed (pid $pid)" ;;
+  esac
 }
 
 # select_mocks <name...>: SELECTED := the mocks named (default all), each checked.
@@ -161,13 +134,14 @@ wait_mock() {
 case "${1:-}" in
   install)
     case "${2:-all}" in
-      stripe-mock) install_stripe_mock >/dev/null ;;
-      mailpit) install_mailpit >/dev/null ;;
-      all) install_stripe_mock >/dev/null; install_mailpit >/dev/null; prism_bin >/dev/null ;;
+      stripe-mock) install_stripe_mock ;;
+      mailpit) install_mailpit ;;
+      all)
+        log "stripe-mock $STRIPE_MOCK_VERSION: $(install_stripe_mock)"
+        log "mailpit $MAILPIT_VERSION: $(install_mailpit)"
+        prism_bin >/dev/null ;;
       *) die "unknown mock ${2}: stripe-mock or mailpit" ;;
-    esac
-    [[ "${2:-all}" == mailpit ]] || log "stripe-mock $STRIPE_MOCK_VERSION: $(stripe_mock_bin)"
-    [[ "${2:-all}" == stripe-mock ]] || log "mailpit $MAILPIT_VERSION: $(mailpit_bin)" ;;
+    esac ;;
   start)
     shift; select_mocks "$@"
     SM=""; MP=""; PRISM=""

@@ -6,7 +6,7 @@
 #
 # From $STATE/stack.env (and $STATE/providers.env if present), with the dev root token:
 #   audit     file device file/ -> $STATE/openbao/audit.log (declared by audit.hcl)
-#   policies  helm/ecotrack/deploy/openbao/policies/*.hcl (the same files as the cluster)
+#   policies  deploy/openbao/policies/*.hcl (the same files as the cluster)
 #   transit   keys personal-fields, payment-fields, notification-fields
 #   database  one connection per service database (ecotrack_<x>: user openbao_<x>, whose
 #             password only OpenBao knows after rotate-root), role database/roles/<service>
@@ -36,8 +36,8 @@ while (( $# )); do
 done
 STATE="$(cd "$STATE" 2>/dev/null && pwd)" || { echo "[openbao] ERROR: no state dir $STATE (run tools/stack/stack.sh up)" >&2; exit 1; }
 
-# shellcheck source-path=SCRIPTDIR/../../helm/ecotrack/deploy/openbao source=lib.sh
-source "$ROOT/helm/ecotrack/deploy/openbao/lib.sh"
+# shellcheck source-path=SCRIPTDIR/../../deploy/openbao source=lib.sh
+source "$ROOT/deploy/openbao/lib.sh"
 
 [[ -f "$STATE/stack.env" ]] || bao_die "no $STATE/stack.env (run tools/stack/stack.sh up)"
 # shellcheck disable=SC1091

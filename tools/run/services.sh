@@ -9,22 +9,22 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 STATE=${ECOTRACK_STATE_DIR:-$ROOT/.stack}
-source "$ROOT/tools/lib/detach.sh"
+source "$ROOT/tools/lib/daemon.sh"
+source "$ROOT/tools/lib/ports.sh"
 PROVIDERS=$STATE/providers.env
 RUN=$STATE/run
 LOGS=$STATE/logs
+DAEMON_TAG=services
 SERVICES=(user-service product-service order-service payment-service notification-service)
-declare -A PORT=([user-service]=3001 [product-service]=3002 [order-service]=3003 [payment-service]=3004 [notification-service]=3005)
+# From the port table (tools/ports.env); ECOTRACK_<SERVICE>_PORT (e.g. ECOTRACK_USER_SERVICE_PORT) moves one.
+declare -A PORT
+for svc in "${SERVICES[@]}"; do PORT[$svc]=$(service_port "$svc"); done
 
 say() { printf '[services] %s\n' "$*"; }
-pid_of() { cat "$RUN/$1.pid" 2>/dev/null || true; }
+pid_of() { daemon_pid "$1" "$RUN"; }
+running() { daemon_alive "$1" "$RUN"; }
 
-# True when the pid file names a live process that is this service (not a reused pid).
-running() {
-  local pid; pid=$(pid_of "$1")
-  [[ -n $pid ]] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "dist/apps/$1/src/main.js"
-}
-
+not_ready_yet() { say "$1: not ready yet: $(readiness "$1")"; }
 ready() { curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:${PORT[$1]}/health/ready"; }
 # What readiness answers: why a service is not ready (which dependency, which consumer group, the last error).
 readiness() { curl -s --max-time 2 "http://127.0.0.1:${PORT[$1]}/health/ready" || echo "(no answer)"; }
@@ -67,24 +67,19 @@ start() {
   local svc=$1 lines vars
   lines=$(service_env "$svc")
   mapfile -t vars <<<"$lines"
-  mkdir -p "$RUN" "$LOGS"
-  ( close_inherited_fds
-    exec env -i PATH="$PATH" HOME="$HOME" "${vars[@]}" setsid node "$ROOT/dist/apps/$svc/src/main.js"
-  ) >>"$LOGS/$svc.log" 2>&1 </dev/null &
-  echo $! >"$RUN/$svc.pid"
+  daemon_start "$svc" "$RUN" "$LOGS/$svc.log" "$ROOT" \
+    env -i PATH="$PATH" HOME="$HOME" "${vars[@]}" node "$ROOT/dist/apps/$svc/src/main.js" || exit 1
   say "$svc: started (pid $(pid_of "$svc")) on http://127.0.0.1:${PORT[$svc]}, log $LOGS/$svc.log"
 }
 
+# The service drains and exits by itself within its grace period (30 s); then, force.
 stop() {
-  local svc=$1 pid
-  if running "$svc"; then
-    pid=$(pid_of "$svc")
-    kill -TERM "$pid"
-    # The service drains and exits by itself within its grace period; then, force.
-    for _ in $(seq 1 300); do running "$svc" || break; sleep 0.1; done
-    if running "$svc"; then kill -KILL "$pid"; say "$svc: killed after the grace period"; else say "$svc: stopped"; fi
-  fi
-  rm -f "$RUN/$svc.pid"
+  local svc=$1
+  daemon_stop "$svc" "$RUN" 30
+  case $DAEMON_STOPPED in
+    term) say "$svc: stopped" ;;
+    kill) say "$svc: killed after the grace period" ;;
+  esac
 }
 
 up() {
@@ -97,15 +92,10 @@ up() {
   done
   # Ready means every dependency answers and every Kafka consumer has joined its group (a first
   # boot of Kafka creates its group coordinator only after a while): wait for that, saying why.
-  local deadline=$((SECONDS + ${SERVICES_READY_TIMEOUT:-180})) told
+  local deadline=$((SECONDS + ${SERVICES_READY_TIMEOUT:-180}))
   for svc in "${SERVICES[@]}"; do
-    told=$SECONDS
-    until ready "$svc"; do
-      running "$svc" || { say "$svc: exited during start-up; last log lines:"; tail -n 20 "$LOGS/$svc.log" >&2; exit 1; }
-      (( SECONDS < deadline )) || { say "$svc: not ready in time: $(readiness "$svc"); last log lines:"; tail -n 20 "$LOGS/$svc.log" >&2; exit 1; }
-      if (( SECONDS - told >= 15 )); then say "$svc: not ready yet: $(readiness "$svc")"; told=$SECONDS; fi
-      sleep 0.5
-    done
+    DAEMON_PROGRESS=not_ready_yet daemon_await "$svc" "$RUN" "$LOGS/$svc.log" $((deadline > SECONDS ? deadline - SECONDS : 0)) ready "$svc" \
+      || { say "$svc: not ready: $(readiness "$svc")"; exit 1; }
     say "$svc: ready"
   done
 }

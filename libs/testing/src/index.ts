@@ -1,15 +1,15 @@
 export { dockerEngineAnswers, ensureInfrastructure, readStackEnv, serviceEnv, type InfraEnv } from './infrastructure';
 export { servicesIn, waitForTrace, type JaegerTrace } from './jaeger';
-export { SERVICE_PORTS, SERVICES, STATE_DIR, WORKSPACE_ROOT, type ServiceName } from './paths';
+export { SERVICES, STATE_DIR, WORKSPACE_ROOT, type ServiceName } from './paths';
 export { startInProcess } from './in-process';
-export { spawnService, type ServiceProcess, type SpawnOptions } from './service-process';
+export { spawnService, type ServiceProcess, type SpawnOptions } from './service-child';
 export { newTraceparent } from './trace-context';
 export { startTestIdentity, type TestIdentity } from './test-identity';
 export { transitAs, type TransitAs } from './transit';
 export { newTestKey, signToken, testKeyFromPem, unsignedToken, withPayload, type TestKey } from './tokens';
 export { mailpitBinary, startMailpit, startPrism, startStripeMock, stripeMockBinary, VENDOR_APIS, type MailpitMock, type VendorMock } from './vendor-mocks';
 export { stackComponent, startPlatform, type Platform, type PlatformOptions } from './platform';
-export { freePort } from './ports';
+export { freePort, port, portName, portTable, PORTS_FILE, SERVICE_PORTS } from './ports';
 export { startStripeFront, STRIPE_DECLINED_PAYMENT_METHOD, type StripeFront, type StripeFrontRequest } from './stripe-front';
 export { clientAt, type AddressedClient, type AddressedResponse } from './client-address';
 export { deleteRecordsThrough, holdGroup, produceUndecodableBatch } from './kafka-faults';

@@ -1,7 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { SERVICE_PORTS, STATE_DIR, WORKSPACE_ROOT } from './paths';
+import { STATE_DIR, WORKSPACE_ROOT } from './paths';
+import { SERVICE_PORTS } from './ports';
 import { startContainers } from './containers';
 
 /** Connection settings for the infrastructure, as written to .stack/stack.env. */

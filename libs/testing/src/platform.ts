@@ -4,7 +4,7 @@ import type { InfraEnv } from './infrastructure';
 import { serviceEnv } from './infrastructure';
 import { SERVICES, WORKSPACE_ROOT, type ServiceName } from './paths';
 import { freePort } from './ports';
-import { spawnService, type ServiceProcess } from './service-process';
+import { spawnService, type ServiceProcess } from './service-child';
 
 export interface PlatformOptions {
   /** Variables for every service (e.g. short outbox poll intervals). */

@@ -1,6 +1,4 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import path from 'node:path';
 import { freePort } from './ports';
 import { WORKSPACE_ROOT } from './paths';
@@ -46,16 +44,15 @@ function spawnMock(command: string, args: string[]): { child: ChildProcess; outp
   return { child, output: () => log };
 }
 
-/** The cached stripe-mock binary for the version pinned in tools/mocks/go/stripe-mock/go.mod; built once. */
-export function stripeMockBinary(): string {
-  const goMod = readFileSync(path.join(MOCKS_DIR, 'go/stripe-mock/go.mod'), 'utf8');
-  const version = /github\.com\/stripe\/stripe-mock (v\S+)/.exec(goMod)?.[1];
-  if (!version) throw new Error('tools/mocks/go/stripe-mock/go.mod pins no stripe-mock version');
-  const bin = path.join(process.env.ECOTRACK_BIN_CACHE ?? path.join(homedir(), '.cache/ecotrack/bin'), `stripe-mock-${version}`);
-  // mocks.sh builds only when the binary is missing, and prints its path.
-  execFileSync('bash', [path.join(MOCKS_DIR, 'mocks.sh'), 'install'], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 15 * 60_000 });
-  return bin;
+/**
+ * The cached binary of a Go-built mock (the version its tools module in tools/mocks/go pins): mocks.sh
+ * builds it only when it is missing (tools/lib/go-tool.sh), and prints its path.
+ */
+function mockBinary(name: 'stripe-mock' | 'mailpit'): string {
+  return execFileSync('bash', [path.join(MOCKS_DIR, 'mocks.sh'), 'install', name], { stdio: ['ignore', 'pipe', 'inherit'], timeout: 15 * 60_000, encoding: 'utf8' }).trim();
 }
+
+export const stripeMockBinary = () => mockBinary('stripe-mock');
 
 /** stripe-mock (Stripe's own mock, validating requests against its embedded spec) on a free loopback port. */
 export async function startStripeMock(): Promise<VendorMock> {
@@ -89,15 +86,7 @@ export interface MailpitMock {
   stop(): Promise<void>;
 }
 
-/** The cached Mailpit binary for the version pinned in tools/mocks/go/mailpit/go.mod; built once. */
-export function mailpitBinary(): string {
-  const goMod = readFileSync(path.join(MOCKS_DIR, 'go/mailpit/go.mod'), 'utf8');
-  const version = /github\.com\/axllent\/mailpit (v\S+)/.exec(goMod)?.[1];
-  if (!version) throw new Error('tools/mocks/go/mailpit/go.mod pins no mailpit version');
-  const bin = path.join(process.env.ECOTRACK_BIN_CACHE ?? path.join(homedir(), '.cache/ecotrack/bin'), `mailpit-${version}`);
-  execFileSync('bash', [path.join(MOCKS_DIR, 'mocks.sh'), 'install', 'mailpit'], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 15 * 60_000 });
-  return bin;
-}
+export const mailpitBinary = () => mockBinary('mailpit');
 
 /**
  * A private Mailpit (SMTP server with an HTTP API to read what it received) on free loopback

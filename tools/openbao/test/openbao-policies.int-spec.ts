@@ -188,7 +188,7 @@ describe('OpenBao as code: policies, AppRole, dynamic database logins, audit', (
     expect(snapshots[1]).toEqual(snapshots[0]);
     expect(Object.values(snapshots[0].kvVersions)).toEqual([1, 1, 1, 1, 1]);
     for (const name of POLICIES) {
-      expect(snapshots[0].policies[name]).toBe(readFileSync(path.join(WORKSPACE_ROOT, 'helm/ecotrack/deploy/openbao/policies', `${name}.hcl`), 'utf8').trimEnd());
+      expect(snapshots[0].policies[name]).toBe(readFileSync(path.join(WORKSPACE_ROOT, 'deploy/openbao/policies', `${name}.hcl`), 'utf8').trimEnd());
     }
     // the secret ids are private files in a private directory
     expect(statSync(path.join(state, 'openbao/approle')).mode & 0o777).toBe(0o700);

@@ -23,9 +23,12 @@ STATE=${ECOTRACK_STATE_DIR:-$ROOT/.stack}
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/ecotrack
 SECONDS_PER_SERVICE=${ECOTRACK_FUZZ_SECONDS:-150}
 REPORTS=$STATE/test-results/fuzz
-declare -A PORT=([user-service]=3001 [product-service]=3002 [order-service]=3003 [payment-service]=3004 [notification-service]=3005)
 SERVICES=("${@:-user-service product-service order-service payment-service notification-service}")
 read -r -a SERVICES <<<"${SERVICES[*]}"
+# Where the stack runs them: the port table, tools/ports.env (ECOTRACK_<SERVICE>_PORT moves one).
+source "$ROOT/tools/lib/ports.sh"
+declare -A PORT
+for svc in user-service "${SERVICES[@]}"; do PORT[$svc]=$(service_port "$svc"); done
 
 say() { printf '[fuzz] %s\n' "$*"; }
 

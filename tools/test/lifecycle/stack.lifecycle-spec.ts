@@ -1,4 +1,4 @@
-import { STATE_DIR, WORKSPACE_ROOT } from '@ecotrack/testing';
+import { port, portTable, STATE_DIR, WORKSPACE_ROOT } from '@ecotrack/testing';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
@@ -16,8 +16,13 @@ const ecotrack = (command: string) =>
 const COMPONENTS = ['postgres', 'redis', 'kafka', 'openbao', 'prometheus', 'jaeger', 'stripe-mock', 'mailpit',
   'user-service', 'product-service', 'order-service', 'payment-service', 'notification-service'];
 const MOCKS = ['stripe-mock', 'mailpit'];
-// stripe-mock: HTTP 12111, HTTPS 12112; Mailpit: SMTP 1025, HTTP API 8025.
-const PORTS = [5432, 6379, 9092, 9093, 8200, 9090, 16686, 4317, 4318, 12111, 12112, 1025, 8025, 3001, 3002, 3003, 3004, 3005];
+// Every port of the table (where the stack runs them: ECOTRACK_<NAME>_PORT moves one) but the PayPal mocks,
+// which only tests start, and the next ports of OpenBao (its cluster address) and stripe-mock (HTTPS).
+const PORTS = [
+  ...Object.keys(portTable()).filter((name) => !name.startsWith('PAYPAL_')).map(port),
+  port('OPENBAO') + 1,
+  port('STRIPE_MOCK') + 1,
+];
 const PROVIDERS_ENV = path.join(STATE_DIR, 'providers.env');
 
 function pidFiles(): Record<string, number> {
@@ -74,12 +79,12 @@ const ours = () =>
     (p) =>
       p.args.includes(STATE_DIR) ||
       p.args.includes(path.join(WORKSPACE_ROOT, 'dist/apps')) ||
-      /\/stripe-mock-\S+ -http-addr 127\.0\.0\.1:12111 /.test(p.args) ||
-      /\/mailpit-\S+ --listen 127\.0\.0\.1:8025 /.test(p.args),
+      new RegExp(`/stripe-mock-\\S+ -http-addr 127\\.0\\.0\\.1:${port('STRIPE_MOCK')} `).test(p.args) ||
+      new RegExp(`/mailpit-\\S+ --listen 127\\.0\\.0\\.1:${port('MAILPIT')} `).test(p.args),
   );
-const portOpen = (port: number) =>
+const portOpen = (tcpPort: number) =>
   new Promise<boolean>((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port }, () => {
+    const socket = net.connect({ host: '127.0.0.1', port: tcpPort }, () => {
       socket.destroy();
       resolve(true);
     });

@@ -27,7 +27,7 @@ export const emailAddress = z.string().email().max(320);
 
 /**
  * The transit key (OpenBao) that seals personal fields of events: user-service may only encrypt
- * with it, notification-service may only decrypt (helm/ecotrack/deploy/openbao/policies). Kafka,
+ * with it, notification-service may only decrypt (deploy/openbao/policies). Kafka,
  * the outbox tables and anyone else reading a topic see ciphertext.
  */
 export const SEALED_FIELDS_KEY = 'notification-fields';

@@ -22,7 +22,12 @@ export interface SpawnOptions {
   launcher?: string[];
 }
 
-/** Runs a built service (dist/apps/<name>/src/main.js) as a real child process. */
+/**
+ * Runs a built service (dist/apps/<name>/src/main.js) as a child process of the test: in the foreground,
+ * its output captured line by line, stopped with any signal (a crash is SIGKILL) and gone when the test
+ * process ends. Not a supervisor: the local stack's detached daemons (pid files, start times, TERM then
+ * KILL) are tools/lib/daemon.sh's.
+ */
 export function spawnService(name: string, port: number, env: Record<string, string | undefined>, options: SpawnOptions = {}): ServiceProcess {
   const entry = path.join(WORKSPACE_ROOT, 'dist/apps', name, 'src/main.js');
   const [command, ...args] = [...(options.launcher ?? []), process.execPath, entry];

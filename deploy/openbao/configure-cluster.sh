@@ -5,7 +5,7 @@
 # PostSync job, CI, or an operator).
 #
 #   BAO_ADDR=https://openbao.example:8200 BAO_TOKEN=... [BAO_CACERT=ca.pem] \
-#     helm/ecotrack/deploy/openbao/configure-cluster.sh [options]
+#     deploy/openbao/configure-cluster.sh [options]
 #
 #   --namespace NS                 namespace of the services' ServiceAccounts (ecotrack)
 #   --service-account-prefix P     ServiceAccount of a service is P<service> (""; the chart
