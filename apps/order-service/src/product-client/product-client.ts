@@ -3,7 +3,7 @@ import { APP_CONFIG, ServiceCredential } from '@ecotrack/platform';
 import type { OrderConfig } from '../config';
 
 /** What order-service needs to know of a product; product-service is the source of truth. */
-export interface CatalogProduct {
+export interface PricedProduct {
   id: string;
   name: string;
   priceCents: number;
@@ -12,7 +12,7 @@ export interface CatalogProduct {
 }
 
 interface ProductBatch {
-  items: CatalogProduct[];
+  items: PricedProduct[];
   missing: string[];
 }
 
@@ -22,7 +22,7 @@ interface ProductBatch {
  * clients' (locally all of them come from 127.0.0.1).
  */
 @Injectable()
-export class ProductCatalogClient {
+export class ProductClient {
   constructor(
     @Inject(APP_CONFIG) private readonly config: OrderConfig,
     private readonly credential: ServiceCredential,
@@ -33,7 +33,7 @@ export class ProductCatalogClient {
    * costs product-service one request whatever its size (at most 50 lines, within the 100 ids
    * a batch may name). Any unknown id: 422.
    */
-  async getProducts(ids: string[]): Promise<Map<string, CatalogProduct>> {
+  async getProducts(ids: string[]): Promise<Map<string, PricedProduct>> {
     const unique = [...new Set(ids.map((id) => id.toLowerCase()))];
     const url = new URL('/v1/products/batch', this.config.PRODUCT_SERVICE_URL);
     for (const id of unique) url.searchParams.append('ids', id);
