@@ -3,8 +3,8 @@ import { OutboxCommitSignal } from '@ecotrack/events';
 import { APP_CONFIG, Lifecycle } from '@ecotrack/platform';
 import { DataSource } from 'typeorm';
 import type { NotificationConfig } from '../config';
+import { NOTIFICATIONS_RECORDED, NotificationsService } from '../notifications/notifications.service';
 import { backoffMs } from './backoff';
-import { NOTIFICATIONS_RECORDED, NotificationsService } from './notifications.service';
 
 /** Notifications claimed per pass (their provider calls run in parallel). */
 export const DISPATCH_BATCH = 10;

@@ -1,6 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { problem, PROBLEM_CONTENT_TYPE, type Problem } from '@ecotrack/platform';
-import { ChannelUnavailableError } from '../channels/channel';
+import { ChannelUnavailableError } from '../providers/channel';
 
 /**
  * The HTTP face of delivery outcomes that are not a notification row. A channel without a

@@ -1,7 +1,7 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import type { Channel } from '../channels/channel';
+import type { Channel } from '../providers/channel';
 
-export type { Channel } from '../channels/channel';
+export type { Channel } from '../providers/channel';
 export type DeliveryStatus = 'queued' | 'sent' | 'delivered' | 'failed';
 
 @Entity({ name: 'notifications' })

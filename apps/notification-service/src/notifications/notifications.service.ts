@@ -5,14 +5,13 @@ import { APP_CONFIG, ValidationProblemException, type FieldError } from '@ecotra
 import { isEmail } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager, type Repository } from 'typeorm';
-import { ChannelSendError, ChannelUnavailableError, type Channel, type SendReceipt } from '../channels/channel';
-import { ChannelSenders } from '../channels/channels.module';
 import type { NotificationConfig } from '../config';
+import { backoffMs } from '../dispatch/backoff';
 import { PreferencesService } from '../preferences/preferences.service';
+import { ChannelSendError, ChannelUnavailableError, type Channel, type DeliveryOutcome, type SendReceipt } from '../providers/channel';
+import { ChannelSenders } from '../providers/channels.module';
 import { PushSubscriptionsService } from '../push/push-subscriptions.service';
 import { isTemplateName, renderTemplate, validateTemplateData, type RenderedMessage, type TemplateData, type TemplateName } from '../templates/templates';
-import { backoffMs } from './backoff';
-import type { DeliveryOutcome } from './delivery-outcome';
 import type { CreateNotificationDto } from './dto/create-notification.dto';
 import { Notification } from './notification.entity';
 import { SealedData, type SealedFields } from './sealed-data';

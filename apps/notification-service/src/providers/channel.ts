@@ -39,6 +39,9 @@ export interface SendReceipt {
   providerMessageId: string | null;
 }
 
+/** What a provider's delivery report means for a notification: it reached the recipient, or it will not. */
+export type DeliveryOutcome = { status: 'delivered' } | { status: 'failed'; reason: string };
+
 /** One capability, one interface: every email vendor adapter implements exactly this. */
 export interface EmailSender {
   readonly provider: string;

@@ -2,10 +2,10 @@ import { Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/
 import { APP_CONFIG, FollowsConfig } from '@ecotrack/platform';
 import type { NotificationConfig } from '../config';
 import { ChannelUnavailableError, type EmailSender, type PushSender, type SmsSender } from './channel';
-import { SendGridEmailSender } from './sendgrid-email.sender';
-import { SmtpEmailSender } from './smtp-email.sender';
-import { TwilioSmsSender } from './twilio-sms.sender';
-import { WebPushSender } from './web-push.sender';
+import { SendGridEmailSender } from './sendgrid/sendgrid-email.sender';
+import { SmtpEmailSender } from './smtp/smtp-email.sender';
+import { TwilioSmsSender } from './twilio/twilio-sms.sender';
+import { WebPushSender } from './web-push/web-push.sender';
 
 interface Senders {
   email?: EmailSender;

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsObject, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
-import { CHANNELS, type Channel } from '../../channels/channel';
+import { CHANNELS, type Channel } from '../../providers/channel';
 import { TEMPLATE_NAMES, type TemplateName } from '../../templates/templates';
 
 export class CreateNotificationDto {

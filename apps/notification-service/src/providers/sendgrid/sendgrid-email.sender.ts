@@ -1,7 +1,7 @@
 import { Client } from '@sendgrid/client';
 import { MailService } from '@sendgrid/mail';
-import { ChannelSendError, type EmailMessage, type EmailSender, type SendReceipt } from './channel';
-import { PROVIDER_TIMEOUT_MS } from './provider-timeouts';
+import { ChannelSendError, type EmailMessage, type EmailSender, type SendReceipt } from '../channel';
+import { PROVIDER_TIMEOUT_MS } from '../provider-timeouts';
 
 /** The custom arg naming our notification; SendGrid's Event Webhook echoes it as a top-level field of each event. */
 export const NOTIFICATION_ID_CUSTOM_ARG = 'notification_id';

@@ -2,8 +2,8 @@ import { Controller, Headers, HttpCode, Inject, NotFoundException, Post, Req, ty
 import { APP_CONFIG, problem, Public, ValidationProblemException } from '@ecotrack/platform';
 import { ApiBadRequestResponse, ApiBody, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import type { NotificationConfig } from '../config';
-import { problemResponse } from './notification-problems';
+import type { NotificationConfig } from '../../config';
+import { problemResponse } from '../../notifications/notification-problems';
 import { SendGridEventsService } from './sendgrid-events.service';
 import { SENDGRID_SIGNATURE_HEADER, SENDGRID_TIMESTAMP_HEADER, SendGridSignatureVerifier } from './sendgrid-signature';
 

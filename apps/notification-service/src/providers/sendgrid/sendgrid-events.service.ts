@@ -2,11 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { ValidationProblemException, type FieldError } from '@ecotrack/platform';
 import { isUUID } from 'class-validator';
 import { DataSource } from 'typeorm';
-import { NOTIFICATION_ID_CUSTOM_ARG } from '../channels/sendgrid-email.sender';
-import { sendGridOutcome, type SendGridEvent } from './delivery-outcome';
-import { Notification } from './notification.entity';
-import { NotificationsService } from './notifications.service';
+import { Notification } from '../../notifications/notification.entity';
+import { NotificationsService } from '../../notifications/notifications.service';
+import { NOTIFICATION_ID_CUSTOM_ARG } from './sendgrid-email.sender';
 import { SendGridEventRecord } from './sendgrid-event.entity';
+import { sendGridOutcome, type SendGridEvent } from './sendgrid-outcome';
 
 export interface SendGridIngestResult {
   /** Events with an outcome for one of our SendGrid notifications, recorded now (the notification moved if it was still queued/sent). */

@@ -1,12 +1,4 @@
-/** What a provider's delivery report means for a notification: it reached the recipient, or it will not. */
-export type DeliveryOutcome = { status: 'delivered' } | { status: 'failed'; reason: string };
-
-/** Twilio's MessageStatus: `delivered`, or `failed`/`undelivered` → failed with the error code; anything else is progress. */
-export function twilioOutcome(status: string, errorCode?: string): DeliveryOutcome | undefined {
-  if (status === 'delivered') return { status: 'delivered' };
-  if (status === 'failed' || status === 'undelivered') return { status: 'failed', reason: `${status}${errorCode ? `: error ${errorCode}` : ''}` };
-  return undefined;
-}
+import type { DeliveryOutcome } from '../channel';
 
 /** The fields of a SendGrid Event Webhook event that matter here (custom args arrive as top-level fields). */
 export interface SendGridEvent {

@@ -1,7 +1,7 @@
 import { createTransport, type Transporter } from 'nodemailer';
 import SMTPTransport from 'nodemailer/lib/smtp-transport';
-import { ChannelSendError, type EmailMessage, type EmailSender, type SendReceipt } from './channel';
-import { PROVIDER_TIMEOUT_MS, SMTP_IDLE_TIMEOUTS } from './provider-timeouts';
+import { ChannelSendError, type EmailMessage, type EmailSender, type SendReceipt } from '../channel';
+import { PROVIDER_TIMEOUT_MS, SMTP_IDLE_TIMEOUTS } from '../provider-timeouts';
 
 /** The header naming our notification in every message (for support and for bounce processing). */
 export const NOTIFICATION_ID_HEADER = 'X-EcoTrack-Notification-Id';

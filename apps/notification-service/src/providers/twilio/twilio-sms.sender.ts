@@ -1,5 +1,5 @@
-import { ChannelSendError, type SendReceipt, type SmsMessage, type SmsSender } from './channel';
-import { PROVIDER_TIMEOUT_MS } from './provider-timeouts';
+import { ChannelSendError, type SendReceipt, type SmsMessage, type SmsSender } from '../channel';
+import { PROVIDER_TIMEOUT_MS } from '../provider-timeouts';
 
 /** The StatusCallback for one message: the configured URL naming the notification (Twilio signs the whole URL). */
 export function statusCallbackUrl(base: string, notificationId: string): string {

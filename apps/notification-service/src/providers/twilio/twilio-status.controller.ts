@@ -2,11 +2,11 @@ import { BadRequestException, Body, Controller, ForbiddenException, Headers, Htt
 import { APP_CONFIG, problem, Public } from '@ecotrack/platform';
 import { ApiBadRequestResponse, ApiExcludeController } from '@nestjs/swagger';
 import { isUUID } from 'class-validator';
-import type { NotificationConfig } from '../config';
-import { statusCallbackUrl } from '../channels/twilio-sms.sender';
-import { twilioOutcome } from './delivery-outcome';
-import { NotificationsService } from './notifications.service';
+import type { NotificationConfig } from '../../config';
+import { NotificationsService } from '../../notifications/notifications.service';
+import { twilioOutcome } from './twilio-outcome';
 import { isValidTwilioSignature } from './twilio-signature';
+import { statusCallbackUrl } from './twilio-sms.sender';
 
 /**
  * Twilio's StatusCallback for SMS: a form post signed with the account's auth token over the

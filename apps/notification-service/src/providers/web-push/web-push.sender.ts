@@ -1,6 +1,6 @@
 import { generateRequestDetails } from 'web-push';
-import { ChannelSendError, PushSubscriptionGoneError, type PushMessage, type PushSender, type SendReceipt } from './channel';
-import { PROVIDER_TIMEOUT_MS } from './provider-timeouts';
+import { ChannelSendError, PushSubscriptionGoneError, type PushMessage, type PushSender, type SendReceipt } from '../channel';
+import { PROVIDER_TIMEOUT_MS } from '../provider-timeouts';
 
 export interface WebPushOptions {
   /** The VAPID key pair (RFC 8292), base64url: the public key is what browsers subscribe with. */
