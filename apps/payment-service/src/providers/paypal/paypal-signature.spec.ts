@@ -1,8 +1,8 @@
 import { createSign, type KeyObject } from 'node:crypto';
 import * as zlib from 'node:zlib';
-import { selfSignedCertificate, type TestCertificate } from '../../test/fixtures/self-signed-certificate';
+import { selfSignedCertificate, type TestCertificate } from '../../../test/fixtures/self-signed-certificate';
+import { WebhookRejectedError } from '../../webhooks/webhook.errors';
 import { paypalTransmission, PayPalSignatureVerifier, type PayPalTransmission, type PayPalVerifierOptions } from './paypal-signature';
-import { WebhookRejectedError } from './webhook.errors';
 
 /**
  * The offline PayPal verifier with a certificate made in memory. The signer below is written from

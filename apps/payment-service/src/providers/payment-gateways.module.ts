@@ -2,8 +2,8 @@ import { Inject, Injectable, Module } from '@nestjs/common';
 import { APP_CONFIG, FollowsConfig } from '@ecotrack/platform';
 import type { PaymentConfig } from '../config';
 import { ProviderUnavailableError, type PaymentGateway, type PaymentProvider } from './payment-gateway';
-import { PayPalGateway } from './paypal.gateway';
-import { StripeGateway } from './stripe.gateway';
+import { PayPalGateway } from './paypal/paypal.gateway';
+import { StripeGateway } from './stripe/stripe.gateway';
 
 function buildGateways(config: PaymentConfig): Map<PaymentProvider, PaymentGateway> {
   const gateways = new Map<PaymentProvider, PaymentGateway>();
@@ -48,4 +48,4 @@ export class PaymentGateways {
 }
 
 @Module({ providers: [PaymentGateways], exports: [PaymentGateways] })
-export class GatewayModule {}
+export class PaymentGatewaysModule {}

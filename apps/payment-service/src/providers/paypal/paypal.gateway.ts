@@ -8,7 +8,7 @@ import {
   type GatewayStatus,
   type PaymentGateway,
   type RefundRequest,
-} from './payment-gateway';
+} from '../payment-gateway';
 
 export interface PayPalGatewayOptions {
   clientId: string;

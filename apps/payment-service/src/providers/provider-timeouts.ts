@@ -1,4 +1,4 @@
-import { PAYPAL_CERT_FETCH_TIMEOUT_MS } from '../webhooks/paypal-signature';
+import { PAYPAL_CERT_FETCH_TIMEOUT_MS } from './paypal/paypal-signature';
 
 /** Stripe's SDK retries a call that failed on the network once, with the same idempotency key. */
 export const STRIPE_NETWORK_RETRIES = 1;

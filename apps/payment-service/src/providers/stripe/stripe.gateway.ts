@@ -9,8 +9,8 @@ import {
   type PaymentGateway,
   type PaymentMethodSummary,
   type RefundRequest,
-} from './payment-gateway';
-import { STRIPE_NETWORK_RETRIES } from './provider-timeouts';
+} from '../payment-gateway';
+import { STRIPE_NETWORK_RETRIES } from '../provider-timeouts';
 
 export interface StripeGatewayOptions {
   secretKey: string;

@@ -1,6 +1,6 @@
 import { createVerify, X509Certificate } from 'node:crypto';
+import { WebhookCertificateUnavailableError, WebhookRejectedError, type WebhookRejection } from '../../webhooks/webhook.errors';
 import { crc32 } from './crc32';
-import { WebhookCertificateUnavailableError, WebhookRejectedError, type WebhookRejection } from './webhook.errors';
 
 /** The only algorithm PayPal signs webhooks with. */
 export const PAYPAL_AUTH_ALGO = 'SHA256withRSA';

@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { WebhookRejectedError } from './webhook.errors';
+import { WebhookRejectedError } from '../../webhooks/webhook.errors';
 
 /**
  * Checks the Stripe-Signature header (HMAC-SHA256 of `${t}.${rawBody}` with the endpoint secret)
