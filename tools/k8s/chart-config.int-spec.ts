@@ -5,10 +5,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { longestProviderWaitMs as notificationWaitMs } from '../../apps/notification-service/src/channels/provider-timeouts';
+import { longestProviderWaitMs as notificationWaitMs } from '../../apps/notification-service/src/providers/provider-timeouts';
 import { orderConfig } from '../../apps/order-service/src/config';
 import { paymentConfig } from '../../apps/payment-service/src/config';
-import { longestProviderWaitMs as paymentWaitMs } from '../../apps/payment-service/src/gateway/provider-timeouts';
+import { longestProviderWaitMs as paymentWaitMs } from '../../apps/payment-service/src/providers/provider-timeouts';
 import { userConfig } from '../../apps/user-service/src/config';
 
 /**

@@ -1,6 +1,6 @@
 import { eventsEntities, eventsMigrations } from '@ecotrack/events';
-import { Notification } from './delivery/notification.entity';
-import { SendGridEventRecord } from './delivery/sendgrid-event.entity';
+import { Notification } from './notifications/notification.entity';
+import { SendGridEventRecord } from './providers/sendgrid/sendgrid-event.entity';
 import { Recipient } from './events/recipient.entity';
 import { CreateNotifications1764150000000 } from './migrations/1764150000000-create-notifications';
 import { AddDeliveryAndPreferences1764500000000 } from './migrations/1764500000000-add-delivery-and-preferences';

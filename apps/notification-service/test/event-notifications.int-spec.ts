@@ -8,8 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { notificationConfig } from '../src/config';
 import { AppModule } from '../src/app.module';
-import { NotificationDispatcher } from '../src/delivery/notification-dispatcher';
-import { INTERRUPTED_REASON, NO_ADDRESS_REASON } from '../src/delivery/notifications.service';
+import { NotificationDispatcher } from '../src/dispatch/notification-dispatcher';
+import { INTERRUPTED_REASON, NO_ADDRESS_REASON } from '../src/notifications/notifications.service';
 import { service } from '../src/service';
 
 interface NotificationRow {

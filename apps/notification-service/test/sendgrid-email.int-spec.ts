@@ -1,8 +1,8 @@
 import { startPrism, VENDOR_APIS, type VendorMock } from '@ecotrack/testing';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { ChannelSendError } from '../src/channels/channel';
-import { SendGridEmailSender } from '../src/channels/sendgrid-email.sender';
+import { ChannelSendError } from '../src/providers/channel';
+import { SendGridEmailSender } from '../src/providers/sendgrid/sendgrid-email.sender';
 
 /** The SendGrid adapter (official SDK, client aimed at the mock) against Prism serving SendGrid's own mail v3 spec. */
 describe('SendGridEmailSender against Prism with the SendGrid mail v3 spec', () => {

@@ -1,8 +1,8 @@
 import { startPrism, VENDOR_APIS, type VendorMock } from '@ecotrack/testing';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { ChannelSendError } from '../src/channels/channel';
-import { TwilioSmsSender } from '../src/channels/twilio-sms.sender';
+import { ChannelSendError } from '../src/providers/channel';
+import { TwilioSmsSender } from '../src/providers/twilio/twilio-sms.sender';
 
 const ACCOUNT_SID = `AC${'0123456789abcdef'.repeat(2)}`;
 

@@ -2,8 +2,8 @@ import { startPrism, VENDOR_APIS, type VendorMock } from '@ecotrack/testing';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
-import { PaymentGatewayError } from '../src/gateway/payment-gateway';
-import { PayPalGateway } from '../src/gateway/paypal.gateway';
+import { PaymentGatewayError } from '../src/providers/payment-gateway';
+import { PayPalGateway } from '../src/providers/paypal/paypal.gateway';
 
 /**
  * The PayPal adapter against Prism serving PayPal's own Orders v2 and Payments v2 specs.

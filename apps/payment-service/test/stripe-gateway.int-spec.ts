@@ -1,6 +1,6 @@
 import { startStripeMock, type VendorMock } from '@ecotrack/testing';
 import { randomUUID } from 'node:crypto';
-import { StripeGateway } from '../src/gateway/stripe.gateway';
+import { StripeGateway } from '../src/providers/stripe/stripe.gateway';
 
 /** The Stripe adapter against stripe-mock, which validates every request against Stripe's own spec. */
 describe('StripeGateway against stripe-mock', () => {

@@ -2,8 +2,8 @@ import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { MessageHandlers, type HandlerContext } from '@ecotrack/events';
 import { APP_CONFIG } from '@ecotrack/platform';
 import type { NotificationConfig } from '../config';
-import { NotificationsService } from '../delivery/notifications.service';
-import { SealedData } from '../delivery/sealed-data';
+import { NotificationsService } from '../notifications/notifications.service';
+import { SealedData } from '../notifications/sealed-data';
 import { addressOf, notificationPlan, NOTIFYING_EVENTS, type NotifyingEvent } from './event-notifications';
 import { RecipientsService } from './recipients.service';
 

@@ -1,5 +1,5 @@
 import { topics, type Envelope } from '@ecotrack/events';
-import type { SealedFields } from '../delivery/sealed-data';
+import type { SealedFields } from '../notifications/sealed-data';
 import type { TemplateName } from '../templates/templates';
 
 /** The domain events that notify someone (or tell where to), where they arrive. */

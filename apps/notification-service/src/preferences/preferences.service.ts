@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { EntityManager, Repository } from 'typeorm';
-import type { Channel } from '../channels/channel';
+import type { Channel } from '../providers/channel';
 import { NotificationPreference } from './notification-preference.entity';
 import type { PreferencesDto } from './preferences.dto';
 

@@ -13,8 +13,8 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { ChannelSenders } from '../channels/channels.module';
-import { problemResponse, toHttpProblem } from '../delivery/notification-problems';
+import { ChannelSenders } from '../providers/channels.module';
+import { problemResponse, toHttpProblem } from '../notifications/notification-problems';
 import { CreatePushSubscriptionDto, PushSubscriptionDto, VapidPublicKeyDto } from './push-subscription.dto';
 import { ENDPOINT_TAKEN_DETAIL, ENDPOINT_TAKEN_PROBLEM_TYPE, PushSubscriptionsService } from './push-subscriptions.service';
 

@@ -2,7 +2,7 @@ import { ConflictException, Inject, Injectable, Logger, NotFoundException } from
 import { InjectRepository } from '@nestjs/typeorm';
 import { APP_CONFIG, problem, ValidationProblemException } from '@ecotrack/platform';
 import type { Repository } from 'typeorm';
-import { ChannelSendError, PushSubscriptionGoneError, type PushSender, type SendReceipt } from '../channels/channel';
+import { ChannelSendError, PushSubscriptionGoneError, type PushSender, type SendReceipt } from '../providers/channel';
 import type { NotificationConfig } from '../config';
 import type { CreatePushSubscriptionDto } from './push-subscription.dto';
 import { PushSubscription } from './push-subscription.entity';

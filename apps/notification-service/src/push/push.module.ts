@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ChannelsModule } from '../channels/channels.module';
+import { ChannelsModule } from '../providers/channels.module';
 import { PushSubscription } from './push-subscription.entity';
 import { PushSubscriptionsController } from './push-subscriptions.controller';
 import { PushSubscriptionsService } from './push-subscriptions.service';

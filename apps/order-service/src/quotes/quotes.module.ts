@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
-import { ProductCatalogClient } from '../catalog/product-catalog.client';
+import { ProductClientModule } from '../product-client/product-client.module';
 import { QuotesController } from './quotes.controller';
 import { QuotesService } from './quotes.service';
 
 @Module({
+  imports: [ProductClientModule],
   controllers: [QuotesController],
-  providers: [QuotesService, ProductCatalogClient],
+  providers: [QuotesService],
   // Orders are priced exactly like quotes.
   exports: [QuotesService],
 })

@@ -1,26 +1,26 @@
 import { UnprocessableEntityException } from '@nestjs/common';
-import type { CatalogProduct, ProductCatalogClient } from '../catalog/product-catalog.client';
+import type { PricedProduct, ProductClient } from '../product-client/product-client';
 import { QuotesService } from './quotes.service';
 
-const products: Record<string, CatalogProduct> = {
+const products: Record<string, PricedProduct> = {
   brush: { id: 'brush', name: 'Bamboo toothbrush', priceCents: 399, currency: 'EUR', carbonKgCo2e: 0.12 },
   bottle: { id: 'bottle', name: 'Steel bottle', priceCents: 2450, currency: 'EUR', carbonKgCo2e: 1.337 },
   dollar: { id: 'dollar', name: 'Imported soap', priceCents: 500, currency: 'USD', carbonKgCo2e: 0.2 },
 };
-// An in-memory catalog standing in for product-service's answers (the HTTP side: orders.int-spec.ts).
+// An in-memory product client standing in for product-service's answers (the HTTP side: orders.int-spec.ts).
 const requests: string[][] = [];
-const catalog = {
+const productClient = {
   getProducts: async (ids: string[]) => {
     requests.push(ids);
     return new Map(ids.map((id) => [id.toLowerCase(), products[id.toLowerCase()]]));
   },
-} as unknown as ProductCatalogClient;
+} as unknown as ProductClient;
 
 describe('QuotesService', () => {
-  const quotes = new QuotesService(catalog);
+  const quotes = new QuotesService(productClient);
   beforeEach(() => (requests.length = 0));
 
-  it('asks the catalog once for the whole basket, whatever repeats it holds', async () => {
+  it('asks product-service once for the whole basket, whatever repeats it holds', async () => {
     const quote = await quotes.quote({ items: [{ productId: 'brush', quantity: 1 }, { productId: 'bottle', quantity: 2 }, { productId: 'BRUSH', quantity: 3 }] });
     expect(requests).toHaveLength(1);
     expect(quote.lines.map((line) => [line.productId, line.quantity])).toEqual([

@@ -1,5 +1,5 @@
 import { Injectable, UnprocessableEntityException } from '@nestjs/common';
-import { ProductCatalogClient } from '../catalog/product-catalog.client';
+import { ProductClient } from '../product-client/product-client';
 import type { CreateQuoteDto, QuoteDto } from './dto/quote.dto';
 
 /** Footprints are kept to grams to avoid float noise in sums. */
@@ -7,13 +7,13 @@ const roundKg = (kg: number) => Math.round(kg * 1000) / 1000;
 
 @Injectable()
 export class QuotesService {
-  constructor(private readonly catalog: ProductCatalogClient) {}
+  constructor(private readonly productClient: ProductClient) {}
 
   /** Prices a basket with product-service's current prices and footprints (one request for all its products). */
   async quote(request: CreateQuoteDto): Promise<QuoteDto> {
-    const catalog = await this.catalog.getProducts(request.items.map((item) => item.productId));
+    const known = await this.productClient.getProducts(request.items.map((item) => item.productId));
     // Keyed by lower-case id; the basket may spell an id in capitals.
-    const products = request.items.map((item) => catalog.get(item.productId.toLowerCase())!);
+    const products = request.items.map((item) => known.get(item.productId.toLowerCase())!);
     const currencies = new Set(products.map((product) => product.currency));
     if (currencies.size > 1) throw new UnprocessableEntityException('a basket must be in a single currency');
 

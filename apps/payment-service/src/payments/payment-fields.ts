@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { TransitCipher } from '@ecotrack/secrets';
-import type { PaymentMethodSummary } from '../gateway/payment-gateway';
+import type { PaymentMethodSummary } from '../providers/payment-gateway';
 import type { Payment } from './payment.entity';
 
 /** A payment with its encrypted fields decrypted: what the service works with. Never saved as such. */

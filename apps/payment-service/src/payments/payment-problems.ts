@@ -1,6 +1,6 @@
 import { ConflictException, HttpException, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import { problem } from '@ecotrack/platform';
-import { PaymentGatewayError, ProviderUnavailableError } from '../gateway/payment-gateway';
+import { PaymentGatewayError, ProviderUnavailableError } from '../providers/payment-gateway';
 import { IllegalTransitionError, PaymentNotFoundError } from './payment.errors';
 
 /** The HTTP face of payment outcomes (the saga will map the same errors to replies). */

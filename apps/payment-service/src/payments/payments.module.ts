@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { FieldEncryptionModule } from '@ecotrack/platform';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { GatewayModule } from '../gateway/gateway.module';
+import { PaymentGatewaysModule } from '../providers/payment-gateways.module';
 import { service } from '../service';
 import { PaymentAnnouncements } from './payment-announcements';
 import { PaymentFields } from './payment-fields';
@@ -12,7 +12,7 @@ import { PaymentsService } from './payments.service';
 @Module({
   imports: [
     TypeOrmModule.forFeature([Payment]),
-    GatewayModule,
+    PaymentGatewaysModule,
     // Payment fields: encrypted with transit key payment-fields (the service does not start without OpenBao).
     FieldEncryptionModule.forRoot({
       service: service.name,

@@ -1,4 +1,4 @@
-import { PaymentGatewayError, ProviderUnavailableError } from '../gateway/payment-gateway';
+import { PaymentGatewayError, ProviderUnavailableError } from '../providers/payment-gateway';
 import type { PaymentStatus } from '../payments/payment.entity';
 import {
   authorizationFailure,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { PaymentGatewayError, ProviderUnavailableError } from '../gateway/payment-gateway';
+import { PaymentGatewayError, ProviderUnavailableError } from '../providers/payment-gateway';
 import type { PaymentRecord } from '../payments/payment-fields';
 
 /**

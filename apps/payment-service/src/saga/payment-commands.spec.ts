@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { createEnvelope, MessageHandlers, NonRetryableMessageError, topics, type OutboxDraft, type OutboxWriter } from '@ecotrack/events';
 import type { EntityManager } from 'typeorm';
-import { PaymentGatewayError } from '../gateway/payment-gateway';
+import { PaymentGatewayError } from '../providers/payment-gateway';
 import type { PaymentStatus } from '../payments/payment.entity';
 import type { PaymentRecord } from '../payments/payment-fields';
 import type { PaymentsService } from '../payments/payments.service';

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { PaymentProvider } from '../gateway/payment-gateway';
+import type { PaymentProvider } from '../providers/payment-gateway';
 
 /** What became of a delivery: its effect on a payment, or why it had none. */
 export type WebhookOutcome = 'received' | 'applied' | 'unchanged' | 'ignored' | 'unmatched' | 'unhandled';

@@ -1,9 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG } from '@ecotrack/platform';
 import type { PaymentConfig } from '../config';
-import { paypalTransmission, PayPalSignatureVerifier } from './paypal-signature';
-import { fromPayPalEvent, fromStripeEvent, type ProviderEvent } from './provider-events';
-import { verifyStripeEvent } from './stripe-signature';
+import { fromPayPalEvent } from '../providers/paypal/paypal-events';
+import { paypalTransmission, PayPalSignatureVerifier } from '../providers/paypal/paypal-signature';
+import { fromStripeEvent } from '../providers/stripe/stripe-events';
+import { verifyStripeEvent } from '../providers/stripe/stripe-signature';
+import type { ProviderEvent } from './provider-events';
 import { WebhookNotConfiguredError, WebhookRejectedError } from './webhook.errors';
 
 type Headers = Record<string, string | string[] | undefined>;

@@ -1,4 +1,4 @@
-import type { PaymentProvider } from '../gateway/payment-gateway';
+import type { PaymentProvider } from '../providers/payment-gateway';
 
 /** Why a delivery was refused. Every reason is the sender's fault or an attacker's (400); nothing is written. */
 export type WebhookRejection =
