@@ -3,18 +3,18 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import { samplePayloads } from '../test/samples';
-import { brokers, createTopics, freePort, quietLogs, readTopic, ScratchDatabase, startTcpProxy, testKafka, uniqueTopic, waitFor } from '../test/support';
-import { pruneInbox } from './consumer/inbox-retention';
-import { MessageConsumer, type MessageConsumerSettings } from './consumer/message-consumer';
-import { MessageHandlers, type MessageHandler } from './consumer/message-handlers';
-import { NonRetryableMessageError } from './consumer/transient-errors';
-import { EventsMetrics } from './metrics/events-metrics';
-import { createPublisherProducer, KafkaPublisher } from './outbox/kafka-publisher';
-import { messageHeaders } from './schemas/headers';
-import type { MessageType, OutgoingPayload } from './schemas/message-schemas';
-import { deadLetterTopic } from './schemas/topics';
-import { createEnvelope } from './schemas/validation';
+import { samplePayloads } from './samples';
+import { brokers, createTopics, freePort, quietLogs, readTopic, ScratchDatabase, startTcpProxy, testKafka, uniqueTopic, waitFor } from './support';
+import { pruneInbox } from '../src/consumer/inbox-retention';
+import { MessageConsumer, type MessageConsumerSettings } from '../src/consumer/message-consumer';
+import { MessageHandlers, type MessageHandler } from '../src/consumer/message-handlers';
+import { NonRetryableMessageError } from '../src/consumer/transient-errors';
+import { EventsMetrics } from '../src/metrics/events-metrics';
+import { createPublisherProducer, KafkaPublisher } from '../src/outbox/kafka-publisher';
+import { messageHeaders } from '../src/schemas/headers';
+import type { MessageType, OutgoingPayload } from '../src/schemas/message-schemas';
+import { deadLetterTopic } from '../src/schemas/topics';
+import { createEnvelope } from '../src/schemas/validation';
 
 /** A Kafka record as a service's relay would produce it. */
 function record<T extends MessageType>(type: T, payload: OutgoingPayload<T>, options: { id?: string; aggregateId?: string } = {}): Message & { id: string } {

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import { samplePayloads } from '../test/samples';
+import { samplePayloads } from './samples';
 import {
   brokers,
   createTopics,
@@ -17,16 +17,16 @@ import {
   testKafka,
   uniqueTopic,
   waitFor,
-} from '../test/support';
-import { MessageConsumer } from './consumer/message-consumer';
-import { MessageHandlers } from './consumer/message-handlers';
-import { EventsMetrics } from './metrics/events-metrics';
-import { createPublisherProducer, KafkaPublisher, type MessagePublisher } from './outbox/kafka-publisher';
-import { OutboxCommitSignal } from './outbox/outbox-commit-signal';
-import { OutboxRelay } from './outbox/outbox-relay';
-import { OutboxWriter } from './outbox/outbox-writer';
-import { deadLetterTopic } from './schemas/topics';
-import { MessageValidationError } from './schemas/validation';
+} from './support';
+import { MessageConsumer } from '../src/consumer/message-consumer';
+import { MessageHandlers } from '../src/consumer/message-handlers';
+import { EventsMetrics } from '../src/metrics/events-metrics';
+import { createPublisherProducer, KafkaPublisher, type MessagePublisher } from '../src/outbox/kafka-publisher';
+import { OutboxCommitSignal } from '../src/outbox/outbox-commit-signal';
+import { OutboxRelay } from '../src/outbox/outbox-relay';
+import { OutboxWriter } from '../src/outbox/outbox-writer';
+import { deadLetterTopic } from '../src/schemas/topics';
+import { MessageValidationError } from '../src/schemas/validation';
 
 const unpublished = async (db: DataSource) => (await db.query(`SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL`))[0].n as number;
 

@@ -4,17 +4,17 @@ import { createService, DatabaseModule, DependencyRegistry, Lifecycle, loadConfi
 import type { Admin } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
-import { quietLogs, readTopic, ScratchDatabase, testKafka, uniqueTopic, waitFor } from '../test/support';
-import { InboxMessage } from './consumer/inbox-message.entity';
-import { MessageHandlers } from './consumer/message-handlers';
-import { eventsConfig } from './events.config';
-import { EventsModule } from './events.module';
-import { EventsRuntime } from './events.runtime';
-import { OutboxMessage } from './outbox/outbox-message.entity';
-import { OutboxWriter } from './outbox/outbox-writer';
-import { replyTo } from './outbox/reply-to';
-import type { Envelope } from './schemas/envelope';
-import { deadLetterTopic } from './schemas/topics';
+import { quietLogs, readTopic, ScratchDatabase, testKafka, uniqueTopic, waitFor } from './support';
+import { InboxMessage } from '../src/consumer/inbox-message.entity';
+import { MessageHandlers } from '../src/consumer/message-handlers';
+import { eventsConfig } from '../src/events.config';
+import { EventsModule } from '../src/events.module';
+import { EventsRuntime } from '../src/events.runtime';
+import { OutboxMessage } from '../src/outbox/outbox-message.entity';
+import { OutboxWriter } from '../src/outbox/outbox-writer';
+import { replyTo } from '../src/outbox/reply-to';
+import type { Envelope } from '../src/schemas/envelope';
+import { deadLetterTopic } from '../src/schemas/topics';
 
 // This run's topics, standing in for product.commands and order.saga.replies.
 const commands = uniqueTopic('module-commands');
