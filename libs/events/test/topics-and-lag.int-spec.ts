@@ -2,8 +2,9 @@ import type { Admin, Producer } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
+import { waitUntil } from '@ecotrack/testing';
 import { samplePayloads } from './samples';
-import { quietLogs, ScratchDatabase, testKafka, uniqueTopic, waitFor } from './support';
+import { quietLogs, ScratchDatabase, testKafka, uniqueTopic } from './support';
 import { MessageConsumer } from '../src/consumer/message-consumer';
 import { MessageHandlers } from '../src/consumer/message-handlers';
 import { EventsMetrics } from '../src/metrics/events-metrics';
@@ -86,7 +87,7 @@ describe('topics and consumer lag (kafkajs admin against Kafka 4)', () => {
       expect(total(await consumer.sampleLag())).toBe(4); // the group has committed nothing yet
 
       consumer.start();
-      await waitFor(() => processed.length === 4, { what: 'four messages processed' });
+      await waitUntil('four messages processed', () => processed.length === 4, Boolean, { timeoutMs: 30_000 });
       await consumer.stop(); // commits
       await send(3);
 
