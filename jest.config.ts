@@ -7,6 +7,8 @@ import type { Config } from 'jest';
  *   e2e         *.e2e-spec.ts  the whole local stack, started by `./ecotrack up`
  *   saga        *.saga-spec.ts the five services as restartable processes: the order saga and its fault matrix
  *   lifecycle   *.lifecycle-spec.ts  stops and restarts the stack; runs last
+ * A unit spec sits beside its code, a project's integration specs in its test/, and what spans
+ * several services or the whole repository in tests/ (README "Tests").
  */
 const swc: [string, Record<string, unknown>] = [
   '@swc/jest',
