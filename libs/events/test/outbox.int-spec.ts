@@ -4,12 +4,11 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import { waitUntil } from '@ecotrack/testing';
+import { freePort, waitUntil } from '@ecotrack/testing';
 import { samplePayloads } from './samples';
 import {
   brokers,
   createTopics,
-  freePort,
   quietLogs,
   readTopic,
   ScratchDatabase,

@@ -133,15 +133,6 @@ export async function readTopic(kafka: Kafka, topic: string, timeoutMs = 30_000)
   }
 }
 
-/** A port nothing listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 /**
  * A TCP pass-through from 127.0.0.1:port to the broker: Kafka clients bootstrap
  * through it, then follow the broker's advertised address. "Kafka comes back".
