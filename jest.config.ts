@@ -7,6 +7,8 @@ import type { Config } from 'jest';
  *   e2e         *.e2e-spec.ts  the whole local stack, started by `./ecotrack up`
  *   saga        *.saga-spec.ts the five services as restartable processes: the order saga and its fault matrix
  *   lifecycle   *.lifecycle-spec.ts  stops and restarts the stack; runs last
+ * A unit spec sits beside its code, a project's integration specs in its test/, and what spans
+ * several services or the whole repository in tests/ (README "Tests").
  */
 const swc: [string, Record<string, unknown>] = [
   '@swc/jest',
@@ -33,11 +35,11 @@ const shared = {
 
 const config: Config = {
   projects: [
-    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools}/**/*.spec.ts'] },
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools,tests}/**/*.spec.ts'] },
     {
       ...shared,
       displayName: 'integration',
-      testMatch: ['<rootDir>/{apps,libs,tools}/**/*.int-spec.ts'],
+      testMatch: ['<rootDir>/{apps,libs,tools,tests}/**/*.int-spec.ts'],
       globalSetup: '<rootDir>/libs/testing/src/jest/integration-setup.ts',
       setupFilesAfterEnv: ['<rootDir>/libs/testing/src/jest/integration-timeout.ts'],
       slowTestThreshold: 30,
@@ -45,20 +47,20 @@ const config: Config = {
     {
       ...shared,
       displayName: 'saga',
-      testMatch: ['<rootDir>/{apps,libs,tools}/**/*.saga-spec.ts'],
+      testMatch: ['<rootDir>/{apps,libs,tools,tests}/**/*.saga-spec.ts'],
       globalSetup: '<rootDir>/libs/testing/src/jest/saga-setup.ts',
       slowTestThreshold: 120,
     },
     {
       ...shared,
       displayName: 'e2e',
-      testMatch: ['<rootDir>/{apps,libs,tools}/**/*.e2e-spec.ts'],
+      testMatch: ['<rootDir>/{apps,libs,tools,tests}/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/libs/testing/src/jest/e2e-setup.ts',
     },
     {
       ...shared,
       displayName: 'lifecycle',
-      testMatch: ['<rootDir>/{apps,libs,tools}/**/*.lifecycle-spec.ts'],
+      testMatch: ['<rootDir>/{apps,libs,tools,tests}/**/*.lifecycle-spec.ts'],
     },
   ],
 };

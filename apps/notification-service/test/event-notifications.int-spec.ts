@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createEnvelope, EventsMetrics, EventsRuntime, messageHeaders, SEALED_FIELDS_KEY, topics, type ConsumeResult, type Envelope, type MessageDraft, type MessageType } from '@ecotrack/events';
 import { postgresOptions } from '@ecotrack/platform';
-import { serviceEnv, startInProcess, startMailpit, startTestIdentity, transitAs, type MailpitMock, type TestIdentity, type TransitAs } from '@ecotrack/testing';
+import { serviceEnv, startInProcess, startMailpit, startTestIdentity, transitAs, type MailpitMock, type TestIdentity, type TransitAs, present, waitUntil } from '@ecotrack/testing';
 import { openBaoSecretSource } from '@ecotrack/secrets';
 import { Kafka, logLevel, Partitioners, type Consumer, type Producer } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
@@ -43,20 +43,9 @@ interface TestUser {
   name: string;
 }
 
-const POLL_MS = 50;
-
-// Waits below are bounded by waitFor's own deadlines (30 s), not by Jest's default 5 s.
+// Each wait is bounded by its own 30 s (and fails naming what it waited for), within Jest's 60 s.
+const WAIT = { timeoutMs: 30_000, intervalMs: 50 };
 jest.setTimeout(60_000);
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-}
 
 /**
  * notification-service in process (real PostgreSQL, Redis, Kafka) sending email over SMTP to a
@@ -92,7 +81,7 @@ describe('notification-service: domain events → one notification each (Kafka, 
     const settings = { ...env(), ...overrides };
     const started = await startInProcess({ ...service, module: AppModule, config: notificationConfig(settings), secrets: openBaoSecretSource }, process.env as Record<string, string>, settings);
     const runtime = started.get(EventsRuntime);
-    const consumer = await waitFor('the events consumer to start', async () => runtime.consumer, 30_000);
+    const consumer = await waitUntil('the events consumer to start', async () => runtime.consumer, present, WAIT);
     await consumer.joined;
     return started;
   }
@@ -143,10 +132,10 @@ describe('notification-service: domain events → one notification each (Kafka, 
   const row = async (id: string): Promise<NotificationRow> => (await db.query(`SELECT * FROM notifications WHERE id = $1`, [id]))[0];
   /** The event's notification once it left `queued` (sent or failed). */
   const settled = (eventId: string) =>
-    waitFor(`the notification of event ${eventId} to settle`, async () => {
+    waitUntil(`the notification of event ${eventId} to settle`, async () => {
       const [found] = await rowsFor(eventId);
       return found && found.status !== 'queued' ? found : undefined;
-    });
+    }, present, WAIT);
 
   const mailpitApi = <T>(path: string) =>
     fetch(`${mailpit.apiUrl}${path}`).then(async (response) => {
@@ -164,7 +153,7 @@ describe('notification-service: domain events → one notification each (Kafka, 
   async function registered(name?: string): Promise<TestUser> {
     const user = newUser(name);
     await produce(topics.user.events, { type: 'UserRegistered', aggregateId: user.id, payload: { userId: user.id, email: await userService.encrypt(user.email) } });
-    await waitFor('the address to be remembered', async () => (await db.query(`SELECT email FROM recipients WHERE user_id = $1`, [user.id]))[0]?.email === user.email);
+    await waitUntil('the address to be remembered', async () => (await db.query(`SELECT email FROM recipients WHERE user_id = $1`, [user.id]))[0]?.email === user.email, Boolean, WAIT);
     return user;
   }
 
@@ -177,7 +166,7 @@ describe('notification-service: domain events → one notification each (Kafka, 
   const twoDispatcherPasses = async () => {
     const dispatcher = app.get(NotificationDispatcher);
     const target = dispatcher.completedPasses + 2;
-    await waitFor('two dispatcher passes', async () => dispatcher.completedPasses >= target);
+    await waitUntil('two dispatcher passes', async () => dispatcher.completedPasses >= target, Boolean, WAIT);
   };
 
   beforeAll(async () => {
@@ -232,10 +221,7 @@ describe('notification-service: domain events → one notification each (Kafka, 
     expect(await rowsFor(userRegistered.id)).toEqual([]);
     expect(await db.query(`SELECT email, name FROM recipients WHERE user_id = $1`, [user.id])).toEqual([{ email: user.email, name: null }]);
 
-    const [mail] = await waitFor('the verification mail', async () => {
-      const found = await mailsTo(user.email);
-      return found.length > 0 && found;
-    });
+    const [mail] = await waitUntil('the verification mail', () => mailsTo(user.email), (found) => found.length > 0, WAIT);
     expect(mail).toMatchObject({ MessageID: `${notification.id}@example.com`, Subject: 'Confirm your email address' });
     expect(mail.Text).toContain(token);
     expect(mail.Text).toContain(`${expiresAt.slice(0, 16).replace('T', ' ')} UTC`);
@@ -243,7 +229,7 @@ describe('notification-service: domain events → one notification each (Kafka, 
 
     const verified = await produce(topics.user.events, { type: 'EmailVerified', aggregateId: user.id, payload: { userId: user.id, name: await userService.encrypt(user.name) } });
     expect(await settled(verified.id)).toMatchObject({ template: 'welcome', status: 'sent', recipient: user.email });
-    const welcome = await waitFor('the welcome mail', async () => (await mailsTo(user.email)).find((m) => m.Subject === 'Welcome to EcoTrack'));
+    const welcome = await waitUntil('the welcome mail', async () => (await mailsTo(user.email)).find((m) => m.Subject === 'Welcome to EcoTrack'), present, WAIT);
     expect(welcome.Text.trim()).toBe('Hello Ada <b>Lovelace</b> & co, welcome to EcoTrack.');
     expect(welcome.HTML).toContain('<p>Hello Ada &lt;b&gt;Lovelace&lt;/b&gt; &amp; co, welcome to EcoTrack.</p>');
 
@@ -278,10 +264,7 @@ describe('notification-service: domain events → one notification each (Kafka, 
     const event = await produceUserRegisteredV1(user);
     expect(await settled(event.id)).toMatchObject({ template: 'welcome', status: 'sent', recipient: user.email });
     expect(await db.query(`SELECT email, name FROM recipients WHERE user_id = $1`, [user.id])).toEqual([{ email: user.email, name: null }]);
-    const [mail] = await waitFor('the welcome mail', async () => {
-      const found = await mailsTo(user.email);
-      return found.length > 0 && found;
-    });
+    const [mail] = await waitUntil('the welcome mail', () => mailsTo(user.email), (found) => found.length > 0, WAIT);
     expect(mail.Text.trim()).toBe('Hello there, welcome to EcoTrack.');
   });
 
@@ -325,7 +308,7 @@ describe('notification-service: domain events → one notification each (Kafka, 
 
     const processedBefore = await consumed('OrderConfirmed', 'processed');
     await produce(topics.order.events, { ...draft, id: event.id, occurredAt: new Date(event.occurredAt) });
-    await waitFor('the re-published copy to be handled (inbox row written again)', async () => (await db.query(`SELECT 1 FROM inbox WHERE message_id = $1`, [event.id])).length > 0);
+    await waitUntil('the re-published copy to be handled (inbox row written again)', async () => (await db.query(`SELECT 1 FROM inbox WHERE message_id = $1`, [event.id])).length > 0, Boolean, WAIT);
     expect(await consumed('OrderConfirmed', 'processed')).toBe(processedBefore + 1);
     await twoDispatcherPasses();
 
@@ -416,7 +399,7 @@ describe('notification-service: domain events → one notification each (Kafka, 
       [user.id, user.email, JSON.stringify({ orderId: randomUUID() }), randomUUID(), randomUUID()],
     );
 
-    await waitFor('the interrupted claim to be failed', async () => (await row(inserted.id)).status === 'failed');
+    await waitUntil('the interrupted claim to be failed', async () => (await row(inserted.id)).status === 'failed', Boolean, WAIT);
     await twoDispatcherPasses();
     expect(await row(inserted.id)).toMatchObject({ status: 'failed', failure_reason: INTERRUPTED_REASON, attempts: 1 });
     expect((await mailsTo(user.email)).filter((m) => m.MessageID === `${inserted.id}@example.com`)).toEqual([]);
@@ -439,8 +422,8 @@ describe('notification-service: domain events → one notification each (Kafka, 
         seen.push({ key: message.key?.toString(), value: JSON.parse(message.value!.toString()) as Envelope });
       },
     });
-    const announced = await waitFor('NotificationSent on notification.events', async () =>
-      seen.find((m) => m.value.type === 'NotificationSent' && (m.value.payload as { notificationId: string }).notificationId === notification.id),
+    const announced = await waitUntil('NotificationSent on notification.events', async () =>
+      seen.find((m) => m.value.type === 'NotificationSent' && (m.value.payload as { notificationId: string }).notificationId === notification.id), present, WAIT,
     );
     expect(announced.key).toBe(notification.id);
     expect(announced.value).toMatchObject({
@@ -458,7 +441,7 @@ describe('notification-service: domain events → one notification each (Kafka, 
     const recorder = await startService({ NOTIFICATION_DISPATCH_ENABLED: 'false' });
     const orderId = randomUUID();
     const event = await produce(topics.order.events, { type: 'OrderConfirmed', aggregateId: orderId, payload: { orderId, userId: user.id, totalCents: 777, currency: 'EUR' } });
-    const recorded = await waitFor('the notification to be recorded', async () => (await rowsFor(event.id))[0]);
+    const recorded = await waitUntil('the notification to be recorded', async () => (await rowsFor(event.id))[0], present, WAIT);
     expect(recorded).toMatchObject({ status: 'queued', attempts: 0, claim_id: null, recipient: user.email });
     expect(await db.query(`SELECT count(*)::int AS n FROM inbox WHERE message_id = $1`, [event.id])).toEqual([{ n: 1 }]);
     await recorder.close();

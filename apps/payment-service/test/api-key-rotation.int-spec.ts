@@ -1,8 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { openBaoSecretSource } from '@ecotrack/secrets';
-import { startInProcess, startStripeFront, startStripeMock, startTestIdentity, type StripeFront, type VendorMock } from '@ecotrack/testing';
+import { startInProcess, startStripeFront, startStripeMock, startTestIdentity, type StripeFront, type VendorMock, waitUntil } from '@ecotrack/testing';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../src/app.module';
 import { paymentConfig } from '../src/config';
@@ -81,11 +80,7 @@ describe('payment-service API key rotation (OpenBao KV, live reload)', () => {
 
     const second = newKey();
     await writeKv({ stripe_secret_key: second });
-    let used: Array<string | undefined> = [];
-    for (const deadline = Date.now() + 15_000; Date.now() < deadline; await sleep(500)) {
-      used = await authorize();
-      if (used[0] === second) break;
-    }
+    const used = await waitUntil('Stripe to be called with the rotated key', authorize, (keys) => keys[0] === second, { timeoutMs: 15_000, intervalMs: 500 });
     expect(used).toEqual([second]);
     // And it stays on the new key.
     expect(await authorize()).toEqual([second]);

@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SECRET_SOURCE, TokenVerifier } from '@ecotrack/platform';
 import { OpenBaoSecrets, openBaoSecretSource, openBaoSettings } from '@ecotrack/secrets';
-import { freePort, serviceEnv, spawnService, startInProcess, type ServiceProcess } from '@ecotrack/testing';
+import { freePort, serviceEnv, spawnService, startInProcess, type ServiceProcess, waitUntil } from '@ecotrack/testing';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, type JWK } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -45,15 +45,8 @@ async function ringReader(environment: string) {
   };
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
+// The waits of this file: 20 s each, within the tests' own timeouts.
+const WAIT = { timeoutMs: 20_000 };
 
 function http(app: NestFastifyApplication) {
   const jwks = async () => (await app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json<{ keys: JWK[] }>();
@@ -139,10 +132,7 @@ describe('JWT signing key rotation (OpenBao key ring)', () => {
     await expect(remote.verify(await api.login(email))).resolves.toMatchObject({ roles: ['customer'] });
 
     // (b) rotation: k2 is published before it signs ...
-    const published = await waitFor('a second key in the JWKS', async () => {
-      const kids = await api.kids();
-      return kids.length === 2 ? kids : undefined;
-    });
+    const published = await waitUntil('a second key in the JWKS', () => api.kids(), (kids) => kids.length === 2, WAIT);
     expect(published[0]).toBe(k1);
     const k2 = published[1];
     const k2ActiveFrom = Date.parse(ring.keyIds.find((key) => key.kid === k2)!.activeFrom);
@@ -198,9 +188,9 @@ describe('JWT signing key rotation (OpenBao key ring)', () => {
 
     // (c) after its retirement time (k2 active + TTL + margin), k1 is gone from the JWKS and the ring
     const k1RetiresAt = k2ActiveFrom + 6_000 + 1_000;
-    await waitFor('k1 to leave the JWKS', async () => ((await api.kids()).includes(k1) ? undefined : true));
+    await waitUntil('k1 to leave the JWKS', async () => !(await api.kids()).includes(k1), Boolean, WAIT);
     expect(Date.now()).toBeGreaterThanOrEqual(k1RetiresAt - 50);
-    await waitFor('k1 to leave the ring', async () => ((await reader.read())!.data.keys.some((key) => key.kid === k1) ? undefined : true));
+    await waitUntil('k1 to leave the ring', async () => !(await reader.read())!.data.keys.some((key) => key.kid === k1), Boolean, WAIT);
     const late = await app.inject({ method: 'GET', url: '/v1/users/me', headers: { authorization: `Bearer ${signedWithK1}` } });
     expect(late.statusCode).toBe(401);
     expect(late.json().detail).toMatch(/expired|unknown signing key/);
@@ -285,14 +275,14 @@ describe('JWT signing key rotation (OpenBao key ring)', () => {
 
       // Every private key the ring ever held, while it rotates (and retires) a few times.
       const pems = new Set<string>();
-      await waitFor(
-        'three rotations',
+      await waitUntil(
+        'three rotations (four keys seen)',
         async () => {
           for (const key of (await reader.read())?.data.keys ?? []) pems.add(key.private_key_pem);
-          return pems.size >= 4 ? true : undefined;
+          return pems.size;
         },
-        20_000,
-        100,
+        (seen) => seen >= 4,
+        WAIT,
       );
       const { keys } = (await (await fetch(`${proc.baseUrl}/.well-known/jwks.json`)).json()) as { keys: JWK[] };
       expect(keys.length).toBeGreaterThanOrEqual(1);

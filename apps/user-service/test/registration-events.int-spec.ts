@@ -1,6 +1,6 @@
 import { EventsRuntime, OutboxRelay, SEALED_FIELDS_KEY, topics, validateEnvelope } from '@ecotrack/events';
 import { PROBLEM_CONTENT_TYPE } from '@ecotrack/platform';
-import { transitAs, type TransitAs } from '@ecotrack/testing';
+import { present, transitAs, type TransitAs, waitUntil } from '@ecotrack/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { createHash, randomUUID } from 'node:crypto';
 import { countUsers, PASSWORD, startUserService, uniqueEmail, type UserServiceUnderTest } from './support';
@@ -14,17 +14,9 @@ interface OutboxRow {
   published_at: Date | null;
 }
 
+// Each wait is bounded by its own 30 s (and fails naming what it waited for), within Jest's 60 s.
+const WAIT = { timeoutMs: 30_000 };
 jest.setTimeout(60_000);
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /**
  * UserRegistered and the first verification mail's EmailVerificationRequested leave user-service
@@ -114,11 +106,11 @@ describe('user-service: UserRegistered through the outbox, personal fields seale
   it('the relay publishes it: the row is marked published and the envelope is on user.events, with its headers', async () => {
     // The events runtime starts the relay once the service is ready (startInProcess marks it ready).
     expect(sut.app.get(EventsRuntime)).toBeDefined();
-    await waitFor('the outbox relay to run', async () => (sut.app.get(OutboxRelay).running ? true : undefined));
+    await waitUntil('the outbox relay to run', async () => sut.app.get(OutboxRelay).running, Boolean, WAIT);
     const email = uniqueEmail('published');
     const user = (await register(email)).json() as { id: string };
     const [row] = await outboxRowsOf(user.id);
-    await waitFor('the outbox row to be published', async () => ((await outboxRowsOf(user.id))[0].published_at ? true : undefined));
+    await waitUntil('the outbox row to be published', async () => (await outboxRowsOf(user.id))[0].published_at, Boolean, WAIT);
 
     const kafka = new Kafka({ clientId: 'user-service-test', brokers: (process.env.KAFKA_BROKERS ?? '').split(','), logLevel: logLevel.NOTHING });
     const consumer = kafka.consumer({ groupId: `user-service-test-${randomUUID()}` });
@@ -132,7 +124,7 @@ describe('user-service: UserRegistered through the outbox, personal fields seale
           seen.push({ key: message.key?.toString(), headers, value: JSON.parse(message.value!.toString()) as { id: string } });
         },
       });
-      const found = await waitFor('UserRegistered on user.events', async () => seen.find((m) => m.value.id === row.id));
+      const found = await waitUntil('UserRegistered on user.events', async () => seen.find((m) => m.value.id === row.id), present, WAIT);
       expect(found.key).toBe(user.id);
       expect(found.headers).toMatchObject({ 'message-id': row.id, 'message-type': 'UserRegistered', 'message-version': '2' });
       expect(seen.filter((m) => m.value.id === row.id)).toHaveLength(1);

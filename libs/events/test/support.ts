@@ -1,11 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { postgresOptions } from '@ecotrack/platform';
+import { waitUntil } from '@ecotrack/testing';
 import { context, propagation, trace } from '@opentelemetry/api';
 import { node, tracing } from '@opentelemetry/sdk-node';
 import { Kafka, logLevel, type Admin, type KafkaConfig } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { InboxMessage } from '../src/consumer/inbox-message.entity';
@@ -121,7 +121,7 @@ export async function readTopic(kafka: Kafka, topic: string, timeoutMs = 30_000)
             });
           },
         });
-        await waitFor(() => received.length >= expected, { timeoutMs, what: `${expected} messages on ${topic} (have ${received.length})` });
+        await waitUntil(`${expected} messages on ${topic}`, () => received.length, (count) => count >= expected, { timeoutMs });
       } finally {
         await consumer.disconnect();
       }
@@ -131,24 +131,6 @@ export async function readTopic(kafka: Kafka, topic: string, timeoutMs = 30_000)
   } finally {
     await admin.disconnect();
   }
-}
-
-/** Polls until the condition holds; fails naming what it waited for. Only generous waits, never timing assertions. */
-export async function waitFor(condition: () => boolean | Promise<boolean>, options: { timeoutMs?: number; intervalMs?: number; what: string }): Promise<void> {
-  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${options.what}`);
-    await sleep(options.intervalMs ?? 50);
-  }
-}
-
-/** A port nothing listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { postgresOptions } from '@ecotrack/platform';
+import { waitUntil } from '@ecotrack/testing';
 import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -206,14 +207,11 @@ describe('SagaCoordinator on real PostgreSQL', () => {
     const commandsOf = async (sagaId: string) => ((await db.query('SELECT type FROM sent_commands WHERE saga_id = $1 ORDER BY seq', [sagaId])) as { type: string }[]).map((c) => c.type);
     /** The timeout poller's work, done here until the instance reaches the status (generous: waits double each time). */
     async function pollUntil(sagaId: string, status: string) {
-      const deadline = Date.now() + 20_000;
-      for (;;) {
+      const expiredThenRead = async () => {
         await operator.expireOverdue(db);
-        const row = await instance(sagaId);
-        if (row.status === status) return row;
-        if (Date.now() > deadline) throw new Error(`saga ${sagaId} not ${status} within 20 s: ${JSON.stringify(row)}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+        return instance(sagaId);
+      };
+      return waitUntil(`saga ${sagaId} to be ${status}`, expiredThenRead, (row) => row.status === status, { timeoutMs: 20_000, intervalMs: 50 });
     }
     const metric = async (text: RegExp) => text.test(await metrics.metrics());
 

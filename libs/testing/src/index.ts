@@ -14,4 +14,4 @@ export { startStripeFront, STRIPE_DECLINED_PAYMENT_METHOD, type StripeFront, typ
 export { clientAt, type AddressedClient, type AddressedResponse } from './client-address';
 export { deleteRecordsThrough, holdGroup, produceUndecodableBatch } from './kafka-faults';
 export { cpuHog, temporaryKafka, type TemporaryKafka } from './cold-boot';
-export { waitUntil } from './wait';
+export { present, waitUntil, type WaitOptions } from './wait';

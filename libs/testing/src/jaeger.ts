@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { waitUntil } from './wait';
 
 export interface JaegerSpan {
   traceID: string;
@@ -23,16 +23,10 @@ export function servicesIn(trace: JaegerTrace): Set<string> {
  * every expected service (exporters batch, so spans arrive a few seconds late).
  */
 export async function waitForTrace(queryUrl: string, traceId: string, services: string[], timeoutMs = 30_000): Promise<JaegerTrace> {
-  const deadline = Date.now() + timeoutMs;
-  let last: JaegerTrace | undefined;
-  while (Date.now() < deadline) {
+  const read = async (): Promise<JaegerTrace | undefined> => {
     const response = await fetch(`${queryUrl}/api/traces/${traceId}`).catch(() => undefined);
-    if (response?.ok) {
-      const body = (await response.json()) as { data?: JaegerTrace[] };
-      last = body.data?.[0];
-      if (last && services.every((service) => servicesIn(last!).has(service))) return last;
-    }
-    await sleep(500);
-  }
-  throw new Error(`trace ${traceId} lacks spans from ${services.join(', ')}; had: ${last ? [...servicesIn(last)].join(', ') : 'nothing'}`);
+    return response?.ok ? ((await response.json()) as { data?: JaegerTrace[] }).data?.[0] : undefined;
+  };
+  const complete = (trace: JaegerTrace | undefined): trace is JaegerTrace => trace !== undefined && services.every((service) => servicesIn(trace).has(service));
+  return waitUntil(`trace ${traceId} to hold spans from ${services.join(', ')}`, read, complete, { timeoutMs, intervalMs: 500 });
 }

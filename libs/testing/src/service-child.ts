@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { WORKSPACE_ROOT } from './paths';
+import { waitUntil } from './wait';
 
 export interface ServiceProcess {
   readonly child: ChildProcess;
@@ -68,17 +68,16 @@ export function spawnService(name: string, port: number, env: Record<string, str
     stderr,
     exited,
     async waitUntilReady(timeoutMs = 60_000) {
-      const deadline = Date.now() + timeoutMs;
       let ended = false;
       void exited.then(() => (ended = true));
-      let answer = 'no answer';
-      while (Date.now() < deadline && !ended) {
+      const readiness = async () => {
+        if (ended) throw new Error(`${name} exited before it was ready`);
         const response = await fetch(`${baseUrl}/health/ready`).catch(() => undefined);
-        if (response?.status === 200) return;
-        if (response) answer = `${response.status} ${await response.text()}`;
-        await sleep(200);
-      }
-      throw new Error(`${name} not ready within ${timeoutMs} ms (exited: ${ended}; readiness: ${answer})\n${[...stdout, ...stderr].slice(-20).join('\n')}`);
+        return response ? `${response.status} ${await response.text()}` : 'no answer';
+      };
+      await waitUntil(`${name} to be ready`, readiness, (answer) => answer.startsWith('200 '), { timeoutMs, intervalMs: 200 }).catch((error: Error) => {
+        throw new Error(`${error.message}\n${[...stdout, ...stderr].slice(-20).join('\n')}`);
+      });
     },
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);

@@ -2,6 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { freePort } from './ports';
 import { WORKSPACE_ROOT } from './paths';
+import { waitUntil } from './wait';
 
 export interface VendorMock {
   baseUrl: string;
@@ -21,18 +22,14 @@ function stopper(child: ChildProcess): () => Promise<void> {
 
 /** Polls until the mock answers HTTP at all (any status); fails fast if the process exits. */
 async function waitUntilAnswering(name: string, url: string, child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${output()}`);
-    try {
-      await fetch(url, { signal: AbortSignal.timeout(2_000) });
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
-  child.kill('SIGTERM');
-  throw new Error(`${name} did not answer at ${url} within ${timeoutMs} ms:\n${output()}`);
+  const answers = async () => {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
+    return fetch(url, { signal: AbortSignal.timeout(2_000) }).then(() => true, () => false);
+  };
+  await waitUntil(`${name} to answer at ${url}`, answers, Boolean, { timeoutMs, intervalMs: 250 }).catch((error: Error) => {
+    child.kill('SIGTERM');
+    throw new Error(`${error.message}\n${output()}`);
+  });
 }
 
 function spawnMock(command: string, args: string[]): { child: ChildProcess; output: () => string } {

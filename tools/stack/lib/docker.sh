@@ -23,7 +23,7 @@ compose_up() {
   } | write_private "$STATE/compose.env"
   log "docker engine found: starting infrastructure with docker compose"
   compose up -d --wait "${INFRA_SERVICES[@]}"
-  # Compose publishes the port table's ports on 127.0.0.1 (tools/test/ports.spec.ts checks that it does);
+  # Compose publishes the port table's ports on 127.0.0.1 (tests/repo/ports.spec.ts checks that it does);
   # the admin role there is the image's superuser.
   write_stack_env "$(port_default POSTGRES)" "$(port_default REDIS)" "$(port_default KAFKA)" "$(port_default OPENBAO)" \
     "$(port_default PROMETHEUS)" "$(port_default JAEGER)" "$(port_default OTLP_HTTP)" "$(port_default OTLP_GRPC)"

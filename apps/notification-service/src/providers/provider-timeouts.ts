@@ -6,6 +6,6 @@ export const SMTP_IDLE_TIMEOUTS = 3;
 /**
  * The longest one HTTP request of notification-service can wait on a provider (an admin send
  * waits for it; push goes to a user's browsers in parallel): SMTP's idle socket. The mesh's
- * per-try timeout of this service must be longer (tools/k8s/chart-config.int-spec.ts).
+ * per-try timeout of this service must be longer (tools/k8s/test/chart-config.int-spec.ts).
  */
 export const longestProviderWaitMs = (): number => SMTP_IDLE_TIMEOUTS * PROVIDER_TIMEOUT_MS;

@@ -33,7 +33,7 @@ export const columnLinks = (): readonly ColumnLink[] => links;
  * A number a client sends that ends up in a column (or is compared with one in SQL): its bounds,
  * declared once, become the validator's @Min/@Max, its integer or decimal check and the OpenAPI
  * minimum/maximum. PostgreSQL refuses a value its column cannot hold with an error (a 500 before
- * this); here the client gets a 400 naming the field. tools/test/column-bounds.spec.ts reads the
+ * this); here the client gets a 400 naming the field. tests/repo/column-bounds.spec.ts reads the
  * entity's column type and proves the bounds fit it.
  */
 export function FitsColumn<E>(entity: new () => E, column: keyof E & string, bounds: NumberBounds): PropertyDecorator {

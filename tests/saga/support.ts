@@ -10,10 +10,10 @@ import {
   type PlatformOptions,
   type StripeFront,
   type VendorMock,
+  waitUntil,
 } from '@ecotrack/testing';
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'pg';
 
 export type OrderStatus = 'PENDING' | 'CONFIRMED' | 'REJECTED' | 'CANCELLING' | 'CANCELLED';
@@ -179,18 +179,10 @@ export interface OrderRow {
 
 /** Polls order-service's database until every order is in one of `statuses`; returns the rows. */
 export async function waitForOrders(world: SagaWorld, ids: string[], statuses: readonly OrderStatus[] = FINAL, timeoutMs = 120_000): Promise<OrderRow[]> {
-  const deadline = Date.now() + timeoutMs;
-  let rows: OrderRow[] = [];
-  while (Date.now() < deadline) {
-    ({ rows } = await world.db.orders.query<OrderRow>(
-      'SELECT id, status, total_cents, rejection_reason, reservation_id, payment_id FROM orders WHERE id = ANY($1::uuid[])',
-      [ids],
-    ));
-    if (rows.length === ids.length && rows.every((row) => statuses.includes(row.status))) return rows;
-    await sleep(250);
-  }
-  const pending = rows.filter((row) => !statuses.includes(row.status));
-  throw new Error(`${pending.length} of ${ids.length} orders not in ${statuses.join('/')} after ${timeoutMs} ms: ${pending.slice(0, 5).map((r) => `${r.id}=${r.status}`).join(', ')}`);
+  const read = async () =>
+    (await world.db.orders.query<OrderRow>('SELECT id, status, total_cents, rejection_reason, reservation_id, payment_id FROM orders WHERE id = ANY($1::uuid[])', [ids])).rows;
+  const inStatuses = (rows: OrderRow[]) => rows.length === ids.length && rows.every((row) => statuses.includes(row.status));
+  return waitUntil(`${ids.length} orders to be ${statuses.join('/')}`, read, inStatuses, { timeoutMs, intervalMs: 250 });
 }
 
 /** available + reserved + sold, per product: must equal the stock it was created with. */
@@ -238,10 +230,8 @@ export async function notificationsSettled(world: SagaWorld, ids: string[], expe
     );
     return rows[0] as { recorded: number; queued: number };
   };
-  const last = await eventually(progress, (p) => p.recorded >= expected && p.queued === 0, timeoutMs);
-  if (last.recorded < expected || last.queued > 0) {
-    throw new Error(`notifications about these orders not settled after ${timeoutMs} ms: ${last.recorded} of at least ${expected} recorded, ${last.queued} queued`);
-  }
+  const settled = (p: { recorded: number; queued: number }) => p.recorded >= expected && p.queued === 0;
+  await waitUntil(`at least ${expected} notifications about these orders recorded, none queued`, progress, settled, { timeoutMs, intervalMs: 250 });
 }
 
 /** Ids (order or payment) whose notification was failed as interrupted: a crash during its send, never resent (at most once). */
@@ -272,14 +262,4 @@ export async function mailCounts(world: SagaWorld): Promise<Map<string, number>>
     }
     if (page.messages.length < 500) return counts;
   }
-}
-
-export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await probe();
-  while (!accept(value) && Date.now() < deadline) {
-    await sleep(250);
-    value = await probe();
-  }
-  return value;
 }

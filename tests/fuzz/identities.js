@@ -13,7 +13,7 @@ const { randomBytes } = require('node:crypto');
 const path = require('node:path');
 
 const base = process.env.USER_SERVICE_URL ?? 'http://127.0.0.1:3001';
-const root = path.resolve(__dirname, '../../..');
+const root = path.resolve(__dirname, '../..');
 const hex = (bytes) => randomBytes(bytes).toString('hex');
 
 /** POST JSON; a 429 is waited out (Retry-After), as a well-behaved client does. */

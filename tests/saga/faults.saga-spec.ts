@@ -1,10 +1,9 @@
 import { createEnvelope, messageHeaders, topics } from '@ecotrack/events';
-import { stackComponent, type ServiceName } from '@ecotrack/testing';
+import { stackComponent, type ServiceName, waitUntil } from '@ecotrack/testing';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import {
-  eventually,
   interruptedNotifications,
   mailCounts,
   newCustomer,
@@ -98,7 +97,7 @@ describe('order saga fault matrix (at least 100 orders in flight each)', () => {
       await sleep(100);
     }
     await placing;
-    await eventually(() => progress(orders), (p) => p.done > 0, 60_000);
+    await waitUntil('an order of the batch to finish', () => progress(orders), (p) => p.done > 0, { timeoutMs: 60_000, intervalMs: 250 });
     const { inFlight: inFlightAtFault } = await progress(orders);
     console.info(`${expect.getState().currentTestName}: ${orders.length} orders placed, ${inFlightAtFault} in flight when the fault struck`);
     if (inFlightAtFault < IN_FLIGHT) throw new Error(`only ${inFlightAtFault} of ${orders.length} orders in flight when the fault was due (at least ${IN_FLIGHT} needed)`);
@@ -256,7 +255,7 @@ describe('order saga fault matrix (at least 100 orders in flight each)', () => {
       // Each topic's three poison messages, each on that topic's own dead-letter topic, once.
       const expected = Object.fromEntries(poisonTopics.map((t) => [`${t}.dlq`, 3]));
       const settled = (seen: Record<string, number>) => Object.keys(seen).length === poisonTopics.length && Object.values(seen).every((n) => n >= 3);
-      expect(await eventually(async () => Object.fromEntries(deadLettered), settled, 20_000)).toEqual(expected);
+      expect(await waitUntil('each poison message on its dead-letter topic', () => Object.fromEntries(deadLettered), settled, { timeoutMs: 20_000, intervalMs: 250 })).toEqual(expected);
     } finally {
       await dlq.disconnect();
     }

@@ -4,7 +4,7 @@
 # negative data. Checks: no 5xx, every status code, content type, header and body as the document
 # says. Fails on any finding and prints schemathesis' report (each finding with a curl to replay it).
 #
-#   bash tools/test/fuzz/schema-fuzz.sh [service...]      (default: all five)
+#   bash tests/fuzz/schema-fuzz.sh [service...]      (default: all five)
 #
 # ECOTRACK_FUZZ_SECONDS   time budget per service (default 150); the services run side by side
 # ECOTRACK_FUZZ_SEED      replay a run (schemathesis prints the seed it used)
@@ -17,8 +17,8 @@
 # cached under ~/.cache/ecotrack: installed once, reused while requirements.txt is unchanged.
 # Ends with one line: `fuzz: N passed, N failed` (one check per operation).
 set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
-HERE=$ROOT/tools/test/fuzz
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+HERE=$ROOT/tests/fuzz
 STATE=${ECOTRACK_STATE_DIR:-$ROOT/.stack}
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/ecotrack
 SECONDS_PER_SERVICE=${ECOTRACK_FUZZ_SECONDS:-150}

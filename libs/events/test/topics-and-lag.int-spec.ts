@@ -2,15 +2,16 @@ import type { Admin, Producer } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import { samplePayloads } from '../test/samples';
-import { quietLogs, ScratchDatabase, testKafka, uniqueTopic, waitFor } from '../test/support';
-import { MessageConsumer } from './consumer/message-consumer';
-import { MessageHandlers } from './consumer/message-handlers';
-import { EventsMetrics } from './metrics/events-metrics';
-import { createPublisherProducer, KafkaPublisher } from './outbox/kafka-publisher';
-import { messageHeaders } from './schemas/headers';
-import { deadLetterTopic, ensureTopics } from './schemas/topics';
-import { createEnvelope } from './schemas/validation';
+import { waitUntil } from '@ecotrack/testing';
+import { samplePayloads } from './samples';
+import { quietLogs, ScratchDatabase, testKafka, uniqueTopic } from './support';
+import { MessageConsumer } from '../src/consumer/message-consumer';
+import { MessageHandlers } from '../src/consumer/message-handlers';
+import { EventsMetrics } from '../src/metrics/events-metrics';
+import { createPublisherProducer, KafkaPublisher } from '../src/outbox/kafka-publisher';
+import { messageHeaders } from '../src/schemas/headers';
+import { deadLetterTopic, ensureTopics } from '../src/schemas/topics';
+import { createEnvelope } from '../src/schemas/validation';
 
 /**
  * The admin side of kafkajs 2.2.4 against Kafka 4 (which dropped the oldest
@@ -86,7 +87,7 @@ describe('topics and consumer lag (kafkajs admin against Kafka 4)', () => {
       expect(total(await consumer.sampleLag())).toBe(4); // the group has committed nothing yet
 
       consumer.start();
-      await waitFor(() => processed.length === 4, { what: 'four messages processed' });
+      await waitUntil('four messages processed', () => processed.length === 4, Boolean, { timeoutMs: 30_000 });
       await consumer.stop(); // commits
       await send(3);
 

@@ -1,5 +1,5 @@
-import { OpenBaoError, type OpenBaoClient } from '../src/openbao-client';
-import { ciphertextVersion, isTransitCiphertext, needsRewrap, TransitCipher } from '../src/transit';
+import { OpenBaoError, type OpenBaoClient } from './openbao-client';
+import { ciphertextVersion, isTransitCiphertext, needsRewrap, TransitCipher } from './transit';
 
 describe('transit ciphertext versions', () => {
   it('reads the key version from vault:v<n>:...', () => {

@@ -4,17 +4,18 @@ import { createService, DatabaseModule, DependencyRegistry, Lifecycle, loadConfi
 import type { Admin } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
-import { quietLogs, readTopic, ScratchDatabase, testKafka, uniqueTopic, waitFor } from '../test/support';
-import { InboxMessage } from './consumer/inbox-message.entity';
-import { MessageHandlers } from './consumer/message-handlers';
-import { eventsConfig } from './events.config';
-import { EventsModule } from './events.module';
-import { EventsRuntime } from './events.runtime';
-import { OutboxMessage } from './outbox/outbox-message.entity';
-import { OutboxWriter } from './outbox/outbox-writer';
-import { replyTo } from './outbox/reply-to';
-import type { Envelope } from './schemas/envelope';
-import { deadLetterTopic } from './schemas/topics';
+import { waitUntil } from '@ecotrack/testing';
+import { quietLogs, readTopic, ScratchDatabase, testKafka, uniqueTopic } from './support';
+import { InboxMessage } from '../src/consumer/inbox-message.entity';
+import { MessageHandlers } from '../src/consumer/message-handlers';
+import { eventsConfig } from '../src/events.config';
+import { EventsModule } from '../src/events.module';
+import { EventsRuntime } from '../src/events.runtime';
+import { OutboxMessage } from '../src/outbox/outbox-message.entity';
+import { OutboxWriter } from '../src/outbox/outbox-writer';
+import { replyTo } from '../src/outbox/reply-to';
+import type { Envelope } from '../src/schemas/envelope';
+import { deadLetterTopic } from '../src/schemas/topics';
 
 // This run's topics, standing in for product.commands and order.saga.replies.
 const commands = uniqueTopic('module-commands');
@@ -101,16 +102,14 @@ describe('EventsModule in a service', () => {
 
   it('once ready: topics exist, a command written with the order is consumed once, its reply is published; metrics show it; close() stops cleanly', async () => {
     const runtime = app.get(EventsRuntime);
-    await waitFor(() => runtime.consumer?.state === 'running', { what: 'the consumer to run' });
+    await waitUntil('the consumer to run', () => runtime.consumer?.state === 'running', Boolean, { timeoutMs: 30_000 });
     const { topics } = await admin.fetchTopicMetadata({ topics: [commands, replies, deadLetterTopic(commands)] });
     expect(topics.map((t) => t.partitions.length)).toEqual([2, 2, 2]); // KAFKA_TOPIC_PARTITIONS
 
     const [orderId, sagaId] = [randomUUID(), randomUUID()];
     const command = await app.get(Reservations).placeOrder(orderId, sagaId);
     const db = app.get(DataSource);
-    await waitFor(async () => (await db.query(`SELECT count(*)::int AS n FROM outbox WHERE published_at IS NOT NULL`))[0].n === 2, {
-      what: 'the command and its reply published',
-    });
+    await waitUntil('the command and its reply published', async () => (await db.query(`SELECT count(*)::int AS n FROM outbox WHERE published_at IS NOT NULL`))[0].n === 2, Boolean, { timeoutMs: 30_000 });
 
     const [reply] = await readTopic(kafka, replies);
     expect(reply.key).toBe(sagaId);
@@ -124,7 +123,7 @@ describe('EventsModule in a service', () => {
     expect((await db.query(`SELECT what FROM effects ORDER BY what`)).map((r: { what: string }) => r.what)).toEqual(['order placed', 'stock reserved']);
     expect(await db.query(`SELECT consumer, message_id FROM inbox`)).toEqual([{ consumer: groupId, message_id: command.id }]);
 
-    await waitFor(async () => /ecotrack_consumer_lag\{[^}]*partition="0"/.test((await app.inject({ method: 'GET', url: '/metrics' })).body), { what: 'a lag sample' });
+    await waitUntil('a lag sample', async () => /ecotrack_consumer_lag\{[^}]*partition="0"/.test((await app.inject({ method: 'GET', url: '/metrics' })).body), Boolean, { timeoutMs: 30_000 });
     const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metrics).toContain(`ecotrack_outbox_published_total{topic="${commands}",service="events-test-service"} 1`);
     expect(metrics).toContain(`ecotrack_outbox_published_total{topic="${replies}",service="events-test-service"} 1`);

@@ -1,5 +1,4 @@
 import { serviceEnv, spawnService, type ServiceProcess, waitUntil } from '@ecotrack/testing';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 const infra = (service = 'product-service') => serviceEnv(process.env as Record<string, string>, service);
 
@@ -28,21 +27,19 @@ describe('service start-up', () => {
   });
 
   it('waits for a dependency with bounded retries, is unready meanwhile, then gives up', async () => {
-    proc = spawnService('product-service', 13104, {
+    const waiting = spawnService('product-service', 13104, {
       ...infra(),
       REDIS_URL: 'redis://:x@127.0.0.1:1', // nothing listens on port 1
       DEPENDENCY_WAIT_ATTEMPTS: '4',
       DEPENDENCY_WAIT_MAX_DELAY_MS: '400',
     });
-    let sawUnready = false;
-    while (proc.child.exitCode === null && !sawUnready) {
-      const status = await fetch(`${proc.baseUrl}/health/ready`).then((r) => r.status, () => 0);
-      sawUnready = status === 503;
-      if (!sawUnready) await sleep(100);
-    }
-    expect(sawUnready).toBe(true);
-    expect(await proc.exited).toBe(1);
-    const logs = proc.stdout.join('\n');
+    proc = waiting;
+    // Readiness while it waits, or "exited" once it gave up: it must have answered 503 before that.
+    const readiness = async () => (waiting.child.exitCode !== null ? 'exited' : await fetch(`${waiting.baseUrl}/health/ready`).then((r) => String(r.status), () => 'no answer'));
+    const answer = await waitUntil('readiness to answer 503 (or the process to exit)', readiness, (seen) => seen === '503' || seen === 'exited', { timeoutMs: 25_000 });
+    expect(answer).toBe('503');
+    expect(await waiting.exited).toBe(1);
+    const logs = waiting.stdout.join('\n');
     // The others are waited for concurrently and come up; only redis is missing.
     expect(logs).toContain('postgres is up');
     expect(logs).toContain('kafka is up');

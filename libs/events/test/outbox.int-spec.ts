@@ -4,11 +4,11 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import { samplePayloads } from '../test/samples';
+import { freePort, waitUntil } from '@ecotrack/testing';
+import { samplePayloads } from './samples';
 import {
   brokers,
   createTopics,
-  freePort,
   quietLogs,
   readTopic,
   ScratchDatabase,
@@ -16,17 +16,16 @@ import {
   startTestTracing,
   testKafka,
   uniqueTopic,
-  waitFor,
-} from '../test/support';
-import { MessageConsumer } from './consumer/message-consumer';
-import { MessageHandlers } from './consumer/message-handlers';
-import { EventsMetrics } from './metrics/events-metrics';
-import { createPublisherProducer, KafkaPublisher, type MessagePublisher } from './outbox/kafka-publisher';
-import { OutboxCommitSignal } from './outbox/outbox-commit-signal';
-import { OutboxRelay } from './outbox/outbox-relay';
-import { OutboxWriter } from './outbox/outbox-writer';
-import { deadLetterTopic } from './schemas/topics';
-import { MessageValidationError } from './schemas/validation';
+} from './support';
+import { MessageConsumer } from '../src/consumer/message-consumer';
+import { MessageHandlers } from '../src/consumer/message-handlers';
+import { EventsMetrics } from '../src/metrics/events-metrics';
+import { createPublisherProducer, KafkaPublisher, type MessagePublisher } from '../src/outbox/kafka-publisher';
+import { OutboxCommitSignal } from '../src/outbox/outbox-commit-signal';
+import { OutboxRelay } from '../src/outbox/outbox-relay';
+import { OutboxWriter } from '../src/outbox/outbox-writer';
+import { deadLetterTopic } from '../src/schemas/topics';
+import { MessageValidationError } from '../src/schemas/validation';
 
 const unpublished = async (db: DataSource) => (await db.query(`SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL`))[0].n as number;
 
@@ -81,7 +80,7 @@ describe('transactional outbox and relay (real PostgreSQL and Kafka)', () => {
       try {
         relay.start();
         consumer.start();
-        await waitFor(() => relay.rounds >= 1, { what: 'the relay to finish its first (empty) round' });
+        await waitUntil('the relay to finish its first (empty) round', () => relay.rounds >= 1, Boolean, { timeoutMs: 30_000 });
 
         const orderId = randomUUID();
         let rolledBack = '';
@@ -99,7 +98,7 @@ describe('transactional outbox and relay (real PostgreSQL and Kafka)', () => {
           return envelope;
         });
 
-        await waitFor(() => seen.length >= 1, { timeoutMs: 20_000, what: 'the committed message to reach the handler' });
+        await waitUntil('the committed message to reach the handler', () => seen.length >= 1, Boolean, { timeoutMs: 20_000 });
         expect(seen).toEqual([{ id: committed.id, traceId: writerSpan.traceId, spanId: expect.any(String) }]);
 
         const onTopic = await readTopic(kafka, target);
@@ -189,7 +188,7 @@ describe('transactional outbox and relay (real PostgreSQL and Kafka)', () => {
     try {
       relayA.start();
       relayB.start();
-      await waitFor(async () => (await unpublished(db)) === 0, { timeoutMs: 60_000, what: 'the outbox to drain' });
+      await waitUntil('the outbox to drain', async () => (await unpublished(db)) === 0, Boolean, { timeoutMs: 60_000 });
     } finally {
       await Promise.all([relayA.stop(), relayB.stop()]);
       await Promise.all([publisherA.disconnect(), publisherB.disconnect()]);
@@ -239,18 +238,18 @@ describe('transactional outbox and relay (real PostgreSQL and Kafka)', () => {
     let proxy: { close(): Promise<void> } | undefined;
     try {
       relay.start();
-      await waitFor(async () => (await rows()).every((row: { attempts: number }) => row.attempts >= 2), { timeoutMs: 30_000, what: 'two failed attempts on every row' });
+      await waitUntil('two failed attempts on every row', async () => (await rows()).every((row: { attempts: number }) => row.attempts >= 2), Boolean, { timeoutMs: 30_000 });
       for (const row of await rows()) {
         expect(row.published_at).toBeNull();
         expect(row.last_error).toMatch(/ECONNREFUSED|Connection error|connect/i);
       }
-      await waitFor(async () => (await registry.getSingleMetric('ecotrack_outbox_backlog')!.get()).values[0]?.value === 6, { what: 'backlog gauge at 6' });
+      await waitUntil('backlog gauge at 6', async () => (await registry.getSingleMetric('ecotrack_outbox_backlog')!.get()).values[0]?.value === 6, Boolean, { timeoutMs: 30_000 });
       expect((await registry.getSingleMetric('ecotrack_outbox_oldest_age_seconds')!.get()).values[0].value).toBeGreaterThan(0);
       expect((await registry.getSingleMetric('ecotrack_outbox_publish_failures_total')!.get()).values[0].value).toBeGreaterThanOrEqual(2);
 
       proxy = await startTcpProxy(port, brokers()[0]); // Kafka "comes back"
-      await waitFor(async () => (await rows()).every((row: { published_at: Date | null }) => row.published_at !== null), { timeoutMs: 60_000, what: 'all rows published after recovery' });
-      await waitFor(async () => (await registry.getSingleMetric('ecotrack_outbox_backlog')!.get()).values[0]?.value === 0, { what: 'backlog gauge back to 0' });
+      await waitUntil('all rows published after recovery', async () => (await rows()).every((row: { published_at: Date | null }) => row.published_at !== null), Boolean, { timeoutMs: 60_000 });
+      await waitUntil('backlog gauge back to 0', async () => (await registry.getSingleMetric('ecotrack_outbox_backlog')!.get()).values[0]?.value === 0, Boolean, { timeoutMs: 30_000 });
     } finally {
       await relay.stop();
       await publisher.disconnect();

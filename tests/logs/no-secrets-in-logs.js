@@ -9,12 +9,12 @@
  * secret/ecotrack (read with the dev root token: JWT private keys, provider keys,
  * Redis URL). Logs: service, mock and infrastructure logs, OpenBao's audit log and
  * the test runs' output under .stack.
- * Personal data (tools/test/personal-data.js): the email addresses and display names of the
+ * Personal data (tests/logs/personal-data.js): the email addresses and display names of the
  * accounts created since --since (the run's start), searched in those logs, in every service's
  * outbox rows and in every Kafka message written since then.
  * Reports file and line (or row, or message), never the value.
  *
- *   node tools/test/no-secrets-in-logs.js [stateDir] [--since <ISO time>]
+ *   node tests/logs/no-secrets-in-logs.js [stateDir] [--since <ISO time>]
  */
 const fs = require('node:fs');
 const path = require('node:path');

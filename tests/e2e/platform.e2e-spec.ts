@@ -1,7 +1,6 @@
-import { newTraceparent, SERVICE_PORTS, SERVICES, STATE_DIR, waitForTrace } from '@ecotrack/testing';
+import { newTraceparent, SERVICE_PORTS, SERVICES, STATE_DIR, waitForTrace, waitUntil } from '@ecotrack/testing';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 
 const url = (service: keyof typeof SERVICE_PORTS, route: string) => `http://127.0.0.1:${SERVICE_PORTS[service]}${route}`;
@@ -38,17 +37,13 @@ describe('the local stack (./ecotrack up)', () => {
   });
 
   it('Prometheus scrapes all five services and reports them up', async () => {
-    const deadline = Date.now() + 60_000;
-    let up: string[] = [];
-    while (Date.now() < deadline) {
+    const servicesUp = async () => {
       const body = (await fetch(`${process.env.PROMETHEUS_URL}/api/v1/targets?state=active`).then((r) => r.json())) as {
         data: { activeTargets: { labels: Record<string, string>; health: string }[] };
       };
-      const targets = body.data.activeTargets;
-      up = targets.filter((t) => t.labels.job === 'ecotrack' && t.health === 'up').map((t) => t.labels.service);
-      if (up.length === SERVICES.length) break;
-      await sleep(1_000);
-    }
+      return body.data.activeTargets.filter((t) => t.labels.job === 'ecotrack' && t.health === 'up').map((t) => t.labels.service);
+    };
+    const up = await waitUntil('Prometheus to report all five services up', servicesUp, (services) => services.length === SERVICES.length, { timeoutMs: 60_000, intervalMs: 1_000 });
     expect(up.sort()).toEqual([...SERVICES].sort());
   }, 70_000);
 

@@ -19,7 +19,7 @@ import { Client } from 'pg';
  *  - what no column can store is refused with a 400 naming the field, wherever it arrives: a NUL
  *    and an unpaired surrogate in every string of a body (nested ones too), a query parameter
  *    and a path parameter; one past the documented maximum and 1e20 in every number of a body
- *    and query (each maximum fits its column: tools/test/column-bounds.spec.ts); a body nested
+ *    and query (each maximum fits its column: tests/repo/column-bounds.spec.ts); a body nested
  *    40 levels deep. And the cases first seen live, by name.
  *  - nothing of it is written: the row counts of all five databases are the same after.
  *  - one protected GET per service refuses no token, an expired, a tampered, an alg:none and

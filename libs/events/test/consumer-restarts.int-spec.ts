@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { createEnvelope, createPublisherProducer, eventsEntities, EventsMetrics, KafkaPublisher, messageHeaders, MessageConsumer, MessageHandlers, type MessageConsumerSettings } from '@ecotrack/events';
+import { createEnvelope, createPublisherProducer, eventsEntities, EventsMetrics, KafkaPublisher, messageHeaders, MessageConsumer, MessageHandlers, type MessageConsumerSettings } from '../src';
 import { DependencyRegistry, postgresOptions } from '@ecotrack/platform';
 import { deleteRecordsThrough, holdGroup, produceUndecodableBatch, waitUntil } from '@ecotrack/testing';
 import { Kafka, logLevel, type Admin, type Consumer, type Message } from 'kafkajs';

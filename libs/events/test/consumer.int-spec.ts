@@ -3,18 +3,19 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import { samplePayloads } from '../test/samples';
-import { brokers, createTopics, freePort, quietLogs, readTopic, ScratchDatabase, startTcpProxy, testKafka, uniqueTopic, waitFor } from '../test/support';
-import { pruneInbox } from './consumer/inbox-retention';
-import { MessageConsumer, type MessageConsumerSettings } from './consumer/message-consumer';
-import { MessageHandlers, type MessageHandler } from './consumer/message-handlers';
-import { NonRetryableMessageError } from './consumer/transient-errors';
-import { EventsMetrics } from './metrics/events-metrics';
-import { createPublisherProducer, KafkaPublisher } from './outbox/kafka-publisher';
-import { messageHeaders } from './schemas/headers';
-import type { MessageType, OutgoingPayload } from './schemas/message-schemas';
-import { deadLetterTopic } from './schemas/topics';
-import { createEnvelope } from './schemas/validation';
+import { freePort, waitUntil } from '@ecotrack/testing';
+import { samplePayloads } from './samples';
+import { brokers, createTopics, quietLogs, readTopic, ScratchDatabase, startTcpProxy, testKafka, uniqueTopic } from './support';
+import { pruneInbox } from '../src/consumer/inbox-retention';
+import { MessageConsumer, type MessageConsumerSettings } from '../src/consumer/message-consumer';
+import { MessageHandlers, type MessageHandler } from '../src/consumer/message-handlers';
+import { NonRetryableMessageError } from '../src/consumer/transient-errors';
+import { EventsMetrics } from '../src/metrics/events-metrics';
+import { createPublisherProducer, KafkaPublisher } from '../src/outbox/kafka-publisher';
+import { messageHeaders } from '../src/schemas/headers';
+import type { MessageType, OutgoingPayload } from '../src/schemas/message-schemas';
+import { deadLetterTopic } from '../src/schemas/topics';
+import { createEnvelope } from '../src/schemas/validation';
 
 /** A Kafka record as a service's relay would produce it. */
 function record<T extends MessageType>(type: T, payload: OutgoingPayload<T>, options: { id?: string; aggregateId?: string } = {}): Message & { id: string } {
@@ -106,7 +107,7 @@ describe('idempotent consumer (real PostgreSQL and Kafka)', () => {
     const handlers = new MessageHandlers().on(target, 'StockChanged', recordEffect());
     const consumer = consumerOf(handlers, { registry });
     consumer.start();
-    await waitFor(async () => (await counter(registry, 'ecotrack_messages_consumed_total', { topic: target })) >= 3, { what: 'three deliveries' });
+    await waitUntil('three deliveries', async () => (await counter(registry, 'ecotrack_messages_consumed_total', { topic: target })) >= 3, Boolean, { timeoutMs: 30_000 });
 
     expect(await effectsOf([first.id, other.id])).toEqual(expect.arrayContaining([{ message_id: first.id, n: 1 }, { message_id: other.id, n: 1 }]));
     expect(await counter(registry, 'ecotrack_messages_consumed_total', { topic: target, result: 'processed' })).toBe(2);
@@ -116,7 +117,7 @@ describe('idempotent consumer (real PostgreSQL and Kafka)', () => {
     // Another group (say, another service's consumer) has its own inbox entries: it processes the message too.
     const second = consumerOf(new MessageHandlers().on(target, 'StockChanged', recordEffect()));
     second.start();
-    await waitFor(async () => (await effectsOf([first.id]))[0]?.n === 2, { what: "the second group's effect" });
+    await waitUntil("the second group's effect", async () => (await effectsOf([first.id]))[0]?.n === 2, Boolean, { timeoutMs: 30_000 });
   }, 60_000);
 
   it('(e) poison messages (not JSON, unknown type, unknown version, invalid payload) go to the DLQ with the error; the partition moves on', async () => {
@@ -135,7 +136,7 @@ describe('idempotent consumer (real PostgreSQL and Kafka)', () => {
     const seen: string[] = [];
     const handlers = new MessageHandlers().on(target, 'OrderCancelled', async (message) => void seen.push(message.id));
     consumerOf(handlers, { registry }).start();
-    await waitFor(() => seen.length === 1, { what: 'the valid message after the poison ones' });
+    await waitUntil('the valid message after the poison ones', () => seen.length === 1, Boolean, { timeoutMs: 30_000 });
     expect(seen).toEqual([valid.id]);
 
     const dead = await readTopic(kafka, deadLetterTopic(target));
@@ -168,7 +169,7 @@ describe('idempotent consumer (real PostgreSQL and Kafka)', () => {
       if (context.attempt < 3) throw new Error('gateway timeout');
     });
     consumerOf(handlers, { registry, settings: { maxAttempts: 5 } }).start();
-    await waitFor(async () => (await counter(registry, 'ecotrack_messages_consumed_total', { topic: target, result: 'processed' })) === 1, { what: 'processing' });
+    await waitUntil('processing', async () => (await counter(registry, 'ecotrack_messages_consumed_total', { topic: target, result: 'processed' })) === 1, Boolean, { timeoutMs: 30_000 });
 
     expect(attempts).toEqual([1, 2, 3]);
     expect(await db.query(`SELECT note FROM effects WHERE message_id = $1`, [message.id])).toEqual([{ note: 'attempt 3' }]);
@@ -189,7 +190,7 @@ describe('idempotent consumer (real PostgreSQL and Kafka)', () => {
       if (message.id === hopeless.id) throw new NonRetryableMessageError('payment does not exist');
     });
     consumerOf(handlers, { settings: { maxAttempts: 3 } }).start();
-    await waitFor(async () => (await effectsOf([fine.id])).length === 1, { what: 'the message after the failing ones' });
+    await waitUntil('the message after the failing ones', async () => (await effectsOf([fine.id])).length === 1, Boolean, { timeoutMs: 30_000 });
 
     expect(calls).toEqual({ [broken.id]: 3, [hopeless.id]: 1, [fine.id]: 1 });
     expect(await effectsOf([broken.id, hopeless.id])).toEqual([]); // every failed attempt rolled back
@@ -216,7 +217,7 @@ describe('idempotent consumer (real PostgreSQL and Kafka)', () => {
     const first = consumerOf(new MessageHandlers().on(target, 'StockChanged', slowEffect), { groupId, registry: registryA });
     first.start();
     const ids = messages.map((m) => m.id);
-    await waitFor(async () => (await effectsOf(ids)).length >= 60, { what: '60 messages processed' });
+    await waitUntil('60 messages processed', async () => (await effectsOf(ids)).length >= 60, Boolean, { timeoutMs: 30_000 });
     await first.stop();
     const afterStop = (await effectsOf(ids)).length;
     expect(afterStop).toBeLessThan(300); // it really stopped mid-stream
@@ -224,7 +225,7 @@ describe('idempotent consumer (real PostgreSQL and Kafka)', () => {
 
     const registryB = new Registry();
     consumerOf(new MessageHandlers().on(target, 'StockChanged', slowEffect), { groupId, registry: registryB }).start();
-    await waitFor(async () => (await effectsOf(ids)).length === 300, { timeoutMs: 60_000, what: 'all 300 messages' });
+    await waitUntil('all 300 messages', async () => (await effectsOf(ids)).length === 300, Boolean, { timeoutMs: 60_000 });
 
     expect((await effectsOf(ids)).every((effect) => effect.n === 1)).toBe(true);
     expect(invocations).toBe(300); // the second consumer started exactly where the first one committed
@@ -243,10 +244,10 @@ describe('idempotent consumer (real PostgreSQL and Kafka)', () => {
     // 6 s is the broker's smallest allowed session timeout (group.min.session.timeout.ms).
     const consumer = consumerOf(handlers, { settings: { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500 } });
     consumer.start();
-    await waitFor(async () => {
+    await waitUntil('the offset commit after the long handler', async () => {
       const [{ partitions }] = await admin.fetchOffsets({ groupId: consumer.groupId, topics: [target] });
       return partitions[0].offset === '1';
-    }, { timeoutMs: 40_000, what: 'the offset commit after the long handler' });
+    }, Boolean, { timeoutMs: 40_000 });
     expect(invocations).toBe(1);
     expect(consumer.joins).toBe(1);
   }, 60_000);
@@ -265,7 +266,7 @@ describe('idempotent consumer (real PostgreSQL and Kafka)', () => {
     expect(consumer.state).toBe('connecting');
     const proxy = await startTcpProxy(port, brokers()[0]);
     try {
-      await waitFor(() => seen.length === 1, { timeoutMs: 30_000, what: 'the message once Kafka is reachable' });
+      await waitUntil('the message once Kafka is reachable', () => seen.length === 1, Boolean, { timeoutMs: 30_000 });
       expect(consumer.state).toBe('running');
     } finally {
       await consumer.stop();
@@ -287,7 +288,7 @@ describe('idempotent consumer (real PostgreSQL and Kafka)', () => {
       await recordEffect()(received, context);
     });
     consumerOf(handlers, { registry, settings: { maxAttempts: 1 } }).start();
-    await waitFor(async () => (await effectsOf([message.id])).length === 1, { what: 'the effect after the reconnect' });
+    await waitUntil('the effect after the reconnect', async () => (await effectsOf([message.id])).length === 1, Boolean, { timeoutMs: 30_000 });
     expect(calls).toBe(2);
     expect(await counter(registry, 'ecotrack_dead_letters_total', { topic: target })).toBe(0);
   }, 60_000);

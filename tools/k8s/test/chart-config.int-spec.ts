@@ -5,11 +5,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { longestProviderWaitMs as notificationWaitMs } from '../../apps/notification-service/src/providers/provider-timeouts';
-import { orderConfig } from '../../apps/order-service/src/config';
-import { paymentConfig } from '../../apps/payment-service/src/config';
-import { longestProviderWaitMs as paymentWaitMs } from '../../apps/payment-service/src/providers/provider-timeouts';
-import { userConfig } from '../../apps/user-service/src/config';
+import { longestProviderWaitMs as notificationWaitMs } from '../../../apps/notification-service/src/providers/provider-timeouts';
+import { orderConfig } from '../../../apps/order-service/src/config';
+import { paymentConfig } from '../../../apps/payment-service/src/config';
+import { longestProviderWaitMs as paymentWaitMs } from '../../../apps/payment-service/src/providers/provider-timeouts';
+import { userConfig } from '../../../apps/user-service/src/config';
 
 /**
  * The chart against the code: what the chart renders (with the same helm and flags as

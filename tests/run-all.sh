@@ -4,7 +4,7 @@
 # running stack), schema fuzzing (the running stack), saga (the order saga and its fault
 # matrix), a search of every log for secret values, lifecycle. Ends with one line "ecotrack: N passed, N failed".
 set -uo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 RESULTS=.stack/test-results
 rm -rf "$RESULTS"; mkdir -p "$RESULTS"
@@ -23,7 +23,7 @@ step() { # name command...
 }
 jest_layer() { npx jest -c jest.config.ts --selectProjects "$1" --runInBand --json --outputFile="$RESULTS/$1.json"; }
 k8s() { bash tools/k8s/validate.sh | tee "$RESULTS/k8s.out"; return "${PIPESTATUS[0]}"; }
-fuzz() { bash tools/test/fuzz/schema-fuzz.sh | tee "$RESULTS/fuzz.out"; return "${PIPESTATUS[0]}"; }
+fuzz() { bash tests/fuzz/schema-fuzz.sh | tee "$RESULTS/fuzz.out"; return "${PIPESTATUS[0]}"; }
 
 # The boundary rule needs Nx's project graph; without it the rule silently skips.
 step lint bash -c 'npx nx show projects >/dev/null && npx eslint --max-warnings 0 .'
@@ -39,7 +39,7 @@ step saga jest_layer saga
 # No secret value (passwords, tokens, secret ids, every KV secret) in any log of the runs above, and
 # no email or display name of an account this run created in clear in any log, outbox row or Kafka
 # message; before lifecycle, which takes OpenBao (and the KV it reads the secrets from) down.
-step secrets-in-logs node tools/test/no-secrets-in-logs.js .stack --since "$RUN_STARTED"
+step secrets-in-logs node tests/logs/no-secrets-in-logs.js .stack --since "$RUN_STARTED"
 step lifecycle jest_layer lifecycle
 
 # One total: Jest's tests, the k8s checks, the fuzzed operations, and each other step as one check.

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { secretsOfEnv } = require('../no-secrets-in-logs.js');
+const { secretsOfEnv } = require('../logs/no-secrets-in-logs.js');
 
 /** Everything a running service may find in its environment: no credential, no key, no token. */
 const ALLOWED = new Set([
