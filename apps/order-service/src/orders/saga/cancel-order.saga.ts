@@ -15,6 +15,7 @@ export interface CancelOrderSagaData {
 export function cancelOrderSaga(stepTimeoutMs: number, outcomes: SagaOutcomes<CancelOrderSagaData>): SagaDefinition<CancelOrderSagaData> {
   return defineSaga<CancelOrderSagaData>(
     'cancel-order',
+    topics.order.sagaReplies,
     [
       {
         name: 'refund payment',

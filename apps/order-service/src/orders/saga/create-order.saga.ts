@@ -1,4 +1,4 @@
-import { topics } from '@ecotrack/events';
+import { topics, type CommandType, type OutgoingPayload } from '@ecotrack/events';
 import { defineSaga, type SagaCommand, type SagaDefinition, type SagaOutcomes } from '@ecotrack/saga';
 
 /** What the saga carries from step to step; chosen ids make every retry idempotent. */
@@ -17,13 +17,13 @@ export interface CreateOrderSagaData {
 
 // Every command of one order is keyed by the order id: one partition, so a participant
 // always sees them in the order the saga sent them (a release never overtakes its reserve).
-const toProducts = (type: string, order: CreateOrderSagaData, payload: Record<string, unknown>): SagaCommand => ({
+const toProducts = <T extends CommandType>(type: T, order: CreateOrderSagaData, payload: OutgoingPayload<T>): SagaCommand<T> => ({
   topic: topics.product.commands,
   type,
   key: order.orderId,
   payload,
 });
-const toPayments = (type: string, order: CreateOrderSagaData, payload: Record<string, unknown>): SagaCommand => ({
+const toPayments = <T extends CommandType>(type: T, order: CreateOrderSagaData, payload: OutgoingPayload<T>): SagaCommand<T> => ({
   topic: topics.payment.commands,
   type,
   key: order.orderId,
@@ -58,6 +58,7 @@ const capturePayment = (order: CreateOrderSagaData) => toPayments('CapturePaymen
 export function createOrderSaga(stepTimeoutMs: number, outcomes: SagaOutcomes<CreateOrderSagaData>): SagaDefinition<CreateOrderSagaData> {
   return defineSaga<CreateOrderSagaData>(
     'create-order',
+    topics.order.sagaReplies,
     [
       {
         name: 'reserve inventory',
