@@ -3,6 +3,7 @@ import { PROBLEM_CONTENT_TYPE } from '@ecotrack/platform';
 import type { ServiceProcess } from '@ecotrack/testing';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { transitionOrder } from '../src/orders/order-status';
 import { clientAs, closeTestIdentity, deleteOrdersOf, ProductFixtures, rowsOf, startOrderService, startProductService, type Client } from './support';
 
 describe('orders (real PostgreSQL, the real product-service over HTTP)', () => {
@@ -208,6 +209,21 @@ describe('orders (real PostgreSQL, the real product-service over HTTP)', () => {
       expect(refused.json()).toMatchObject({ orderStatus: status });
       expect(refused.json().detail).toContain(status);
     }
+  });
+
+  it('an order status is written only from a state the table leads there from: the first ending wins, a second changes nothing', async () => {
+    const alice = await customer();
+    const order = (await place(alice, randomUUID(), basket())).json();
+    // Hold the order at PENDING with its saga finished, as in the cancel test: the rule, not the race, is under test.
+    await db.query(`UPDATE saga_instances SET status = 'COMPLETED', version = version + 1 WHERE data->>'orderId' = $1`, [order.id]);
+    await db.query(`UPDATE orders SET status = 'PENDING', rejection_reason = NULL WHERE id = $1`, [order.id]);
+    const transition = (...args: [Parameters<typeof transitionOrder>[2], string?]) => db.transaction((tx) => transitionOrder(tx, order.id, ...args));
+
+    expect(await transition('CANCELLING')).toBe(false); // PENDING cannot be cancelled
+    expect(await transition('REJECTED', 'card declined')).toBe(true);
+    expect(await transition('CONFIRMED')).toBe(false);
+    expect(await transition('REJECTED', 'another reason')).toBe(false);
+    expect(await db.query('SELECT status, rejection_reason FROM orders WHERE id = $1', [order.id])).toEqual([{ status: 'REJECTED', rejection_reason: 'card declined' }]);
   });
 
   it('no token: 401 on every orders route; quotes stay public', async () => {

@@ -97,7 +97,7 @@ describe('saga operations (admin): FAILED sagas listed and resumed (real Postgre
     // Finished: its participants answered (as payment- and product-service would).
     const { sagaId, orderId } = await unansweredCancel();
     const coordinator = app.get(SagaCoordinator);
-    for (const type of ['PaymentRefunded', 'ReservationRestocked']) {
+    for (const type of ['PaymentRefunded', 'ReservationRestocked'] as const) {
       const [{ awaiting_message_id: inReplyTo }] = await db.query('SELECT awaiting_message_id FROM saga_instances WHERE id = $1', [sagaId]);
       expect(await db.transaction((tx) => coordinator.handleReply(tx, { sagaId, inReplyTo, type, payload: { orderId } }))).toBe('applied');
     }

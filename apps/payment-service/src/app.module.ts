@@ -3,7 +3,7 @@ import { APP_CONFIG, AuthModule, authOptionsFromConfig, DatabaseModule, RedisMod
 import { EventsModule, topics } from '@ecotrack/events';
 import { entities } from './entities';
 import { PaymentsModule } from './payments/payments.module';
-import { PaymentCommandsModule } from './saga/payment-commands.module';
+import { PaymentCommandsModule } from './payment-commands/payment-commands.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
 /** Every route needs a token verified against user-service's JWKS, unless marked @Public() (the provider webhooks). */

@@ -1,8 +1,23 @@
 import { Module } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { EventsMetrics, Header, topics, type MessageType } from '@ecotrack/events';
+import {
+  createEnvelope,
+  deadLetterTopic,
+  decodeHeaders,
+  ensureTopics,
+  EventsMetrics,
+  EventsRuntime,
+  Header,
+  messageHeaders,
+  parseMessageValue,
+  topics,
+  type CommandPayloads,
+  type MessageType,
+} from '@ecotrack/events';
 import { openBaoSecretSource, TransitCipher } from '@ecotrack/secrets';
 import {
+  consumerJoined,
+  SagaPlayer,
   startInProcess,
   startStripeFront,
   startStripeMock,
@@ -10,15 +25,17 @@ import {
   STRIPE_DECLINED_PAYMENT_METHOD,
   type StripeFront,
   type StripeFrontRequest,
+  type Received,
+  type SagaIds,
   type TestIdentity,
   type VendorMock,
+  waitUntil,
 } from '@ecotrack/testing';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { paymentServiceModules } from '../src/app.module';
 import { paymentConfig } from '../src/config';
 import { service } from '../src/service';
-import { consumerJoined, SagaPlayer, waitFor, type Received, type Saga } from './saga-player';
 
 /*
  * payment-service in process, against real PostgreSQL and Kafka, with Stripe = stripe-mock behind a
@@ -37,13 +54,19 @@ import { consumerJoined, SagaPlayer, waitFor, type Received, type Saga } from '.
  */
 const RUN = randomUUID().slice(0, 8);
 const COMMANDS = `test.payment.commands.${RUN}`;
-const DEAD_LETTERS = `${COMMANDS}.dlq`;
+const DEAD_LETTERS = deadLetterTopic(COMMANDS);
 const GROUP = `payment-service-test-${RUN}`;
 const GATEWAY_TIMEOUT_MS = 1_000;
 const TEST_TIMEOUT_MS = 90_000;
 
 @Module({ imports: paymentServiceModules({ commandsTopic: COMMANDS, groupId: GROUP }) })
 class PaymentServiceOnItsOwnCommandsTopic {}
+
+/** One order's saga as order-service runs it: its ids (the saga chooses the payment id up front). */
+interface Saga extends SagaIds {
+  paymentId: string;
+  userId: string;
+}
 
 interface TestSaga extends Saga {
   amountCents: number;
@@ -71,12 +94,12 @@ describe('payment-service as a participant of the order saga (payment.commands â
   let identity: TestIdentity;
   let app: NestFastifyApplication;
   let db: DataSource;
-  let player: SagaPlayer;
+  let player: SagaPlayer<CommandPayloads>;
   const sagas: TestSaga[] = [];
 
   /** A new order's saga; every payment gets its own amount, so sums say which payments they add up. */
   const newSaga = (paymentMethodToken = 'pm_card_visa'): TestSaga => {
-    const saga = { ...SagaPlayer.saga(), amountCents: 1_000 + 111 * sagas.length, paymentMethodToken };
+    const saga = { ...SagaPlayer.saga(), paymentId: randomUUID(), userId: randomUUID(), amountCents: 1_000 + 111 * sagas.length, paymentMethodToken };
     sagas.push(saga);
     return saga;
   };
@@ -94,10 +117,10 @@ describe('payment-service as a participant of the order saga (payment.commands â
   const send = (type: 'AuthorizePayment' | 'CapturePayment' | 'VoidPayment' | 'RefundPayment', saga: TestSaga) =>
     type === 'AuthorizePayment' ? player.send(type, saga, authorizePayment(saga)) : player.send(type, saga, ids(saga));
 
-  const reply = (command: { id: string; type: string }) => player.reply(topics.order.sagaReplies, command);
-  const repliesOf = (saga: Saga) => player.on(topics.order.sagaReplies, (message) => message.envelope.correlationId === saga.sagaId);
+  const reply = (command: { id: string; type: string }) => player.reply(command);
+  const repliesOf = (saga: Saga) => player.repliesOf(saga);
   const eventsOf = (saga: Saga, type: MessageType) => player.on(topics.payment.events, (message) => message.key === saga.paymentId && message.envelope.type === type);
-  const event = (saga: Saga, type: MessageType) => waitFor(() => eventsOf(saga, type)[0], () => `${type} for payment ${saga.paymentId} on payment.events`);
+  const event = (saga: Saga, type: MessageType) => player.next(`${type} for payment ${saga.paymentId} on payment.events`, () => eventsOf(saga, type)[0]);
   /** What reached the provider for this payment (the gateway's idempotency keys are `<paymentId>:<operation>`). */
   const gatewayCalls = (saga: Saga, operation = ''): StripeFrontRequest[] =>
     front.requests.filter((request) => request.idempotencyKey?.startsWith(`${saga.paymentId}:${operation}`));
@@ -133,7 +156,7 @@ describe('payment-service as a participant of the order saga (payment.commands â
     );
   const expectReply = (message: Received, saga: Saga, type: MessageType, payload: Record<string, unknown>) => {
     expect(message.envelope.type).toBe(type);
-    expect(message.payload).toEqual(payload);
+    expect(message.envelope.payload).toEqual(payload);
     // replyTo: keyed by the saga, correlated to it, caused by the command.
     expect(message.key).toBe(saga.sagaId);
     expect(message.envelope).toMatchObject({ source: 'payment-service', aggregateId: saga.sagaId, correlationId: saga.sagaId });
@@ -150,7 +173,13 @@ describe('payment-service as a participant of the order saga (payment.commands â
   beforeAll(async () => {
     stripe = await startStripeMock();
     front = await startStripeFront({ stripeMockUrl: stripe.baseUrl });
-    player = await SagaPlayer.start(COMMANDS, [topics.order.sagaReplies, topics.payment.events, DEAD_LETTERS]);
+    player = await SagaPlayer.start<CommandPayloads>({
+      envelopes: { createEnvelope, messageHeaders, decodeHeaders, parseMessageValue, ensureTopics },
+      commands: COMMANDS,
+      replies: topics.order.sagaReplies,
+      deadLetters: DEAD_LETTERS,
+      alsoWatched: [topics.payment.events],
+    });
     identity = await startTestIdentity(process.env.REDIS_URL!);
     app = await startInProcess({ ...service, module: PaymentServiceOnItsOwnCommandsTopic, config: paymentConfig, secrets: openBaoSecretSource }, process.env as Record<string, string>, {
       JWT_JWKS_URL: identity.jwksUrl,
@@ -162,7 +191,7 @@ describe('payment-service as a participant of the order saga (payment.commands â
     });
     db = app.get(DataSource);
     // startInProcess marks the app ready; the events runtime then starts the consumer on our topic.
-    expect(await consumerJoined(app)).toBe(GROUP);
+    expect(await consumerJoined('the events runtime', () => app.get(EventsRuntime).consumer)).toBe(GROUP);
   }, 15 * 60_000);
 
   afterAll(async () => {
@@ -241,10 +270,10 @@ describe('payment-service as a participant of the order saga (payment.commands â
       const answer = await reply(await send('AuthorizePayment', saga));
       expectReply(answer, saga, 'PaymentAuthorizationFailed', { ...ids(saga), reason: expect.stringMatching(/declined.*Your card was declined/) });
       expect(gatewayCalls(saga)).toEqual([expect.objectContaining({ path: '/v1/payment_intents', status: 402, declined: true })]);
-      expect(await row(saga)).toMatchObject({ status: 'FAILED', failure_reason: answer.payload.reason, provider_reference: null, user_id: saga.userId });
+      expect(await row(saga)).toMatchObject({ status: 'FAILED', failure_reason: answer.envelope.payload.reason, provider_reference: null, user_id: saga.userId });
 
       const again = await reply(await send('AuthorizePayment', saga));
-      expectReply(again, saga, 'PaymentAuthorizationFailed', answer.payload);
+      expectReply(again, saga, 'PaymentAuthorizationFailed', answer.envelope.payload);
       expect(gatewayCalls(saga)).toHaveLength(1);
     },
     TEST_TIMEOUT_MS,
@@ -269,7 +298,7 @@ describe('payment-service as a participant of the order saga (payment.commands â
         expect(await row(saga)).toMatchObject({ status: 'FAILED', failure_reason: 'payment provider unavailable', provider_reference: null });
 
         const again = await reply(await send('AuthorizePayment', saga));
-        expectReply(again, saga, 'PaymentAuthorizationFailed', answer.payload);
+        expectReply(again, saga, 'PaymentAuthorizationFailed', answer.envelope.payload);
         expect(gatewayCalls(saga)).toHaveLength(2);
       } finally {
         front.delay(STALLING, 0);
@@ -287,7 +316,7 @@ describe('payment-service as a participant of the order saga (payment.commands â
       expectReply(await reply(capture), saga, 'PaymentCaptured', facts(saga));
 
       const captureEvent = await event(saga, 'PaymentCaptured');
-      expect(captureEvent.payload).toEqual(facts(saga));
+      expect(captureEvent.envelope.payload).toEqual(facts(saga));
       expect(captureEvent.envelope).toMatchObject({ source: 'payment-service', aggregateId: saga.paymentId, correlationId: saga.sagaId, causationId: capture.id });
       expect(await row(saga)).toMatchObject({ status: 'CAPTURED', capture_reference: intent });
 
@@ -315,7 +344,7 @@ describe('payment-service as a participant of the order saga (payment.commands â
       try {
         capture = await send('CapturePayment', saga);
         // The handler's first attempt: the call and the SDK's retry, both held beyond the timeout.
-        await waitFor(() => gatewayCalls(saga, 'capture').length >= 2, () => 'two capture calls held by the front');
+        await waitUntil('two capture calls held by the front', () => gatewayCalls(saga, 'capture').length >= 2);
       } finally {
         front.delay(STALLING, 0); // the provider is back (the two calls already held stay held)
       }
@@ -359,7 +388,7 @@ describe('payment-service as a participant of the order saga (payment.commands â
       expectReply(await reply(compensation), saga, 'PaymentVoided', ids(saga));
       expect(await row(saga)).toMatchObject({ status: 'REFUNDED', refund_reference: expect.stringMatching(/^re_/) });
       const refundEvent = await event(saga, 'PaymentRefunded');
-      expect(refundEvent.payload).toEqual(facts(saga));
+      expect(refundEvent.envelope.payload).toEqual(facts(saga));
       expect(refundEvent.envelope.causationId).toBe(compensation.id);
 
       expectReply(await reply(await send('VoidPayment', saga)), saga, 'PaymentVoided', ids(saga));
@@ -407,7 +436,7 @@ describe('payment-service as a participant of the order saga (payment.commands â
       const refund = await send('RefundPayment', saga);
       expectReply(await reply(refund), saga, 'PaymentRefunded', facts(saga));
       const refundEvent = await event(saga, 'PaymentRefunded');
-      expect(refundEvent.payload).toEqual(facts(saga));
+      expect(refundEvent.envelope.payload).toEqual(facts(saga));
       expect(refundEvent.envelope).toMatchObject({ aggregateId: saga.paymentId, causationId: refund.id });
       expect(await row(saga)).toMatchObject({ status: 'REFUNDED', refund_reference: expect.stringMatching(/^re_/) });
 

@@ -1,12 +1,12 @@
-import { createEnvelope, topics, type HandlerContext } from '@ecotrack/events';
+import { createEnvelope, decodeHeaders, deadLetterTopic, ensureTopics, messageHeaders, parseMessageValue, topics, type CommandPayloads, type HandlerContext } from '@ecotrack/events';
 import { REDIS } from '@ecotrack/platform';
+import { ownGroupAtEnd, SagaPlayer, waitUntil, type SagaIds } from '@ecotrack/testing';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { CacheInvalidation } from '../src/cache/cache-invalidation';
-import { consumersJoined, metricValue, ownGroupAtEnd, SagaPlayer, waitFor, type SagaIds } from './saga-player';
-import { adminClient, closeTestIdentity, Fixtures, startProductService } from './support';
+import { adminClient, closeTestIdentity, consumersJoined, Fixtures, metricValue, startProductService } from './support';
 
 /**
  * product-service as a participant of the order saga, end to end through the real broker: the
@@ -17,7 +17,7 @@ describe('product-service in the order saga (real Kafka, PostgreSQL, Redis)', ()
   let app: NestFastifyApplication;
   let db: DataSource;
   let fixtures: Fixtures;
-  let saga: SagaPlayer;
+  let saga: SagaPlayer<CommandPayloads>;
   let cacheGroup: Awaited<ReturnType<typeof ownGroupAtEnd>>;
   const reservationIds: string[] = [];
 
@@ -42,6 +42,17 @@ describe('product-service in the order saga (real Kafka, PostgreSQL, Redis)', ()
     return total;
   };
   const getProduct = async (productId: string) => (await app.inject({ method: 'GET', url: `/v1/products/${productId}` })).json();
+  /** Every product.events message about a product (type and payload), in the order they were published. */
+  const productEvents = (productId: string) =>
+    saga.on(topics.product.events, (m) => m.envelope.payload.productId === productId).map((m) => ({ type: m.envelope.type, payload: m.envelope.payload, key: m.key }));
+  /** `available` of every StockChanged about a product, in the order they were published (one key, one partition). */
+  const stockChanges = (productId: string) =>
+    productEvents(productId)
+      .filter((event) => event.type === 'StockChanged')
+      .map((event) => event.payload.available as number);
+  /** Waits until the product's StockChanged events end with `available` (a fence: everything before it was published too). */
+  const stockChangesUntil = (productId: string, available: number) =>
+    waitUntil(`StockChanged{available: ${available}} for ${productId}`, () => stockChanges(productId), (changes) => changes[changes.length - 1] === available);
 
   beforeAll(async () => {
     // The cache invalidation consumes in a group of this test's own: the Redis outage test below needs
@@ -52,7 +63,13 @@ describe('product-service in the order saga (real Kafka, PostgreSQL, Redis)', ()
     fixtures = await new Fixtures(db).setUp();
     // startInProcess marks the app ready; the relay and the consumers start then, in the background.
     await consumersJoined(app);
-    saga = await SagaPlayer.start([topics.order.sagaReplies, topics.product.events, `${topics.product.commands}.dlq`]);
+    saga = await SagaPlayer.start<CommandPayloads>({
+      envelopes: { createEnvelope, messageHeaders, decodeHeaders, parseMessageValue, ensureTopics },
+      commands: topics.product.commands,
+      replies: topics.order.sagaReplies,
+      deadLetters: deadLetterTopic(topics.product.commands),
+      alsoWatched: [topics.product.events],
+    });
   }, 180_000);
 
   afterAll(async () => {
@@ -93,7 +110,7 @@ describe('product-service in the order saga (real Kafka, PostgreSQL, Redis)', ()
 
     // Releasing is the fence: StockChanged for this product in order, exactly one per effect.
     await saga.reply(await saga.send('ReleaseReservation', ids, { reservationId, reason: 'order rejected' }));
-    expect(await saga.stockChangesUntil(productId, 10)).toEqual([7, 10]);
+    expect(await stockChangesUntil(productId, 10)).toEqual([7, 10]);
     expect(await accountedStock(productId)).toBe(10);
   }, 120_000);
 
@@ -142,7 +159,7 @@ describe('product-service in the order saga (real Kafka, PostgreSQL, Redis)', ()
     expect(await fixtures.stockOf(plenty)).toBe(4);
     expect(await reservationRows(taken)).toEqual([{ status: 'RESERVED', quantity: 1, order_id: third.orderId }]);
     // The only StockChanged of `plenty` is the one reservation that succeeded: refusals announce nothing.
-    expect(await saga.stockChangesUntil(plenty, 4)).toEqual([4]);
+    expect(await stockChangesUntil(plenty, 4)).toEqual([4]);
     expect(await accountedStock(plenty)).toBe(5);
   }, 120_000);
 
@@ -179,7 +196,7 @@ describe('product-service in the order saga (real Kafka, PostgreSQL, Redis)', ()
     });
     expect(await fixtures.stockOf(productId)).toBe(6);
     expect(await reservationRows(neverReserved)).toEqual([]);
-    expect(await saga.stockChangesUntil(productId, 6)).toEqual([2, 6]);
+    expect(await stockChangesUntil(productId, 6)).toEqual([2, 6]);
     expect(await accountedStock(productId)).toBe(6);
   }, 120_000);
 
@@ -207,7 +224,7 @@ describe('product-service in the order saga (real Kafka, PostgreSQL, Redis)', ()
     expect(restockedAgain.envelope).toMatchObject({ type: 'ReservationRestocked', payload: { reservationId } });
     expect(await fixtures.stockOf(productId)).toBe(10);
     expect(await reservationRows(reservationId)).toEqual([{ status: 'RETURNED', quantity: 2, order_id: ids.orderId }]);
-    expect(await saga.stockChangesUntil(productId, 10)).toEqual([8, 10]);
+    expect(await stockChangesUntil(productId, 10)).toEqual([8, 10]);
     expect(await accountedStock(productId)).toBe(10);
   }, 120_000);
 
@@ -261,8 +278,8 @@ describe('product-service in the order saga (real Kafka, PostgreSQL, Redis)', ()
     const reserved = await admin.inject({ method: 'POST', url: '/v1/reservations', payload: { reservationId: randomUUID(), items: [{ productId, quantity: 4 }] } });
     expect(reserved.statusCode).toBe(201);
 
-    await saga.stockChangesUntil(productId, 11);
-    expect(saga.productEvents(productId)).toEqual([
+    await stockChangesUntil(productId, 11);
+    expect(productEvents(productId)).toEqual([
       { type: 'StockChanged', payload: { productId, available: 12 }, key: productId },
       { type: 'ProductPriceChanged', payload: { productId, priceCents: 650, currency: 'EUR' }, key: productId },
       { type: 'StockChanged', payload: { productId, available: 15 }, key: productId },
@@ -279,7 +296,7 @@ describe('product-service in the order saga (real Kafka, PostgreSQL, Redis)', ()
 
     const stockChanged = createEnvelope('product-service', { type: 'StockChanged', aggregateId: productId, payload: { productId, available: 42 } });
     await saga.publish(topics.product.events, stockChanged);
-    await waitFor(async () => (await getProduct(productId)).stock === 42, 'the product read to show stock 42 after StockChanged');
+    await waitUntil('the product read to show stock 42 after StockChanged', async () => (await getProduct(productId)).stock === 42);
 
     await db.query(`UPDATE products SET price_cents = 1250 WHERE id = $1`, [productId]);
     expect(await getProduct(productId)).toMatchObject({ priceCents: 1000 });
@@ -289,7 +306,7 @@ describe('product-service in the order saga (real Kafka, PostgreSQL, Redis)', ()
       payload: { productId, priceCents: 1250, currency: 'EUR' },
     });
     await saga.publish(topics.product.events, priceChanged);
-    await waitFor(async () => (await getProduct(productId)).priceCents === 1250, 'the product read to show price 1250 after ProductPriceChanged');
+    await waitUntil('the product read to show price 1250 after ProductPriceChanged', async () => (await getProduct(productId)).priceCents === 1250);
   }, 120_000);
 
   it('the product.events handler fails while Redis is away (so the consumer retries it) and drops the entry once Redis answers', async () => {
@@ -302,7 +319,7 @@ describe('product-service in the order saga (real Kafka, PostgreSQL, Redis)', ()
 
     const redis = app.get<Redis>(REDIS);
     redis.disconnect();
-    await waitFor(() => redis.status === 'end', 'the app\'s Redis client to be closed');
+    await waitUntil("the app's Redis client to be closed", () => redis.status === 'end');
     try {
       await expect(handler(event, context)).rejects.toThrow();
     } finally {
@@ -319,12 +336,12 @@ describe('product-service in the order saga (real Kafka, PostgreSQL, Redis)', ()
     const [retriedBefore, deadBefore] = [await consumed('retried'), await consumed('dead_lettered')];
     const redis = app.get<Redis>(REDIS);
     redis.disconnect();
-    await waitFor(() => redis.status === 'end', "the app's Redis client to be closed");
+    await waitUntil("the app's Redis client to be closed", () => redis.status === 'end');
     try {
       await saga.reply(await reserve(SagaPlayer.saga(), newReservation(), [{ productId, quantity: 2 }]));
       // Its StockChanged cannot drop the cached product: the handler fails and is retried, holding its partition,
       // past the 5 attempts a saga command gets (CONSUMER_MAX_ATTEMPTS): the cache has its own budget.
-      await waitFor(async () => (await consumed('retried')) >= retriedBefore + 5, 'the StockChanged invalidation to be retried 5 times');
+      await waitUntil('the StockChanged invalidation to be retried 5 times', async () => (await consumed('retried')) >= retriedBefore + 5);
       // The saga's commands do not wait behind it: the cache consumes in a group of its own.
       const meanwhile = await saga.reply(await reserve(SagaPlayer.saga(), newReservation(), [{ productId: otherProduct, quantity: 1 }]));
       expect(meanwhile.envelope.type).toBe('InventoryReserved');
@@ -332,7 +349,7 @@ describe('product-service in the order saga (real Kafka, PostgreSQL, Redis)', ()
       await redis.connect();
     }
     // Redis is back: the same message, still being retried, drops the stale entry.
-    await waitFor(async () => (await getProduct(productId)).stock === 7, 'the product read to show stock 7 once Redis answers');
+    await waitUntil('the product read to show stock 7 once Redis answers', async () => (await getProduct(productId)).stock === 7);
     expect(await consumed('dead_lettered')).toBe(deadBefore);
     expect([await accountedStock(productId), await accountedStock(otherProduct)]).toEqual([9, 9]);
   }, 120_000);
@@ -342,10 +359,8 @@ describe('product-service in the order saga (real Kafka, PostgreSQL, Redis)', ()
     const orders = Array.from({ length: 30 }, () => ({ ids: SagaPlayer.saga(), reservationId: newReservation() }));
     const commands = await Promise.all(orders.map(({ ids, reservationId }) => reserve(ids, reservationId, [{ productId, quantity: 2 }])));
 
-    const replies = await waitFor(() => {
-      const answered = commands.map((command) => saga.repliesTo(command)[0]);
-      return answered.every(Boolean) && answered;
-    }, '30 replies');
+    await waitUntil('30 replies', () => commands.every((command) => saga.repliesTo(command).length > 0));
+    const replies = commands.map((command) => saga.repliesTo(command)[0]);
     const types = replies.map((reply) => reply.envelope.type);
     expect(types.filter((type) => type === 'InventoryReserved')).toHaveLength(10);
     expect(types.filter((type) => type === 'InventoryReservationFailed')).toHaveLength(20);
@@ -355,7 +370,7 @@ describe('product-service in the order saga (real Kafka, PostgreSQL, Redis)', ()
     expect(await fixtures.stockOf(productId)).toBe(0);
     expect(await accountedStock(productId)).toBe(20);
     // Each product's events are published in the order its changes committed.
-    expect(await saga.stockChangesUntil(productId, 0)).toEqual([18, 16, 14, 12, 10, 8, 6, 4, 2, 0]);
+    expect(await stockChangesUntil(productId, 0)).toEqual([18, 16, 14, 12, 10, 8, 6, 4, 2, 0]);
 
     // The winners' sagas go on, half to a sale and half to a compensation, again all at once.
     const winners = orders.filter((_, i) => replies[i].envelope.type === 'InventoryReserved');
@@ -372,6 +387,6 @@ describe('product-service in the order saga (real Kafka, PostgreSQL, Redis)', ()
     );
     expect(confirmed).toBe(10);
     expect(await accountedStock(productId)).toBe(20);
-    expect((await saga.stockChangesUntil(productId, 10)).slice(10)).toEqual([2, 4, 6, 8, 10]);
+    expect((await stockChangesUntil(productId, 10)).slice(10)).toEqual([2, 4, 6, 8, 10]);
   }, 180_000);
 });

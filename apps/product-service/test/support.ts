@@ -1,9 +1,11 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { startInProcess, startTestIdentity, type TestIdentity } from '@ecotrack/testing';
+import { EventsRuntime } from '@ecotrack/events';
+import { consumerJoined, startInProcess, startTestIdentity, type TestIdentity } from '@ecotrack/testing';
 import type { InjectOptions } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { AppModule } from '../src/app.module';
+import { CacheInvalidation } from '../src/cache/cache-invalidation';
 import { productConfig } from '../src/config';
 import { service } from '../src/service';
 
@@ -113,12 +115,33 @@ export class Fixtures {
   }
 }
 
-/** Reads ecotrack_cache_requests_total{cache, result} from the app's own /metrics. */
-export async function cacheRequests(app: NestFastifyApplication, cache: 'product' | 'search', result: 'hit' | 'miss' | 'error'): Promise<number> {
+/** A counter or gauge from the app's own /metrics, for the series with these labels (undefined when absent). */
+async function metricSeries(app: NestFastifyApplication, name: string, labels: Record<string, string>): Promise<number | undefined> {
   const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
   const line = text
     .split('\n')
-    .find((l) => l.startsWith('ecotrack_cache_requests_total{') && l.includes(`cache="${cache}"`) && l.includes(`result="${result}"`));
-  if (!line) throw new Error(`no ecotrack_cache_requests_total series for cache=${cache} result=${result}`);
-  return Number(line.slice(line.lastIndexOf(' ') + 1));
+    .find((l) => l.startsWith(`${name}{`) && Object.entries(labels).every(([label, value]) => l.includes(`${label}="${value}"`)));
+  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+/** A counter or gauge from the app's own /metrics (0 while the series does not exist yet). */
+export async function metricValue(app: NestFastifyApplication, name: string, labels: Record<string, string>): Promise<number> {
+  return (await metricSeries(app, name, labels)) ?? 0;
+}
+
+/** Reads ecotrack_cache_requests_total{cache, result} from the app's own /metrics. */
+export async function cacheRequests(app: NestFastifyApplication, cache: 'product' | 'search', result: 'hit' | 'miss' | 'error'): Promise<number> {
+  const value = await metricSeries(app, 'ecotrack_cache_requests_total', { cache, result });
+  if (value === undefined) throw new Error(`no ecotrack_cache_requests_total series for cache=${cache} result=${result}`);
+  return value;
+}
+
+/**
+ * Resolves once the app's consumers (the events runtime's, for product.commands, and the cache's,
+ * for product.events) have started and joined their groups. Both start once the app is READY,
+ * which startInProcess marks.
+ */
+export async function consumersJoined(app: NestFastifyApplication): Promise<void> {
+  await consumerJoined('the events runtime', () => app.get(EventsRuntime).consumer);
+  await consumerJoined('the cache invalidation', () => app.get(CacheInvalidation).consumer);
 }

@@ -9,11 +9,14 @@ export {
   messageSchemas,
   schemaOf,
   versionsOf,
+  type CommandPayloads,
+  type CommandType,
   type LatestVersion,
   type MessageType,
   type MessageVersion,
   type OutgoingPayload,
   type PayloadOf,
+  type ReplyType,
 } from './schemas/message-schemas';
 export {
   createEnvelope,

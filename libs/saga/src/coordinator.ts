@@ -1,6 +1,7 @@
+import type { ReplyType } from '@ecotrack/events';
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { SagaCommand, SagaDefinition } from './definition';
+import { replyTypesOf, type ReplyPayload, type SagaCommand, type SagaDefinition } from './definition';
 import type { SagaMetrics } from './saga-metrics';
 import { ACTIVE_STATUSES, begin, decide, DEFAULT_RETRY_LIMITS, failedWhile, type RetryLimits, type SagaDecision, type SagaEvent, type SagaState, type SagaStatus } from './transitions';
 
@@ -15,8 +16,17 @@ export interface SagaReply {
   sagaId: string;
   /** The command this answers (the envelope's causation id). */
   inReplyTo: string;
-  type: string;
-  payload: Record<string, unknown>;
+  type: ReplyType;
+  payload: ReplyPayload;
+}
+
+/**
+ * Where participants' replies arrive (the service's consumer and inbox, see InboxReplySource): the
+ * coordinator asks for the reply types of every saga it is given, and handles each in the
+ * transaction that records it.
+ */
+export interface SagaReplySource {
+  subscribe(topic: string, types: readonly ReplyType[], handle: (tx: EntityManager, reply: SagaReply) => Promise<unknown>): void;
 }
 
 /** Another transaction changed the instance first; the caller retries (the reply is redelivered). */
@@ -74,10 +84,14 @@ export interface SagaCoordinatorOptions {
   outboxTable?: string;
   /** When commands without a way out (retriable steps, compensations) stop being resent: the instance is then FAILED. */
   retryLimits?: RetryLimits;
+  /** Where replies come from; registering a saga subscribes to its replies there. Absent: the caller hands them to handleReply. */
+  replies?: SagaReplySource;
 }
 
 export class SagaCoordinator {
   private readonly sagas = new Map<string, SagaDefinition<unknown>>();
+  /** Reply types already subscribed to, per topic: sagas may share replies; each is routed by its saga id. */
+  private readonly subscribed = new Map<string, Set<ReplyType>>();
 
   constructor(
     private readonly sender: SagaCommandSender,
@@ -85,8 +99,15 @@ export class SagaCoordinator {
     private readonly options: SagaCoordinatorOptions = {},
   ) {}
 
+  /** Knows the saga from now on, and takes its replies from its reply topic (when it has a reply source). */
   register<Data>(saga: SagaDefinition<Data>): this {
-    this.sagas.set(saga.name, saga as SagaDefinition<unknown>);
+    const definition = saga as SagaDefinition<unknown>;
+    this.sagas.set(saga.name, definition);
+    const subscribed = this.subscribed.get(saga.replyTopic) ?? new Set<ReplyType>();
+    this.subscribed.set(saga.replyTopic, subscribed);
+    const wanted = replyTypesOf(definition).filter((type) => !subscribed.has(type));
+    wanted.forEach((type) => subscribed.add(type));
+    if (wanted.length > 0) this.options.replies?.subscribe(saga.replyTopic, wanted, (tx, reply) => this.handleReply(tx, reply));
     return this;
   }
 

@@ -1,13 +1,19 @@
+import type { CommandType, OutgoingPayload, ReplyType } from '@ecotrack/events';
 import type { EntityManager } from 'typeorm';
 
-/** A command the coordinator sends to a participant (through the outbox). */
-export interface SagaCommand {
-  topic: string;
-  type: string;
-  /** Kafka key: the aggregate the saga is about, so its commands stay in order on one partition. */
-  key: string;
-  payload: Record<string, unknown>;
-}
+/**
+ * A command the coordinator sends to a participant (through the outbox). Its type is one of the
+ * registry's commands and its payload that command's latest schema: the compiler checks both.
+ */
+export type SagaCommand<T extends CommandType = CommandType> = {
+  [K in T]: {
+    topic: string;
+    type: K;
+    /** Kafka key: the aggregate the saga is about, so its commands stay in order on one partition. */
+    key: string;
+    payload: OutgoingPayload<K>;
+  };
+}[T];
 
 export type ReplyPayload = Record<string, unknown>;
 
@@ -18,7 +24,7 @@ export interface Compensation<Data> {
    * The participant's reply once undone. Compensations must always succeed eventually: they are
    * resent until then, up to `attempts` sends; past that the instance is FAILED (an operator resumes it).
    */
-  done: string;
+  done: ReplyType;
   /** Sends before the instance stops as FAILED; default: the coordinator's retry limit (SAGA_MAX_ATTEMPTS). */
   attempts?: number;
 }
@@ -32,9 +38,9 @@ export interface SagaStep<Data> {
   name: string;
   invoke: (data: Data) => SagaCommand;
   /** The reply type meaning the step is done. */
-  succeeded: string;
+  succeeded: ReplyType;
   /** The reply type meaning the participant refused; absent: this step cannot refuse. */
-  failed?: string;
+  failed?: ReplyType;
   /** Folds what the success reply tells (a payment id, say) into the saga's data. */
   onSucceeded?: (data: Data, reply: ReplyPayload) => Data;
   /** Absent: the step changed nothing that needs undoing (or a later compensation covers it). */
@@ -64,11 +70,16 @@ export interface SagaOutcomes<Data> {
 
 export interface SagaDefinition<Data> extends SagaOutcomes<Data> {
   name: string;
+  /** Where the participants answer; the coordinator takes this saga's replies from there (see replyTypesOf). */
+  replyTopic: string;
   steps: readonly SagaStep<Data>[];
 }
 
-/** Reads like the business process: `defineSaga('create-order', [step, step, ...], { completed, rejected })`. */
-export function defineSaga<Data>(name: string, steps: readonly SagaStep<Data>[], outcomes: SagaOutcomes<Data>): SagaDefinition<Data> {
+/**
+ * Reads like the business process:
+ * `defineSaga('create-order', topics.order.sagaReplies, [step, step, ...], { completed, rejected })`.
+ */
+export function defineSaga<Data>(name: string, replyTopic: string, steps: readonly SagaStep<Data>[], outcomes: SagaOutcomes<Data>): SagaDefinition<Data> {
   if (steps.length === 0) throw new Error(`saga ${name} has no steps`);
   const seen = new Set<string>();
   let pastPivot = false;
@@ -80,7 +91,13 @@ export function defineSaga<Data>(name: string, steps: readonly SagaStep<Data>[],
     if (step.retriable && step.compensation) throw new Error(`saga ${name}: retriable step "${step.name}" cannot have a compensation`);
     if (step.timeoutMs <= 0) throw new Error(`saga ${name}: step "${step.name}" needs a positive timeout`);
   }
-  return { name, steps, ...outcomes };
+  return { name, replyTopic, steps, ...outcomes };
+}
+
+/** Every reply the saga's steps and compensations wait for: what its coordinator subscribes to. */
+export function replyTypesOf<Data>(saga: SagaDefinition<Data>): ReplyType[] {
+  const types = saga.steps.flatMap((step) => [step.succeeded, step.failed, step.compensation?.done]);
+  return [...new Set(types.filter((type): type is ReplyType => type !== undefined))];
 }
 
 export const seconds = (n: number) => n * 1_000;

@@ -1,4 +1,4 @@
-import { OutboxWriter, type MessageType, type OutgoingPayload } from '@ecotrack/events';
+import type { OutboxWriter } from '@ecotrack/events';
 import type { EntityManager } from 'typeorm';
 import type { SagaCommandSender } from './coordinator';
 import type { SagaCommand } from './definition';
@@ -14,9 +14,9 @@ export class OutboxCommandSender implements SagaCommandSender {
   async send(tx: EntityManager, command: SagaCommand, saga: { sagaId: string }): Promise<string> {
     const envelope = await this.outbox.write(tx, {
       topic: command.topic,
-      type: command.type as MessageType,
+      type: command.type,
       aggregateId: command.key,
-      payload: command.payload as OutgoingPayload<MessageType>,
+      payload: command.payload,
       correlationId: saga.sagaId,
     });
     return envelope.id;

@@ -1,10 +1,11 @@
 import { Global, Inject, Injectable, Logger, Module, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { OutboxWriter } from '@ecotrack/events';
+import { MessageHandlers, OutboxWriter } from '@ecotrack/events';
 import { APP_CONFIG, Lifecycle } from '@ecotrack/platform';
 import { METRICS_REGISTRY } from '@ecotrack/telemetry';
 import type { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { SagaCoordinator } from './coordinator';
+import { InboxReplySource } from './inbox-reply-source';
 import { OutboxCommandSender } from './outbox-command-sender';
 import type { SagaSettings } from './saga.config';
 import { SagaMetrics } from './saga-metrics';
@@ -49,7 +50,8 @@ class SagaRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown {
 
 /**
  * The saga coordinator for a service that orchestrates: inject SagaCoordinator, register your
- * saga definitions (onModuleInit), start instances in your transactions and hand it the replies.
+ * saga definitions (onModuleInit: the coordinator then takes their replies from their reply
+ * topic through the inbox), and start instances in your transactions.
  * Needs EventsModule (commands go through the outbox) and DatabaseModule.
  */
 @Global()
@@ -57,10 +59,11 @@ class SagaRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown {
   providers: [
     {
       provide: SagaCoordinator,
-      inject: [OutboxWriter, METRICS_REGISTRY, APP_CONFIG],
-      useFactory: (outbox: OutboxWriter, registry: Registry, config: Partial<SagaSettings>) =>
+      inject: [OutboxWriter, MessageHandlers, METRICS_REGISTRY, APP_CONFIG],
+      useFactory: (outbox: OutboxWriter, handlers: MessageHandlers, registry: Registry, config: Partial<SagaSettings>) =>
         new SagaCoordinator(new OutboxCommandSender(outbox), new SagaMetrics(registry), {
           outboxTable: 'outbox',
+          replies: new InboxReplySource(handlers),
           retryLimits: { maxAttempts: config.SAGA_MAX_ATTEMPTS ?? DEFAULT_RETRY_LIMITS.maxAttempts },
         }),
     },

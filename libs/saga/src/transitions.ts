@@ -1,3 +1,4 @@
+import type { ReplyType } from '@ecotrack/events';
 import type { ReplyPayload, SagaCommand, SagaDefinition } from './definition';
 
 export type SagaStatus = 'RUNNING' | 'COMPENSATING' | 'COMPLETED' | 'REJECTED' | 'FAILED';
@@ -14,7 +15,7 @@ export interface SagaState<Data> {
 }
 
 /** A participant's reply, a deadline that passed, or an operator resuming the instance. */
-export type SagaEvent = { kind: 'reply'; type: string; payload: ReplyPayload } | { kind: 'timeout' } | { kind: 'resume' };
+export type SagaEvent = { kind: 'reply'; type: ReplyType; payload: ReplyPayload } | { kind: 'timeout' } | { kind: 'resume' };
 
 /**
  * How long an instance keeps resending before it stops and waits for an operator (FAILED).

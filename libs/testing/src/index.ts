@@ -14,4 +14,6 @@ export { startStripeFront, STRIPE_DECLINED_PAYMENT_METHOD, type StripeFront, typ
 export { clientAt, type AddressedClient, type AddressedResponse } from './client-address';
 export { deleteRecordsThrough, holdGroup, produceUndecodableBatch } from './kafka-faults';
 export { cpuHog, temporaryKafka, type TemporaryKafka } from './cold-boot';
-export { present, waitUntil, type WaitOptions } from './wait';
+export { present, waitUntil, within, type WaitOptions } from './wait';
+export { consumerJoined, ownGroupAtEnd, startGroupAtEnd, testKafka, type JoiningConsumer } from './kafka-groups';
+export { SagaPlayer, type PlayedEnvelope, type PlayerEnvelopes, type Received, type SagaIds, type SagaPlayerOptions } from './saga-player';

@@ -42,3 +42,10 @@ function shown(value: unknown): string {
   }
   return text.length > 1_000 ? `${text.slice(0, 1_000)}…` : text;
 }
+
+/** `promise`, or a failure naming what did not happen within `timeoutMs`. */
+export async function within<T>(promise: Promise<T>, what: string, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

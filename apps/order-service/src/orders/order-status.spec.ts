@@ -1,4 +1,4 @@
-import { assertTransition, canTransition, ORDER_STATUSES, OrderStateConflictError, type OrderStatus } from './order-status';
+import { assertTransition, canTransition, ORDER_STATUSES, OrderStateConflictError, statusesBefore, type OrderStatus } from './order-status';
 
 describe('order state transitions', () => {
   it.each([
@@ -36,5 +36,13 @@ describe('order state transitions', () => {
     }
     expect(error).toBeInstanceOf(OrderStateConflictError);
     expect(error).toMatchObject({ orderId: 'o1', status: 'CANCELLED', target: 'CANCELLED' });
+  });
+
+  it('an order is written into a state only from the states the table leads there from (transitionOrder\'s guard)', () => {
+    expect(statusesBefore('CONFIRMED')).toEqual(['PENDING']);
+    expect(statusesBefore('REJECTED')).toEqual(['PENDING']);
+    expect(statusesBefore('CANCELLING')).toEqual(['CONFIRMED']);
+    expect(statusesBefore('CANCELLED')).toEqual(['CANCELLING']);
+    expect(statusesBefore('PENDING')).toEqual([]);
   });
 });

@@ -1,3 +1,5 @@
+import type { EntityManager } from 'typeorm';
+
 export type OrderStatus = 'PENDING' | 'CONFIRMED' | 'REJECTED' | 'CANCELLING' | 'CANCELLED';
 
 export const ORDER_STATUSES: readonly OrderStatus[] = ['PENDING', 'CONFIRMED', 'REJECTED', 'CANCELLING', 'CANCELLED'];
@@ -30,4 +32,23 @@ export class OrderStateConflictError extends Error {
 
 export function assertTransition(orderId: string, from: OrderStatus, to: OrderStatus): void {
   if (!canTransition(from, to)) throw new OrderStateConflictError(orderId, from, to);
+}
+
+/** The states the table lets an order leave for `to`. */
+export const statusesBefore = (to: OrderStatus): OrderStatus[] => ORDER_STATUSES.filter((from) => canTransition(from, to));
+
+/**
+ * THE way an order's status is written, in the caller's transaction: to `to`, and only from a state
+ * the table allows, checked by the UPDATE itself, so a concurrent change cannot slip in between a
+ * read and the write. A rejection keeps its reason. Returns false, writing nothing, when the order
+ * is not (or no longer) in such a state: a saga's ending that arrives twice changes it once.
+ */
+export async function transitionOrder(tx: EntityManager, orderId: string, to: OrderStatus, rejectionReason?: string): Promise<boolean> {
+  // Wrapped in a CTE so the driver returns the rows (a bare UPDATE comes back as [rows, count]).
+  const changed: unknown[] = await tx.query(
+    `WITH changed AS (UPDATE orders SET status = $2, rejection_reason = coalesce($4, rejection_reason), updated_at = now()
+        WHERE id = $1 AND status = ANY($3::varchar[]) RETURNING id) SELECT id FROM changed`,
+    [orderId, to, statusesBefore(to), rejectionReason ?? null],
+  );
+  return changed.length > 0;
 }

@@ -8,7 +8,7 @@ import type { CreateOrderDto, ListOrdersQuery, OrderDto, OrderPageDto } from './
 import { IdempotencyRecord } from './idempotency-record.entity';
 import { OrderLine } from './order-line.entity';
 import { idempotencyKeyReused, orderStateConflict } from './order-problems';
-import { assertTransition, OrderStateConflictError } from './order-status';
+import { assertTransition, OrderStateConflictError, transitionOrder } from './order-status';
 import { Order } from './order.entity';
 import { requestHash } from './request-hash';
 import { OrderSagas } from './saga/order-sagas';
@@ -141,7 +141,7 @@ export class OrdersService {
       } catch (error) {
         throw error instanceof OrderStateConflictError ? orderStateConflict(error) : error;
       }
-      await tx.query(`UPDATE orders SET status = 'CANCELLING', updated_at = now() WHERE id = $1`, [id]);
+      await transitionOrder(tx, id, 'CANCELLING');
       await this.sagas.cancelOrder(tx, {
         orderId: order.id,
         customerId: order.customerId,

@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * What the order saga needs on payments (see src/saga/):
+ * What the order saga needs on payments (see src/payment-commands/):
  * - user_id: the customer, carried by AuthorizePayment, so PaymentCaptured/PaymentRefunded can name
  *   whom to notify. NULL for payments made over the admin API.
  * - failure_reason: why an authorization failed (declined, provider unavailable); a resent

@@ -34,7 +34,7 @@ export interface NewPayment {
 
 /**
  * Payments through the provider gateways: one implementation for the admin HTTP API and the saga's
- * commands (src/saga/). Every operation on a payment runs in a transaction that first takes the
+ * commands (src/payment-commands/). Every operation on a payment runs in a transaction that first takes the
  * payment's lock (`lock`), so operations on one payment id, including the first one before its row
  * exists, happen one after the other, and provider webhooks wait for them. The gateway is called
  * inside that transaction; the row and the announcement (payment.events) are written after it, so

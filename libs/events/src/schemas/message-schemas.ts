@@ -3,19 +3,9 @@ import * as commands from './commands';
 import * as events from './events';
 import * as replies from './replies';
 
-/**
- * THE registry: every message type, every version, one zod schema each. The
- * outbox validates against it before a message is written, consumers before a
- * handler sees it; the TypeScript types below are inferred from it.
- *
- * Versioning rules: adding an OPTIONAL field is a compatible change within a
- * version (consumers strip fields they do not know). Anything else (a new
- * required field, a rename, a changed meaning) is a new version: add `2: ...`
- * next to `1`, teach consumers both, then move producers (they always write
- * the latest). Remove a version only when no topic or outbox can still hold it.
- */
-export const messageSchemas = {
-  // Commands (product.commands, payment.commands)
+// Three kinds, kept apart so a saga step can only name a command, and expect only a reply.
+const commandSchemas = {
+  // product.commands, payment.commands
   ReserveInventory: { 1: commands.reserveInventoryV1 },
   ConfirmReservation: { 1: commands.confirmReservationV1 },
   ReleaseReservation: { 1: commands.releaseReservationV1 },
@@ -24,7 +14,10 @@ export const messageSchemas = {
   CapturePayment: { 1: commands.capturePaymentV1 },
   VoidPayment: { 1: commands.voidPaymentV1 },
   RefundPayment: { 1: commands.refundPaymentV1 },
-  // Replies (order.saga.replies; the saga id is the envelope's correlationId)
+} as const;
+
+const replySchemas = {
+  // order.saga.replies; the saga id is the envelope's correlationId
   InventoryReserved: { 1: replies.inventoryReservedV1 },
   InventoryReservationFailed: { 1: replies.inventoryReservationFailedV1 },
   ReservationConfirmed: { 1: replies.reservationConfirmedV1 },
@@ -36,7 +29,10 @@ export const messageSchemas = {
   PaymentCaptureFailed: { 1: replies.paymentCaptureFailedV1 },
   PaymentVoided: { 1: replies.paymentVoidedV1 },
   PaymentRefunded: { 1: replies.paymentRefundedV1 },
-  // Events (<service>.events)
+} as const;
+
+const eventSchemas = {
+  // <service>.events
   UserRegistered: { 1: events.userRegisteredV1, 2: events.userRegisteredV2 },
   EmailVerificationRequested: { 1: events.emailVerificationRequestedV1 },
   EmailVerified: { 1: events.emailVerifiedV1 },
@@ -47,11 +43,30 @@ export const messageSchemas = {
   OrderRejected: { 1: events.orderRejectedV1 },
   OrderCancelled: { 1: events.orderCancelledV1 },
   NotificationSent: { 1: events.notificationSentV1 },
-} as const satisfies Record<string, Record<number, z.ZodTypeAny>>;
+} as const;
+
+/**
+ * THE registry: every message type, every version, one zod schema each. The
+ * outbox validates against it before a message is written, consumers before a
+ * handler sees it; the TypeScript types below are inferred from it.
+ *
+ * Versioning rules: adding an OPTIONAL field is a compatible change within a
+ * version (consumers strip fields they do not know). Anything else (a new
+ * required field, a rename, a changed meaning) is a new version: add `2: ...`
+ * next to `1`, teach consumers both, then move producers (they always write
+ * the latest). Remove a version only when no topic or outbox can still hold it.
+ */
+export const messageSchemas = { ...commandSchemas, ...replySchemas, ...eventSchemas } as const satisfies Record<string, Record<number, z.ZodTypeAny>>;
 
 type Registry = typeof messageSchemas;
 
 export type MessageType = keyof Registry;
+
+/** What a saga asks a participant to do (a saga step's command, checked by the compiler). */
+export type CommandType = keyof typeof commandSchemas;
+
+/** A participant's answer to a command (a saga step's outcome; some also travel as events). */
+export type ReplyType = keyof typeof replySchemas;
 
 export type MessageVersion<T extends MessageType> = keyof Registry[T] & number;
 
@@ -66,6 +81,9 @@ export type PayloadOf<T extends MessageType, V extends MessageVersion<T> = Lates
 
 /** What a producer writes: the latest version's payload. */
 export type OutgoingPayload<T extends MessageType> = z.input<SchemaOf<T, LatestVersion<T> & MessageVersion<T>>>;
+
+/** Each command's payload by its type: what a saga (or a test playing one) may send. */
+export type CommandPayloads = { [T in CommandType]: OutgoingPayload<T> };
 
 export function isMessageType(type: string): type is MessageType {
   return Object.prototype.hasOwnProperty.call(messageSchemas, type);

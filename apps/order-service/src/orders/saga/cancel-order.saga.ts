@@ -1,5 +1,6 @@
 import { topics } from '@ecotrack/events';
 import { defineSaga, type SagaDefinition, type SagaOutcomes } from '@ecotrack/saga';
+import { toPayments, toProducts } from './order-commands';
 
 export interface CancelOrderSagaData {
   orderId: string;
@@ -15,27 +16,18 @@ export interface CancelOrderSagaData {
 export function cancelOrderSaga(stepTimeoutMs: number, outcomes: SagaOutcomes<CancelOrderSagaData>): SagaDefinition<CancelOrderSagaData> {
   return defineSaga<CancelOrderSagaData>(
     'cancel-order',
+    topics.order.sagaReplies,
     [
       {
         name: 'refund payment',
-        invoke: (order) => ({
-          topic: topics.payment.commands,
-          type: 'RefundPayment',
-          key: order.orderId,
-          payload: { orderId: order.orderId, paymentId: order.paymentId },
-        }),
+        invoke: (order) => toPayments('RefundPayment', order, { orderId: order.orderId, paymentId: order.paymentId }),
         succeeded: 'PaymentRefunded',
         retriable: true,
         timeoutMs: stepTimeoutMs,
       },
       {
         name: 'restock',
-        invoke: (order) => ({
-          topic: topics.product.commands,
-          type: 'RestockReservation',
-          key: order.orderId,
-          payload: { reservationId: order.reservationId, orderId: order.orderId },
-        }),
+        invoke: (order) => toProducts('RestockReservation', order, { reservationId: order.reservationId, orderId: order.orderId }),
         succeeded: 'ReservationRestocked',
         retriable: true,
         timeoutMs: stepTimeoutMs,

@@ -1,5 +1,6 @@
 import { topics } from '@ecotrack/events';
-import { defineSaga, type SagaCommand, type SagaDefinition, type SagaOutcomes } from '@ecotrack/saga';
+import { defineSaga, type SagaDefinition, type SagaOutcomes } from '@ecotrack/saga';
+import { toPayments, toProducts } from './order-commands';
 
 /** What the saga carries from step to step; chosen ids make every retry idempotent. */
 export interface CreateOrderSagaData {
@@ -14,21 +15,6 @@ export interface CreateOrderSagaData {
   currency: string;
   payment: { provider: 'stripe' | 'paypal'; paymentMethodToken: string };
 }
-
-// Every command of one order is keyed by the order id: one partition, so a participant
-// always sees them in the order the saga sent them (a release never overtakes its reserve).
-const toProducts = (type: string, order: CreateOrderSagaData, payload: Record<string, unknown>): SagaCommand => ({
-  topic: topics.product.commands,
-  type,
-  key: order.orderId,
-  payload,
-});
-const toPayments = (type: string, order: CreateOrderSagaData, payload: Record<string, unknown>): SagaCommand => ({
-  topic: topics.payment.commands,
-  type,
-  key: order.orderId,
-  payload,
-});
 
 const reserveInventory = (order: CreateOrderSagaData) =>
   toProducts('ReserveInventory', order, { reservationId: order.reservationId, orderId: order.orderId, lines: order.lines });
@@ -58,6 +44,7 @@ const capturePayment = (order: CreateOrderSagaData) => toPayments('CapturePaymen
 export function createOrderSaga(stepTimeoutMs: number, outcomes: SagaOutcomes<CreateOrderSagaData>): SagaDefinition<CreateOrderSagaData> {
   return defineSaga<CreateOrderSagaData>(
     'create-order',
+    topics.order.sagaReplies,
     [
       {
         name: 'reserve inventory',

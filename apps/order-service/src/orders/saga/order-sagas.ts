@@ -1,37 +1,26 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { MessageHandlers, OutboxWriter, topics, type MessageType } from '@ecotrack/events';
+import { OutboxWriter, topics } from '@ecotrack/events';
 import { APP_CONFIG } from '@ecotrack/platform';
 import { SagaCoordinator } from '@ecotrack/saga';
 import type { EntityManager } from 'typeorm';
 import type { OrderConfig } from '../../config';
+import { transitionOrder } from '../order-status';
 import { cancelOrderSaga, type CancelOrderSagaData } from './cancel-order.saga';
 import { createOrderSaga, type CreateOrderSagaData } from './create-order.saga';
 
-/** Every reply a participant sends the order sagas, all on order.saga.replies. */
-const REPLY_TYPES: readonly MessageType[] = [
-  'InventoryReserved',
-  'InventoryReservationFailed',
-  'ReservationConfirmed',
-  'ReservationReleased',
-  'ReservationRestocked',
-  'PaymentAuthorized',
-  'PaymentAuthorizationFailed',
-  'PaymentCaptured',
-  'PaymentCaptureFailed',
-  'PaymentVoided',
-  'PaymentRefunded',
-];
+/** A rejection reason as the order keeps and announces it. */
+const MAX_REASON_LENGTH = 500;
 
 /**
- * The order's sagas and what their endings mean for the order: each outcome changes the
- * order's state and announces it on order.events in the transaction that ends the saga.
+ * The order's sagas and what their endings mean for the order: each ending moves the order on
+ * (through the transition table) and announces it on order.events, in the transaction that ends
+ * the saga. Registering the sagas is all the wiring: the coordinator takes their replies itself.
  */
 @Injectable()
 export class OrderSagas implements OnModuleInit {
   constructor(
     private readonly coordinator: SagaCoordinator,
     private readonly outbox: OutboxWriter,
-    private readonly handlers: MessageHandlers,
     @Inject(APP_CONFIG) private readonly config: OrderConfig,
   ) {}
 
@@ -50,17 +39,6 @@ export class OrderSagas implements OnModuleInit {
         rejected: async () => undefined,
       }),
     );
-    for (const type of REPLY_TYPES) {
-      this.handlers.on(topics.order.sagaReplies, type, async (reply, { manager }) => {
-        if (!reply.correlationId || !reply.causationId) return; // not a saga reply: nothing to match it with
-        await this.coordinator.handleReply(manager, {
-          sagaId: reply.correlationId,
-          inReplyTo: reply.causationId,
-          type: reply.type,
-          payload: reply.payload as Record<string, unknown>,
-        });
-      });
-    }
   }
 
   /** Starts the purchase of a just-written PENDING order, in the same transaction. */
@@ -73,8 +51,9 @@ export class OrderSagas implements OnModuleInit {
     return this.coordinator.start(tx, 'cancel-order', order);
   }
 
+  /** Stock held and money taken: the order is a purchase. */
   private async confirmed(tx: EntityManager, order: CreateOrderSagaData): Promise<void> {
-    await tx.query(`UPDATE orders SET status = 'CONFIRMED', updated_at = now() WHERE id = $1 AND status = 'PENDING'`, [order.orderId]);
+    await transitionOrder(tx, order.orderId, 'CONFIRMED');
     await this.outbox.write(tx, {
       topic: topics.order.events,
       type: 'OrderConfirmed',
@@ -83,21 +62,20 @@ export class OrderSagas implements OnModuleInit {
     });
   }
 
+  /** A step refused or nobody answered: what was held is given back, the customer learns why. */
   private async rejected(tx: EntityManager, order: CreateOrderSagaData, reason: string): Promise<void> {
-    await tx.query(`UPDATE orders SET status = 'REJECTED', rejection_reason = $2, updated_at = now() WHERE id = $1 AND status = 'PENDING'`, [
-      order.orderId,
-      reason.slice(0, 500),
-    ]);
+    await transitionOrder(tx, order.orderId, 'REJECTED', reason.slice(0, MAX_REASON_LENGTH));
     await this.outbox.write(tx, {
       topic: topics.order.events,
       type: 'OrderRejected',
       aggregateId: order.orderId,
-      payload: { orderId: order.orderId, userId: order.customerId, reason: reason.slice(0, 500) },
+      payload: { orderId: order.orderId, userId: order.customerId, reason: reason.slice(0, MAX_REASON_LENGTH) },
     });
   }
 
+  /** The money is back and the units are in stock again. */
   private async cancelled(tx: EntityManager, order: CancelOrderSagaData): Promise<void> {
-    await tx.query(`UPDATE orders SET status = 'CANCELLED', updated_at = now() WHERE id = $1 AND status = 'CANCELLING'`, [order.orderId]);
+    await transitionOrder(tx, order.orderId, 'CANCELLED');
     await this.outbox.write(tx, {
       topic: topics.order.events,
       type: 'OrderCancelled',

@@ -1,13 +1,15 @@
+import { createEnvelope, MessageHandlers, type HandlerContext, type ReplyType } from '@ecotrack/events';
 import { postgresOptions } from '@ecotrack/platform';
 import { waitUntil } from '@ecotrack/testing';
 import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { DataSource, type EntityManager } from 'typeorm';
-import { SagaConcurrencyError, SagaCoordinator, type SagaCommandSender } from './coordinator';
-import { reserveAndAuthorize, type Trip } from '../test/trip-saga';
-import { defineSaga, type SagaCommand } from './definition';
-import { CreateSagaInstances1764700001000 } from './saga-instances.migration';
-import { SagaMetrics } from './saga-metrics';
+import { SagaConcurrencyError, SagaCoordinator, type SagaCommandSender } from '../src/coordinator';
+import { defineSaga, replyTypesOf, type SagaCommand } from '../src/definition';
+import { InboxReplySource } from '../src/inbox-reply-source';
+import { CreateSagaInstances1764700001000 } from '../src/saga-instances.migration';
+import { SagaMetrics } from '../src/saga-metrics';
+import { reserveAndAuthorize, TRIP_REPLIES, tripCommands, type Trip } from './trip-saga';
 
 /** Commands land in a table in the caller's transaction, as the outbox does: so the test sees atomicity. */
 class TableSender implements SagaCommandSender {
@@ -29,6 +31,7 @@ describe('SagaCoordinator on real PostgreSQL', () => {
 
   const trip = defineSaga<Trip>(
     'trip',
+    TRIP_REPLIES,
     reserveAndAuthorize({ reserveMs: 200, authorizeMs: 60_000 }),
     {
       completed: async (tx, sagaId) => {
@@ -46,10 +49,21 @@ describe('SagaCoordinator on real PostgreSQL', () => {
     (await db.query('SELECT id, type, payload FROM sent_commands WHERE saga_id = $1 ORDER BY seq DESC LIMIT 1', [sagaId]))[0] as { id: string; type: string };
   const instance = async (sagaId: string) => (await db.query('SELECT * FROM saga_instances WHERE id = $1', [sagaId]))[0];
   const start = (tripId = randomUUID()) => db.transaction((tx) => coordinator.start(tx, 'trip', { tripId }));
-  const replyTo = async (sagaId: string, type: string, payload: Record<string, unknown> = {}, by: SagaCoordinator = coordinator) => {
+  const replyTo = async (sagaId: string, type: ReplyType, payload: Record<string, unknown> = {}, by: SagaCoordinator = coordinator) => {
     const awaited = await lastCommand(sagaId);
     return db.transaction((tx) => by.handleReply(tx, { sagaId, inReplyTo: awaited.id, type, payload }));
   };
+  /** The timeout poller's work, done here until the instance reaches the status (generous: waits double each time). */
+  const expireUntil = (by: SagaCoordinator, sagaId: string, status: string) =>
+    waitUntil(
+      `saga ${sagaId} to be ${status}`,
+      async () => {
+        await by.expireOverdue(db);
+        return instance(sagaId);
+      },
+      (row) => row.status === status,
+      { timeoutMs: 20_000, intervalMs: 50 },
+    );
 
   beforeAll(async () => {
     admin = new DataSource(postgresOptions({ url: process.env.POSTGRES_ADMIN_URL!, applicationName: 'saga-test', entities: [] }));
@@ -76,7 +90,7 @@ describe('SagaCoordinator on real PostgreSQL', () => {
   it('start writes the instance and its first command in the caller transaction; a rollback leaves neither', async () => {
     const sagaId = await start();
     expect(await instance(sagaId)).toMatchObject({ status: 'RUNNING', step_index: 0, version: 1 });
-    expect((await lastCommand(sagaId)).type).toBe('Reserve');
+    expect((await lastCommand(sagaId)).type).toBe('ReserveInventory');
 
     const rolledBack = randomUUID();
     await expect(
@@ -91,9 +105,9 @@ describe('SagaCoordinator on real PostgreSQL', () => {
 
   it('runs to completion, folding reply data in, and runs the completed hook in the same transaction', async () => {
     const sagaId = await start();
-    expect(await replyTo(sagaId, 'Reserved')).toBe('applied');
-    expect((await lastCommand(sagaId)).type).toBe('Authorize');
-    expect(await replyTo(sagaId, 'Authorized', { paymentId: 'P-9' })).toBe('applied');
+    expect(await replyTo(sagaId, 'InventoryReserved')).toBe('applied');
+    expect((await lastCommand(sagaId)).type).toBe('AuthorizePayment');
+    expect(await replyTo(sagaId, 'PaymentAuthorized', { paymentId: 'P-9' })).toBe('applied');
     expect(await instance(sagaId)).toMatchObject({ status: 'COMPLETED', data: { paymentId: 'P-9' }, deadline_at: null });
     expect((await db.query('SELECT outcome FROM outcomes WHERE saga_id = $1', [sagaId]))[0].outcome).toBe('completed');
   });
@@ -101,20 +115,20 @@ describe('SagaCoordinator on real PostgreSQL', () => {
   it('ignores a duplicated reply and a reply to an older command', async () => {
     const sagaId = await start();
     const reserve = await lastCommand(sagaId);
-    expect(await replyTo(sagaId, 'Reserved')).toBe('applied');
-    const again = await db.transaction((tx) => coordinator.handleReply(tx, { sagaId, inReplyTo: reserve.id, type: 'Reserved', payload: {} }));
+    expect(await replyTo(sagaId, 'InventoryReserved')).toBe('applied');
+    const again = await db.transaction((tx) => coordinator.handleReply(tx, { sagaId, inReplyTo: reserve.id, type: 'InventoryReserved', payload: {} }));
     expect(again).toBe('ignored');
     expect(await instance(sagaId)).toMatchObject({ status: 'RUNNING', step_index: 1, version: 2 });
-    expect(await db.transaction((tx) => coordinator.handleReply(tx, { sagaId: randomUUID(), inReplyTo: reserve.id, type: 'Reserved', payload: {} }))).toBe('unknown-saga');
+    expect(await db.transaction((tx) => coordinator.handleReply(tx, { sagaId: randomUUID(), inReplyTo: reserve.id, type: 'InventoryReserved', payload: {} }))).toBe('unknown-saga');
   });
 
   it('a refusal compensates in reverse and rejects with the reason', async () => {
     const sagaId = await start();
-    await replyTo(sagaId, 'Reserved');
-    await replyTo(sagaId, 'AuthorizeFailed', { reason: 'card declined' });
+    await replyTo(sagaId, 'InventoryReserved');
+    await replyTo(sagaId, 'PaymentAuthorizationFailed', { reason: 'card declined' });
     expect(await instance(sagaId)).toMatchObject({ status: 'COMPENSATING', step_index: 0, failure_reason: 'card declined' });
-    expect((await lastCommand(sagaId)).type).toBe('Release');
-    await replyTo(sagaId, 'Released');
+    expect((await lastCommand(sagaId)).type).toBe('ReleaseReservation');
+    await replyTo(sagaId, 'ReservationReleased');
     expect(await instance(sagaId)).toMatchObject({ status: 'REJECTED', failure_reason: 'card declined' });
     expect((await db.query('SELECT reason FROM outcomes WHERE saga_id = $1', [sagaId]))[0].reason).toBe('card declined');
   });
@@ -122,11 +136,9 @@ describe('SagaCoordinator on real PostgreSQL', () => {
   it('an overdue reply triggers compensation; a late reply to the timed-out command is then ignored', async () => {
     const sagaId = await start();
     const reserve = await lastCommand(sagaId);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(await coordinator.expireOverdue(db)).toBeGreaterThanOrEqual(1);
-    expect(await instance(sagaId)).toMatchObject({ status: 'COMPENSATING', failure_reason: 'reserve timed out' });
-    expect((await lastCommand(sagaId)).type).toBe('Release');
-    const late = await db.transaction((tx) => coordinator.handleReply(tx, { sagaId, inReplyTo: reserve.id, type: 'Reserved', payload: {} }));
+    expect(await expireUntil(coordinator, sagaId, 'COMPENSATING')).toMatchObject({ failure_reason: 'reserve timed out' });
+    expect((await lastCommand(sagaId)).type).toBe('ReleaseReservation');
+    const late = await db.transaction((tx) => coordinator.handleReply(tx, { sagaId, inReplyTo: reserve.id, type: 'InventoryReserved', payload: {} }));
     expect(late).toBe('ignored');
   });
 
@@ -136,7 +148,8 @@ describe('SagaCoordinator on real PostgreSQL', () => {
     await db.query(`UPDATE test_outbox SET published_at = now() - interval '1 hour' WHERE published_at IS NULL`);
     const sagaId = await db.transaction((tx) => patient.start(tx, 'trip', { tripId: 'kafka-down' }));
     const reserve = await lastCommand(sagaId);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const overdue = async () => (await db.query('SELECT deadline_at < now() AS overdue FROM saga_instances WHERE id = $1', [sagaId]))[0].overdue as boolean;
+    await waitUntil('the reserve step to be past its deadline', overdue);
     await patient.expireOverdue(db); // Kafka is down: the command is still in the outbox
     expect(await instance(sagaId)).toMatchObject({ status: 'RUNNING', step_index: 0 });
 
@@ -144,22 +157,23 @@ describe('SagaCoordinator on real PostgreSQL', () => {
     await patient.expireOverdue(db); // just published: its 200 ms start now
     expect(await instance(sagaId)).toMatchObject({ status: 'RUNNING', step_index: 0 });
 
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    await patient.expireOverdue(db);
-    expect(await instance(sagaId)).toMatchObject({ status: 'COMPENSATING', failure_reason: 'reserve timed out' });
+    // Not answered within 200 ms of publishing: now it times out.
+    expect(await expireUntil(patient, sagaId, 'COMPENSATING')).toMatchObject({ failure_reason: 'reserve timed out' });
   });
 
   it('optimistic locking: of two writers holding the same version, the second fails and changes nothing', async () => {
     const sagaId = await start();
     const reserve = await lastCommand(sagaId);
-    const reply = { sagaId, inReplyTo: reserve.id, type: 'Reserved', payload: {} };
+    const reply = { sagaId, inReplyTo: reserve.id, type: 'InventoryReserved' as const, payload: {} };
     // Two transactions read version 1; the first commits; the second's conditional UPDATE finds version 2.
     const first = db.createQueryRunner();
     await first.connect();
     await first.startTransaction();
     await coordinator.handleReply(first.manager, reply);
     const second = db.transaction((tx) => coordinator.handleReply(tx, reply));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const lockWaits = async () =>
+      (await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'`, [database]))[0].n as number;
+    await waitUntil('the second writer to wait for the row the first one updated', lockWaits, (n) => n > 0);
     await first.commitTransaction();
     await first.release();
     await expect(second).rejects.toThrow(SagaConcurrencyError);
@@ -182,13 +196,46 @@ describe('SagaCoordinator on real PostgreSQL', () => {
     expect(text).toMatch(/ecotrack_saga_duration_seconds_count\{saga="trip",outcome="rejected"\} 1\n/);
   });
 
+  it('registering a saga subscribes the coordinator to its replies: each type its steps await, once, on its reply topic, applied in the inbox transaction', async () => {
+    const handlers = new MessageHandlers();
+    const routed = new SagaCoordinator(new TableSender(), undefined, { replies: new InboxReplySource(handlers) }).register(trip);
+    expect(handlers.topics).toEqual([TRIP_REPLIES]);
+    for (const type of replyTypesOf(trip)) expect(handlers.find(TRIP_REPLIES, type)).toBeDefined();
+    expect(handlers.find(TRIP_REPLIES, 'PaymentCaptured')).toBeUndefined(); // no step of the trip awaits it
+    // Another saga awaiting some of the same replies adds only its own (a reply finds its saga by id).
+    const confirmOnly = defineSaga<Trip>('trip-confirm', TRIP_REPLIES, [{ name: 'confirm', invoke: tripCommands.confirm, succeeded: 'ReservationConfirmed', timeoutMs: 60_000 }], {
+      completed: async () => undefined,
+      rejected: async () => undefined,
+    });
+    routed.register(confirmOnly).register(trip);
+    expect(handlers.find(TRIP_REPLIES, 'ReservationConfirmed')).toBeDefined();
+
+    const sagaId = await db.transaction((tx) => routed.start(tx, 'trip', { tripId: randomUUID() }));
+    const reserve = await lastCommand(sagaId);
+    const reserved = createEnvelope('participant', {
+      type: 'InventoryReserved',
+      aggregateId: sagaId,
+      correlationId: sagaId,
+      causationId: reserve.id,
+      payload: { reservationId: randomUUID(), orderId: randomUUID() },
+    });
+    const deliver = (message: typeof reserved) =>
+      db.transaction((manager) => handlers.find(TRIP_REPLIES, message.type)!(message, { manager, topic: TRIP_REPLIES, partition: 0, offset: '0', attempt: 1 } as HandlerContext));
+    await deliver({ ...reserved, correlationId: undefined }); // names no saga: not a saga reply, nothing to apply
+    expect(await instance(sagaId)).toMatchObject({ status: 'RUNNING', step_index: 0, version: 1 });
+    await deliver(reserved);
+    expect(await instance(sagaId)).toMatchObject({ status: 'RUNNING', step_index: 1, version: 2 });
+    expect((await lastCommand(sagaId)).type).toBe('AuthorizePayment');
+  });
+
   describe('the retry bound and the operator\'s resume', () => {
     /** reserve (undone by Release), then confirm: retriable, past the pivot. Short timeouts. */
     const bounded = defineSaga<Trip>(
       'trip-bounded',
+      TRIP_REPLIES,
       [
         ...reserveAndAuthorize({ reserveMs: 100, authorizeMs: 60_000 }).slice(0, 1),
-        { name: 'confirm', invoke: (trip) => ({ topic: 't.commands', type: 'Confirm', key: trip.tripId, payload: { ...trip } }), succeeded: 'Confirmed', retriable: true, timeoutMs: 100 },
+        { name: 'confirm', invoke: tripCommands.confirm, succeeded: 'ReservationConfirmed', retriable: true, timeoutMs: 100 },
       ],
       {
         completed: async (tx, sagaId) => void (await tx.query(`INSERT INTO outcomes (saga_id, outcome) VALUES ($1, 'completed')`, [sagaId])),
@@ -205,20 +252,12 @@ describe('SagaCoordinator on real PostgreSQL', () => {
     });
 
     const commandsOf = async (sagaId: string) => ((await db.query('SELECT type FROM sent_commands WHERE saga_id = $1 ORDER BY seq', [sagaId])) as { type: string }[]).map((c) => c.type);
-    /** The timeout poller's work, done here until the instance reaches the status (generous: waits double each time). */
-    async function pollUntil(sagaId: string, status: string) {
-      const expiredThenRead = async () => {
-        await operator.expireOverdue(db);
-        return instance(sagaId);
-      };
-      return waitUntil(`saga ${sagaId} to be ${status}`, expiredThenRead, (row) => row.status === status, { timeoutMs: 20_000, intervalMs: 50 });
-    }
     const metric = async (text: RegExp) => text.test(await metrics.metrics());
 
     it('a compensation nobody answers is sent up to the limit, then the saga is FAILED: counted, listed, nothing more sent; resumed, it undoes and rejects with the first reason', async () => {
       const sagaId = await db.transaction((tx) => operator.start(tx, 'trip-bounded', { tripId: randomUUID() }));
-      expect(await pollUntil(sagaId, 'FAILED')).toMatchObject({ step_index: 0, attempt: 3, failure_reason: 'reserve timed out', deadline_at: null });
-      expect(await commandsOf(sagaId)).toEqual(['Reserve', 'Release', 'Release', 'Release']);
+      expect(await expireUntil(operator, sagaId, 'FAILED')).toMatchObject({ step_index: 0, attempt: 3, failure_reason: 'reserve timed out', deadline_at: null });
+      expect(await commandsOf(sagaId)).toEqual(['ReserveInventory', 'ReleaseReservation', 'ReleaseReservation', 'ReleaseReservation']);
       await new Promise((resolve) => setTimeout(resolve, 500));
       await operator.expireOverdue(db);
       expect(await commandsOf(sagaId)).toHaveLength(4); // stopped: no more resends
@@ -232,9 +271,9 @@ describe('SagaCoordinator on real PostgreSQL', () => {
 
       const resumed = await operator.resume(db, sagaId);
       expect(resumed).toMatchObject({ outcome: 'resumed', instance: { status: 'COMPENSATING', step: 'reserve', phase: 'COMPENSATING', attempt: 1 } });
-      expect(await commandsOf(sagaId)).toEqual(['Reserve', 'Release', 'Release', 'Release', 'Release']);
+      expect(await commandsOf(sagaId)).toEqual(['ReserveInventory', 'ReleaseReservation', 'ReleaseReservation', 'ReleaseReservation', 'ReleaseReservation']);
       expect(await metric(/ecotrack_saga_resumed_total\{saga="trip-bounded"\} 1\n/)).toBe(true);
-      await replyTo(sagaId, 'Released', {}, operator);
+      await replyTo(sagaId, 'ReservationReleased', {}, operator);
       expect(await instance(sagaId)).toMatchObject({ status: 'REJECTED', failure_reason: 'reserve timed out' });
       expect(await db.query('SELECT outcome, reason FROM outcomes WHERE saga_id = $1', [sagaId])).toEqual([{ outcome: 'rejected', reason: 'reserve timed out' }]);
 
@@ -244,14 +283,14 @@ describe('SagaCoordinator on real PostgreSQL', () => {
 
     it('past the pivot, a step nobody answers is sent up to the limit, never compensated, then FAILED; resumed, it is sent again and completes', async () => {
       const sagaId = await db.transaction((tx) => operator.start(tx, 'trip-bounded', { tripId: randomUUID() }));
-      await replyTo(sagaId, 'Reserved', {}, operator);
-      expect(await pollUntil(sagaId, 'FAILED')).toMatchObject({ step_index: 1, attempt: 3, failure_reason: 'confirm: no reply after 3 attempts' });
-      expect(await commandsOf(sagaId)).toEqual(['Reserve', 'Confirm', 'Confirm', 'Confirm']);
+      await replyTo(sagaId, 'InventoryReserved', {}, operator);
+      expect(await expireUntil(operator, sagaId, 'FAILED')).toMatchObject({ step_index: 1, attempt: 3, failure_reason: 'confirm: no reply after 3 attempts' });
+      expect(await commandsOf(sagaId)).toEqual(['ReserveInventory', 'ConfirmReservation', 'ConfirmReservation', 'ConfirmReservation']);
       expect(await operator.listNeedingAttention(db, 60_000)).toContainEqual(expect.objectContaining({ id: sagaId, status: 'FAILED', step: 'confirm', phase: 'RUNNING' }));
 
       expect(await operator.resume(db, sagaId)).toMatchObject({ outcome: 'resumed', instance: { status: 'RUNNING', step: 'confirm', attempt: 1, failureReason: null } });
-      expect(await commandsOf(sagaId)).toEqual(['Reserve', 'Confirm', 'Confirm', 'Confirm', 'Confirm']);
-      await replyTo(sagaId, 'Confirmed', {}, operator);
+      expect(await commandsOf(sagaId)).toEqual(['ReserveInventory', 'ConfirmReservation', 'ConfirmReservation', 'ConfirmReservation', 'ConfirmReservation']);
+      await replyTo(sagaId, 'ReservationConfirmed', {}, operator);
       expect(await instance(sagaId)).toMatchObject({ status: 'COMPLETED', finished_at: expect.any(Date) });
     }, 60_000);
   });
