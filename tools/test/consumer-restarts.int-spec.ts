@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { createEnvelope, createPublisherProducer, eventsEntities, EventsMetrics, KafkaPublisher, messageHeaders, MessageConsumer, MessageHandlers, type MessageConsumerSettings } from '@ecotrack/events';
-import { DependencyRegistry, postgresOptions } from '@ecotrack/platform';
+import { DependencyRegistry } from '@ecotrack/core';
+import { postgresOptions } from '@ecotrack/platform';
 import { deleteRecordsThrough, holdGroup, produceUndecodableBatch, waitUntil } from '@ecotrack/testing';
 import { Kafka, logLevel, type Admin, type Consumer, type Message } from 'kafkajs';
 import { randomUUID } from 'node:crypto';

@@ -3,8 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
+import type { ScratchDatabase } from '@ecotrack/testing';
 import { samplePayloads } from '../test/samples';
-import { brokers, createTopics, freePort, quietLogs, readTopic, ScratchDatabase, startTcpProxy, testKafka, uniqueTopic, waitFor } from '../test/support';
+import { brokers, createTopics, freePort, quietLogs, readTopic, eventsDatabase, startTcpProxy, testKafka, uniqueTopic, waitFor } from '../test/support';
 import { pruneInbox } from './consumer/inbox-retention';
 import { MessageConsumer, type MessageConsumerSettings } from './consumer/message-consumer';
 import { MessageHandlers, type MessageHandler } from './consumer/message-handlers';
@@ -42,7 +43,7 @@ describe('idempotent consumer (real PostgreSQL and Kafka)', () => {
 
   beforeAll(async () => {
     quietLogs();
-    database = await ScratchDatabase.create('consumer');
+    database = await eventsDatabase('consumer');
     db = await database.connect('product-service');
     // What handlers do in these tests: one row per effect, no unique key, so a double effect would show.
     await db.query(`CREATE TABLE effects (message_id uuid NOT NULL, consumer text NOT NULL, note text)`);

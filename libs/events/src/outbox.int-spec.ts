@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
+import type { ScratchDatabase } from '@ecotrack/testing';
 import { samplePayloads } from '../test/samples';
 import {
   brokers,
@@ -11,7 +12,7 @@ import {
   freePort,
   quietLogs,
   readTopic,
-  ScratchDatabase,
+  eventsDatabase,
   startTcpProxy,
   startTestTracing,
   testKafka,
@@ -39,7 +40,7 @@ describe('transactional outbox and relay (real PostgreSQL and Kafka)', () => {
 
   beforeAll(async () => {
     quietLogs();
-    database = await ScratchDatabase.create('outbox');
+    database = await eventsDatabase('outbox');
     db = await database.connect('order-service');
     admin = kafka.admin();
     await admin.connect();

@@ -2,8 +2,9 @@ import type { Admin, Producer } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
+import type { ScratchDatabase } from '@ecotrack/testing';
 import { samplePayloads } from '../test/samples';
-import { quietLogs, ScratchDatabase, testKafka, uniqueTopic, waitFor } from '../test/support';
+import { quietLogs, eventsDatabase, testKafka, uniqueTopic, waitFor } from '../test/support';
 import { MessageConsumer } from './consumer/message-consumer';
 import { MessageHandlers } from './consumer/message-handlers';
 import { EventsMetrics } from './metrics/events-metrics';
@@ -32,7 +33,7 @@ describe('topics and consumer lag (kafkajs admin against Kafka 4)', () => {
     await admin.connect();
     producer = kafka.producer();
     await producer.connect();
-    database = await ScratchDatabase.create('lag');
+    database = await eventsDatabase('lag');
     db = await database.connect('lag');
   }, 60_000);
 

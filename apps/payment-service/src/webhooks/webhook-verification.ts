@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { APP_CONFIG } from '@ecotrack/platform';
+import { APP_CONFIG } from '@ecotrack/core';
 import type { PaymentConfig } from '../config';
 import { paypalTransmission, PayPalSignatureVerifier } from './paypal-signature';
 import { fromPayPalEvent, fromStripeEvent, type ProviderEvent } from './provider-events';

@@ -2,14 +2,10 @@ import { Global, Inject, Injectable, Logger, Module, type DynamicModule, type On
 import { METRICS_REGISTRY } from '@ecotrack/telemetry';
 import type { Registry } from 'prom-client';
 import { loadConfig, type PlatformConfig } from '../config/config';
-import { APP_CONFIG } from '../config/tokens';
-import { DependencyRegistry, type DependencyCheck } from '../lifecycle/dependencies';
+import { APP_CONFIG, type DependencyCheck, DependencyRegistry, SECRET_SOURCE, type SecretSource } from '@ecotrack/core';
 import type { ServiceDefinition } from '../service';
 import { configExtension } from './load-service-config';
-import type { SecretSource } from './secret-source';
 
-/** The service's SecretSource, or null when its secrets come from the environment. */
-export const SECRET_SOURCE = Symbol('SECRET_SOURCE');
 const RELOAD_INPUTS = Symbol('RELOAD_INPUTS');
 
 interface ReloadInputs {
