@@ -15,7 +15,6 @@ import { DataSource } from 'typeorm';
 import type { ProductConfig } from '../config';
 import { ReadCache } from './read-cache';
 
-
 /**
  * product-service consumes its own product.events to drop the cached detail of a product whose
  * stock or price changed. Writers also invalidate right after their commit, but that is best
