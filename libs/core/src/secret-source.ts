@@ -21,6 +21,8 @@ export interface DatabaseLoginSource {
  * service's main.ts hands to the bootstrap. Neither lib imports the other.
  */
 export interface SecretSource {
+  /** The store's short name, e.g. "openbao": its check in the readiness body and in logs. */
+  readonly name: string;
   /** Environment-shaped values (VARIABLE -> value); a variable set in the environment wins. */
   readonly values: Readonly<Record<string, string>>;
   /** Present when the database login comes from the store rather than DATABASE_URL. */

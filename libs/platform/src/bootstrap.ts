@@ -16,7 +16,7 @@ import { DependencyRegistry, Lifecycle, type SecretSource, type ServiceInfo } fr
 import { installShutdownHandlers } from './lifecycle/shutdown';
 import { PlatformModule } from './platform.module';
 import { loadServiceConfig } from './secret-config/load-service-config';
-import { SecretsModule } from './secret-config/secrets.module';
+import { SecretConfigModule } from './secret-config/secret-config.module';
 import { installIpRateLimit } from './rate-limit/ip-rate-limit.hook';
 import { RateLimiter } from './rate-limit/rate-limiter';
 import { internalCaller } from './internal-calls/internal-caller';
@@ -42,7 +42,7 @@ export async function createService(
 ): Promise<NestFastifyApplication> {
   const { module, config: _extension, secrets: _factory, ...service } = definition;
   const metrics = createMetricsRegistry(service.name);
-  const secrets = SecretsModule.forRoot(options.secrets, { definition, env: options.env ?? process.env });
+  const secrets = SecretConfigModule.forRoot(options.secrets, { definition, env: options.env ?? process.env });
 
   @Module({ imports: [PlatformModule.forRoot(service, config, metrics), secrets, module] })
   class ServiceRootModule {}

@@ -1,6 +1,6 @@
 export { bootstrapService, createService, type CreateServiceOptions } from './bootstrap';
 export { configExtension, loadServiceConfig, type ServiceConfig } from './secret-config/load-service-config';
-export { SecretsModule } from './secret-config/secrets.module';
+export { SecretConfigModule } from './secret-config/secret-config.module';
 export { FollowsConfig } from './secret-config/follows-config';
 export { ConfigError, flag, loadConfig, platformConfigSchema, type ConfigExtension, type ConfigOf, type PlatformConfig } from './config/config';
 export { postgresOptions, type DatabaseSettings } from './database/data-source-options';

@@ -34,6 +34,7 @@ function urlHasPassword(url: string | undefined): boolean {
  * and the session other parts use (transit, the JWT key ring).
  */
 export class OpenBaoSecrets implements SecretSource {
+  readonly name = 'openbao';
   readonly metrics = new SecretsMetrics();
   readonly client: OpenBaoClient;
   readonly kv: KvStore;
