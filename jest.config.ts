@@ -28,7 +28,7 @@ const shared = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
     '^@ecotrack/telemetry/tracing$': '<rootDir>/libs/telemetry/src/tracing.ts',
-    '^@ecotrack/(platform|telemetry|events|saga|secrets|testing)$': '<rootDir>/libs/$1/src/index.ts',
+    '^@ecotrack/(core|platform|telemetry|events|saga|secrets|field-encryption|testing)$': '<rootDir>/libs/$1/src/index.ts',
   },
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.stack/'],
 } satisfies Config;

@@ -41,8 +41,51 @@ describe('module boundaries', () => {
     expect(errors.length).toBeGreaterThan(0);
   });
 
-  it('forbids telemetry importing any lib of ours', async () => {
-    const errors = await boundaryErrors('libs/telemetry/src/probe.ts', "import { problem } from '@ecotrack/platform';\nexport const p = problem;\n");
-    expect(errors.length).toBeGreaterThan(0);
+  /** A probe file in `project` importing `symbol` from the lib `target`. */
+  const probe = (project: string, target: string, symbol: string, file = 'src/probe.ts') =>
+    boundaryErrors(`libs/${project}/${file}`, `import { ${symbol} } from '@ecotrack/${target}';\nexport const probe = ${symbol};\n`);
+
+  /**
+   * The rule's verdict on a forbidden arrow from the lib `from`: its tag may not depend on the
+   * target's (core and telemetry: on none), or, where the target's tests already lead back to
+   * `from` through libs/testing, the cycle that arrow would close.
+   */
+  const refused = (from: string) => [
+    expect.stringMatching(new RegExp(`tagged with "lib:${from}" (can only depend on|cannot depend on any libs)|^Circular dependency between "${from}"`)),
+  ];
+
+  it.each([
+    ['telemetry', 'core', 'Lifecycle'],
+    ['telemetry', 'platform', 'problem'],
+    ['core', 'telemetry', 'METRICS_REGISTRY'],
+    ['core', 'platform', 'problem'],
+    ['events', 'platform', 'problem'],
+    ['saga', 'platform', 'problem'],
+    ['platform', 'secrets', 'OpenBaoError'],
+    ['platform', 'field-encryption', 'FieldKeyRewrap'],
+    ['platform', 'events', 'topics'],
+    ['secrets', 'platform', 'problem'],
+    ['field-encryption', 'platform', 'Roles'],
+    ['testing', 'events', 'topics'],
+  ])('forbids %s importing %s', async (from, to, symbol) => {
+    expect(await probe(from, to, symbol)).toEqual(refused(from));
+  });
+
+  it.each([
+    ['saga', 'events', 'OutboxWriter'],
+    ['saga', 'core', 'Lifecycle'],
+    ['events', 'core', 'DependencyRegistry'],
+    ['platform', 'core', 'APP_CONFIG'],
+    ['secrets', 'core', 'mapErrorsToProblems'],
+    ['field-encryption', 'secrets', 'TransitCipher'],
+    ['testing', 'platform', 'createService'],
+  ])('lets %s import %s', async (from, to, symbol) => {
+    expect(await probe(from, to, symbol)).toEqual([]);
+  });
+
+  it("lets a lib's tests, and only its tests, import libs/testing", async () => {
+    expect(await probe('events', 'testing', 'ScratchDatabase', 'src/probe.int-spec.ts')).toEqual([]);
+    expect(await probe('events', 'testing', 'ScratchDatabase')).toEqual(refused('events'));
+    expect(await probe('events', 'platform', 'problem', 'test/probe.ts')).toEqual(refused('events'));
   });
 });

@@ -1,6 +1,6 @@
 import { createECDH, createPublicKey } from 'node:crypto';
 import { eventsConfig } from '@ecotrack/events';
-import { jwtVerificationConfig } from '@ecotrack/platform';
+import { flag, jwtVerificationConfig } from '@ecotrack/platform';
 import { z } from 'zod';
 
 const optionalUrl = z.string().url().optional();
@@ -8,13 +8,6 @@ const optionalSecret = z.string().min(1).optional();
 
 export const EMAIL_PROVIDERS = ['sendgrid', 'smtp'] as const;
 export type EmailProvider = (typeof EMAIL_PROVIDERS)[number];
-
-/** "true" or "false" (z.coerce.boolean would read "false" as true). */
-const flag = (fallback: boolean) =>
-  z
-    .enum(['true', 'false'])
-    .default(fallback ? 'true' : 'false')
-    .transform((value) => value === 'true');
 
 /** A variable that must be set in this combination: always an issue, with why. */
 const missing = (message: string): z.ZodTypeAny => z.unknown().superRefine((_value, ctx) => ctx.addIssue({ code: z.ZodIssueCode.custom, message }));

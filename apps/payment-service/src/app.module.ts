@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
-import { APP_CONFIG, AuthModule, authOptionsFromConfig, DatabaseModule, RedisModule } from '@ecotrack/platform';
+import { APP_CONFIG } from '@ecotrack/core';
+import { AuthModule, authOptionsFromConfig, DatabaseModule, RedisModule } from '@ecotrack/platform';
 import { EventsModule, topics } from '@ecotrack/events';
 import { entities } from './entities';
 import { PaymentsModule } from './payments/payments.module';

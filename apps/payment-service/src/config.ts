@@ -1,16 +1,10 @@
 import { eventsConfig } from '@ecotrack/events';
-import { fieldEncryptionConfig, jwtVerificationConfig, type FieldEncryptionConfig } from '@ecotrack/platform';
+import { fieldEncryptionConfig } from '@ecotrack/field-encryption';
+import { flag, jwtVerificationConfig, type ConfigOf } from '@ecotrack/platform';
 import { z } from 'zod';
 
 const optionalUrl = z.string().url().optional();
 const optionalSecret = z.string().min(1).optional();
-
-/** "true" or "false" (z.coerce.boolean would read "false" as true). */
-const flag = (fallback: boolean) =>
-  z
-    .enum(['true', 'false'])
-    .default(fallback ? 'true' : 'false')
-    .transform((value) => value === 'true');
 
 /** Where PayPal serves its webhook signing certificates (live and sandbox, both API host names). */
 export const DEFAULT_PAYPAL_WEBHOOK_CERT_HOSTS = 'api.paypal.com,api.sandbox.paypal.com,api-m.paypal.com,api-m.sandbox.paypal.com';
@@ -58,20 +52,8 @@ export const paymentConfig = {
   PAYPAL_WEBHOOK_CERT_ALLOW_HTTP: flag(false),
   /** Outbox relay, consumer retries, topic settings (libs/events). */
   ...eventsConfig,
-  /** The field-key job: rewrap after a transit key rotation (libs/platform field-encryption). */
+  /** The field-key job: rewrap after a transit key rotation (libs/field-encryption). */
   ...fieldEncryptionConfig,
 };
 
-export interface PaymentConfig extends FieldEncryptionConfig {
-  STRIPE_API_BASE?: string;
-  STRIPE_SECRET_KEY?: string;
-  PAYPAL_API_BASE?: string;
-  PAYPAL_CLIENT_ID?: string;
-  PAYPAL_CLIENT_SECRET?: string;
-  PAYMENT_GATEWAY_TIMEOUT_MS: number;
-  STRIPE_WEBHOOK_SECRET?: string;
-  PAYPAL_WEBHOOK_ID?: string;
-  WEBHOOK_TOLERANCE_SECONDS: number;
-  PAYPAL_WEBHOOK_CERT_HOSTS: string[];
-  PAYPAL_WEBHOOK_CERT_ALLOW_HTTP: boolean;
-}
+export type PaymentConfig = ConfigOf<typeof paymentConfig>;

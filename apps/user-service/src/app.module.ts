@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
-import { APP_CONFIG, AuthModule, DatabaseModule, RedisModule } from '@ecotrack/platform';
+import { APP_CONFIG } from '@ecotrack/core';
+import { AuthModule, DatabaseModule, RedisModule } from '@ecotrack/platform';
 import { EventsModule, topics } from '@ecotrack/events';
 import { AccountsModule } from './accounts/accounts.module';
 import type { UserConfig } from './config';

@@ -1,7 +1,8 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { eventsConfig } from '@ecotrack/events';
-import { fieldEncryptionConfig, jwtVerificationConfig, type FieldEncryptionConfig } from '@ecotrack/platform';
+import { fieldEncryptionConfig, type FieldEncryptionConfig } from '@ecotrack/field-encryption';
+import { jwtVerificationConfig } from '@ecotrack/platform';
 import type { JWK } from 'jose';
 import { z } from 'zod';
 

@@ -1,4 +1,4 @@
-import { FieldKeyRewrap } from '@ecotrack/platform';
+import { FieldKeyRewrap } from '@ecotrack/field-encryption';
 import { freePort, serviceEnv, spawnService, type ServiceProcess } from '@ecotrack/testing';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';

@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { SECRET_SOURCE, TokenVerifier } from '@ecotrack/platform';
+import { SECRET_SOURCE } from '@ecotrack/core';
+import { TokenVerifier } from '@ecotrack/platform';
 import { OpenBaoSecrets, openBaoSecretSource, openBaoSettings } from '@ecotrack/secrets';
 import { freePort, serviceEnv, spawnService, startInProcess, type ServiceProcess, waitUntil } from '@ecotrack/testing';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, type JWK } from 'jose';

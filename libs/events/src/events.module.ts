@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_CONFIG, SERVICE_INFO, type ServiceInfo } from '@ecotrack/platform';
+import { APP_CONFIG, SERVICE_INFO, type ServiceInfo } from '@ecotrack/core';
 import { METRICS_REGISTRY } from '@ecotrack/telemetry';
 import type { Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';

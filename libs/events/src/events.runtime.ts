@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { DependencyRegistry, Lifecycle, SERVICE_INFO, type ServiceInfo } from '@ecotrack/platform';
+import { DependencyRegistry, Lifecycle, SERVICE_INFO, type ServiceInfo } from '@ecotrack/core';
 import type { Admin, Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { pruneInbox } from './consumer/inbox-retention';
@@ -21,7 +21,6 @@ export interface EventsRuntimeOptions {
   groupId?: string;
 }
 
-const READY_POLL_MS = 100;
 const INBOX_PRUNE_INTERVAL_MS = 3600_000;
 
 /**
@@ -97,9 +96,7 @@ export class EventsRuntime implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   private async startWhenReady(): Promise<void> {
-    while (this.lifecycle.phase !== 'ready') {
-      if (this.lifecycle.phase === 'draining' || !(await pause(READY_POLL_MS, this.abort.signal))) return;
-    }
+    if (!(await this.lifecycle.whenReady(this.abort.signal))) return;
     this.relay.start();
     this.topicsCreated = this.createProducedTopics();
     this.messageConsumer?.start();

@@ -1,8 +1,12 @@
 import { Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { APP_CONFIG, DependencyRegistry, SERVICE_INFO, type DependencyCheck, type PlatformConfig, type ServiceInfo } from '@ecotrack/platform';
+import { APP_CONFIG, type DependencyCheck, DependencyRegistry, SERVICE_INFO, type ServiceInfo } from '@ecotrack/core';
 import { Kafka, logLevel, type Admin, type LogEntry, type Producer } from 'kafkajs';
 
 export const KAFKA = Symbol('KAFKA');
+/** What this module reads of the service's configuration (APP_CONFIG; validated by the platform's schema). */
+interface BrokerConfig {
+  KAFKA_BROKERS: string[];
+}
 export const KAFKA_PRODUCER = Symbol('KAFKA_PRODUCER');
 
 const LEVELS: Record<number, 'error' | 'warn' | 'log' | 'debug'> = {
@@ -67,7 +71,7 @@ class KafkaConnection implements DependencyCheck, OnModuleInit, OnApplicationShu
     {
       provide: KAFKA,
       inject: [APP_CONFIG, SERVICE_INFO],
-      useFactory: (config: PlatformConfig, service: ServiceInfo) =>
+      useFactory: (config: BrokerConfig, service: ServiceInfo) =>
         new Kafka({
           clientId: service.name,
           brokers: config.KAFKA_BROKERS,

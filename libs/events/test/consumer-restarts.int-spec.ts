@@ -1,12 +1,13 @@
 import { Logger } from '@nestjs/common';
-import { createEnvelope, createPublisherProducer, eventsEntities, EventsMetrics, KafkaPublisher, messageHeaders, MessageConsumer, MessageHandlers, type MessageConsumerSettings } from '../src';
-import { DependencyRegistry, postgresOptions } from '@ecotrack/platform';
-import { deleteRecordsThrough, holdGroup, produceUndecodableBatch, waitUntil } from '@ecotrack/testing';
+import { createEnvelope, createPublisherProducer, EventsMetrics, KafkaPublisher, messageHeaders, MessageConsumer, MessageHandlers, type MessageConsumerSettings } from '../src';
+import { DependencyRegistry } from '@ecotrack/core';
+import { deleteRecordsThrough, holdGroup, produceUndecodableBatch, type ScratchDatabase, waitUntil } from '@ecotrack/testing';
 import { Kafka, logLevel, type Admin, type Consumer, type Message } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from 'prom-client';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
+import { eventsDatabase } from './support';
 
 /**
  * MessageConsumer against the real broker and PostgreSQL, stopped in each way a consumer can
@@ -40,6 +41,7 @@ interface Subject {
 describe('MessageConsumer comes back after any stop (real Kafka, real PostgreSQL)', () => {
   const kafka = new Kafka({ clientId: 'consumer-restarts-test', brokers: process.env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING, retry: { retries: 2, initialRetryTime: 200 } });
   let admin: Admin;
+  let database: ScratchDatabase;
   let db: DataSource;
   let deadLetters: KafkaPublisher;
   const topics: string[] = [];
@@ -51,18 +53,17 @@ describe('MessageConsumer comes back after any stop (real Kafka, real PostgreSQL
     Logger.overrideLogger(['error']);
     admin = kafka.admin();
     await admin.connect();
-    db = new DataSource(postgresOptions({ url: process.env.PRODUCT_SERVICE_DATABASE_URL!, applicationName: 'consumer-restarts-test', entities: eventsEntities }));
-    await db.initialize();
+    database = await eventsDatabase('restarts');
+    db = await database.connect('consumer-restarts-test');
     deadLetters = new KafkaPublisher(() => createPublisherProducer(kafka));
   }, 60_000);
 
   afterAll(async () => {
     polling = false;
     await Promise.all(subjects.map((subject) => subject.consumer.stop()));
-    await db?.query('DELETE FROM inbox WHERE consumer = ANY($1)', [groups]);
     await admin?.deleteGroups(groups).catch(() => undefined);
     await admin?.deleteTopics({ topics }).catch(() => undefined);
-    await Promise.all([admin?.disconnect(), deadLetters?.disconnect(), db?.destroy()]);
+    await Promise.all([admin?.disconnect(), deadLetters?.disconnect(), database?.drop()]);
   });
 
   const stockChanged = (): Message & { id: string } => {

@@ -3,9 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import { freePort, waitUntil } from '@ecotrack/testing';
+import { freePort, type ScratchDatabase, waitUntil } from '@ecotrack/testing';
 import { samplePayloads } from './samples';
-import { brokers, createTopics, quietLogs, readTopic, ScratchDatabase, startTcpProxy, testKafka, uniqueTopic } from './support';
+import { brokers, createTopics, quietLogs, readTopic, eventsDatabase, startTcpProxy, testKafka, uniqueTopic } from './support';
 import { pruneInbox } from '../src/consumer/inbox-retention';
 import { MessageConsumer, type MessageConsumerSettings } from '../src/consumer/message-consumer';
 import { MessageHandlers, type MessageHandler } from '../src/consumer/message-handlers';
@@ -43,7 +43,7 @@ describe('idempotent consumer (real PostgreSQL and Kafka)', () => {
 
   beforeAll(async () => {
     quietLogs();
-    database = await ScratchDatabase.create('consumer');
+    database = await eventsDatabase('consumer');
     db = await database.connect('product-service');
     // What handlers do in these tests: one row per effect, no unique key, so a double effect would show.
     await db.query(`CREATE TABLE effects (message_id uuid NOT NULL, consumer text NOT NULL, note text)`);

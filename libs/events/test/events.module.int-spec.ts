@@ -1,11 +1,10 @@
 import { Injectable, Module, type OnModuleInit } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createService, DatabaseModule, DependencyRegistry, Lifecycle, loadConfig } from '@ecotrack/platform';
 import type { Admin } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
-import { waitUntil } from '@ecotrack/testing';
-import { quietLogs, readTopic, ScratchDatabase, testKafka, uniqueTopic } from './support';
+import { type ScratchDatabase, startTestService, waitUntil } from '@ecotrack/testing';
+import { quietLogs, readTopic, eventsDatabase, testKafka, uniqueTopic } from './support';
 import { InboxMessage } from '../src/consumer/inbox-message.entity';
 import { MessageHandlers } from '../src/consumer/message-handlers';
 import { eventsConfig } from '../src/events.config';
@@ -58,7 +57,6 @@ class Reservations implements OnModuleInit {
 
 @Module({
   imports: [
-    DatabaseModule.forRoot({ entities: [OutboxMessage, InboxMessage] }),
     EventsModule.forRoot({ produces: [commands, replies], groupId, relay: { pollIntervalMs: 200 }, consumer: { maxWaitTimeMs: 200, lagSampleIntervalMs: 200 } }),
   ],
   providers: [Reservations],
@@ -73,23 +71,25 @@ describe('EventsModule in a service', () => {
 
   beforeAll(async () => {
     quietLogs();
-    database = await ScratchDatabase.create('module');
+    database = await eventsDatabase('module');
     const setup = await database.connect('setup');
     await setup.query(`CREATE TABLE effects (what text NOT NULL, id uuid NOT NULL)`);
     admin = kafka.admin();
     await admin.connect();
-    const config = loadConfig(eventsConfig, {
-      DATABASE_URL: database.url,
-      REDIS_URL: process.env.REDIS_URL,
-      KAFKA_BROKERS: process.env.KAFKA_BROKERS,
-      LOG_LEVEL: 'warn',
-      KAFKA_TOPIC_PARTITIONS: '2',
-      KAFKA_TOPIC_REPLICATION_FACTOR: '1',
+    app = await startTestService({
+      name: 'events-test-service',
+      module: TestServiceModule,
+      entities: [OutboxMessage, InboxMessage],
+      config: eventsConfig,
+      env: {
+        DATABASE_URL: database.url,
+        REDIS_URL: process.env.REDIS_URL,
+        KAFKA_BROKERS: process.env.KAFKA_BROKERS,
+        LOG_LEVEL: 'warn',
+        KAFKA_TOPIC_PARTITIONS: '2',
+        KAFKA_TOPIC_REPLICATION_FACTOR: '1',
+      },
     });
-    app = await createService({ name: 'events-test-service', version: '0.0.0', port: 0, description: 'EventsModule wiring test', module: TestServiceModule }, config);
-    await app.init();
-    await app.get(DependencyRegistry).waitForAll({ attempts: 10, maxDelayMs: 1_000 });
-    app.get(Lifecycle).markReady();
   }, 60_000);
 
   afterAll(async () => {

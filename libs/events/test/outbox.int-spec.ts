@@ -4,14 +4,14 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import { freePort, waitUntil } from '@ecotrack/testing';
+import { freePort, type ScratchDatabase, waitUntil } from '@ecotrack/testing';
 import { samplePayloads } from './samples';
 import {
   brokers,
   createTopics,
   quietLogs,
   readTopic,
-  ScratchDatabase,
+  eventsDatabase,
   startTcpProxy,
   startTestTracing,
   testKafka,
@@ -38,7 +38,7 @@ describe('transactional outbox and relay (real PostgreSQL and Kafka)', () => {
 
   beforeAll(async () => {
     quietLogs();
-    database = await ScratchDatabase.create('outbox');
+    database = await eventsDatabase('outbox');
     db = await database.connect('order-service');
     admin = kafka.admin();
     await admin.connect();

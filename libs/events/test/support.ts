@@ -1,13 +1,10 @@
 import { Logger } from '@nestjs/common';
-import { postgresOptions } from '@ecotrack/platform';
-import { waitUntil } from '@ecotrack/testing';
+import { ScratchDatabase, waitUntil } from '@ecotrack/testing';
 import { context, propagation, trace } from '@opentelemetry/api';
 import { node, tracing } from '@opentelemetry/sdk-node';
 import { Kafka, logLevel, type Admin, type KafkaConfig } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { Client } from 'pg';
-import { DataSource } from 'typeorm';
 import { InboxMessage } from '../src/consumer/inbox-message.entity';
 import { CreateOutboxAndInbox1764700000000 } from '../src/migrations/1764700000000-create-outbox-and-inbox';
 import { OutboxMessage } from '../src/outbox/outbox-message.entity';
@@ -31,59 +28,9 @@ export async function createTopics(admin: Admin, topics: string[], partitions = 
   await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })), waitForLeaders: true });
 }
 
-/**
- * A database of its own for one test file (created through POSTGRES_ADMIN_URL),
- * with the outbox/inbox migration applied exactly as a service would apply it.
- */
-export class ScratchDatabase {
-  private readonly sources: DataSource[] = [];
-  private constructor(
-    readonly name: string,
-    readonly url: string,
-  ) {}
-
-  static async create(purpose: string): Promise<ScratchDatabase> {
-    const name = `ecotrack_events_${purpose}_${randomUUID().slice(0, 8)}`;
-    await adminQuery(`CREATE DATABASE ${name}`);
-    const url = new URL(process.env.POSTGRES_ADMIN_URL!);
-    url.pathname = `/${name}`;
-    const database = new ScratchDatabase(name, url.toString());
-    const migrator = await database.connect('migrate');
-    await migrator.runMigrations({ transaction: 'each' });
-    return database;
-  }
-
-  /** A connection pool like a service's (each one is "another process" as far as PostgreSQL knows). */
-  async connect(applicationName: string, poolMax = 10): Promise<DataSource> {
-    const dataSource = new DataSource(
-      postgresOptions({
-        url: this.url,
-        applicationName,
-        poolMax,
-        entities: [OutboxMessage, InboxMessage],
-        migrations: [CreateOutboxAndInbox1764700000000],
-      }),
-    );
-    await dataSource.initialize();
-    this.sources.push(dataSource);
-    return dataSource;
-  }
-
-  async drop(): Promise<void> {
-    await Promise.all(this.sources.filter((s) => s.isInitialized).map((s) => s.destroy()));
-    await adminQuery(`DROP DATABASE IF EXISTS ${this.name} WITH (FORCE)`);
-  }
-}
-
-async function adminQuery(sql: string): Promise<void> {
-  const client = new Client({ connectionString: process.env.POSTGRES_ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
+/** A database of its own for one test file, with the outbox/inbox migration applied exactly as a service would apply it. */
+export const eventsDatabase = (purpose: string): Promise<ScratchDatabase> =>
+  ScratchDatabase.create(`events_${purpose}`, { entities: [OutboxMessage, InboxMessage], migrations: [CreateOutboxAndInbox1764700000000] });
 
 export interface ReadMessage {
   partition: number;

@@ -2,9 +2,9 @@ import type { Admin, Producer } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import { waitUntil } from '@ecotrack/testing';
+import { type ScratchDatabase, waitUntil } from '@ecotrack/testing';
 import { samplePayloads } from './samples';
-import { quietLogs, ScratchDatabase, testKafka, uniqueTopic } from './support';
+import { quietLogs, eventsDatabase, testKafka, uniqueTopic } from './support';
 import { MessageConsumer } from '../src/consumer/message-consumer';
 import { MessageHandlers } from '../src/consumer/message-handlers';
 import { EventsMetrics } from '../src/metrics/events-metrics';
@@ -33,7 +33,7 @@ describe('topics and consumer lag (kafkajs admin against Kafka 4)', () => {
     await admin.connect();
     producer = kafka.producer();
     await producer.connect();
-    database = await ScratchDatabase.create('lag');
+    database = await eventsDatabase('lag');
     db = await database.connect('lag');
   }, 60_000);
 

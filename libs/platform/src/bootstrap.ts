@@ -12,17 +12,15 @@ import { sendProblem, toProblem } from './errors/problem.filter';
 import { strictValidationPipe } from './errors/validation';
 import { installBodyParsers } from './http/json-body';
 import { buildOpenApiDocument } from './http/openapi';
-import { DependencyRegistry } from './lifecycle/dependencies';
-import { Lifecycle } from './lifecycle/lifecycle.service';
+import { DependencyRegistry, Lifecycle, type SecretSource, type ServiceInfo } from '@ecotrack/core';
 import { installShutdownHandlers } from './lifecycle/shutdown';
 import { PlatformModule } from './platform.module';
-import { loadServiceConfig } from './secrets/load-service-config';
-import type { SecretSource } from './secrets/secret-source';
-import { SecretsModule } from './secrets/secrets.module';
+import { loadServiceConfig } from './secret-config/load-service-config';
+import { SecretConfigModule } from './secret-config/secret-config.module';
 import { installIpRateLimit } from './rate-limit/ip-rate-limit.hook';
 import { RateLimiter } from './rate-limit/rate-limiter';
 import { internalCaller } from './internal-calls/internal-caller';
-import type { ServiceDefinition, ServiceInfo } from './service';
+import type { ServiceDefinition } from './service';
 
 function setupOpenApi(app: INestApplication, service: ServiceInfo): void {
   const document = buildOpenApiDocument(app, service);
@@ -44,7 +42,7 @@ export async function createService(
 ): Promise<NestFastifyApplication> {
   const { module, config: _extension, secrets: _factory, ...service } = definition;
   const metrics = createMetricsRegistry(service.name);
-  const secrets = SecretsModule.forRoot(options.secrets, { definition, env: options.env ?? process.env });
+  const secrets = SecretConfigModule.forRoot(options.secrets, { definition, env: options.env ?? process.env });
 
   @Module({ imports: [PlatformModule.forRoot(service, config, metrics), secrets, module] })
   class ServiceRootModule {}

@@ -5,17 +5,14 @@ import type Redis from 'ioredis';
 import { LoggerModule } from 'nestjs-pino';
 import type { Registry } from 'prom-client';
 import type { PlatformConfig } from './config/config';
-import { APP_CONFIG, SERVICE_INFO } from './config/tokens';
+import { APP_CONFIG, DependencyRegistry, Lifecycle, SERVICE_INFO, type ServiceInfo } from '@ecotrack/core';
 import { ProblemDetailsFilter } from './errors/problem.filter';
 import { BodylessRouteInterceptor } from './http/bodyless-route.interceptor';
 import { HealthController } from './health/health.controller';
-import { DependencyRegistry } from './lifecycle/dependencies';
-import { Lifecycle } from './lifecycle/lifecycle.service';
 import { ServiceCredential } from './internal-calls/internal-caller';
 import { RateLimitInterceptor } from './rate-limit/rate-limit.interceptor';
 import { RateLimiter } from './rate-limit/rate-limiter';
 import { REDIS } from './redis/redis.module';
-import type { ServiceInfo } from './service';
 
 function rateLimiter(config: PlatformConfig, service: ServiceInfo, metrics: Registry, redis: Redis | undefined): RateLimiter {
   const settings = {

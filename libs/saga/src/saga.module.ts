@@ -1,6 +1,6 @@
 import { Global, Inject, Injectable, Logger, Module, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { MessageHandlers, OutboxWriter } from '@ecotrack/events';
-import { APP_CONFIG, Lifecycle } from '@ecotrack/platform';
+import { APP_CONFIG, Lifecycle } from '@ecotrack/core';
 import { METRICS_REGISTRY } from '@ecotrack/telemetry';
 import type { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
@@ -12,14 +12,12 @@ import { SagaMetrics } from './saga-metrics';
 import { TimeoutPoller } from './timeout-poller';
 import { DEFAULT_RETRY_LIMITS } from './transitions';
 
-const READY_POLL_MS = 100;
-
 /** Starts the timeout poller once the service is ready; stops it before the database closes. */
 @Injectable()
 class SagaRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Saga');
   private readonly poller: TimeoutPoller;
-  private waiting?: NodeJS.Timeout;
+  private readonly shutdown = new AbortController();
 
   constructor(
     coordinator: SagaCoordinator,
@@ -35,15 +33,11 @@ class SagaRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown {
   }
 
   onApplicationBootstrap(): void {
-    const startWhenReady = () => {
-      if (this.lifecycle.phase === 'ready') return this.poller.start();
-      if (this.lifecycle.phase !== 'draining') this.waiting = setTimeout(startWhenReady, READY_POLL_MS).unref();
-    };
-    startWhenReady();
+    void this.lifecycle.whenReady(this.shutdown.signal).then((ready) => ready && this.poller.start());
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    clearTimeout(this.waiting);
+    this.shutdown.abort();
     await this.poller.stop();
   }
 }

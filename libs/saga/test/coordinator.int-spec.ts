@@ -1,9 +1,8 @@
 import { createEnvelope, MessageHandlers, type HandlerContext, type ReplyType } from '@ecotrack/events';
-import { postgresOptions } from '@ecotrack/platform';
-import { waitUntil } from '@ecotrack/testing';
+import { ScratchDatabase, waitUntil } from '@ecotrack/testing';
 import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
-import { DataSource, type EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { SagaConcurrencyError, SagaCoordinator, type SagaCommandSender } from '../src/coordinator';
 import { defineSaga, replyTypesOf, type SagaCommand } from '../src/definition';
 import { InboxReplySource } from '../src/inbox-reply-source';
@@ -22,8 +21,7 @@ class TableSender implements SagaCommandSender {
 }
 
 describe('SagaCoordinator on real PostgreSQL', () => {
-  const database = `saga_test_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  let admin: DataSource;
+  let database: ScratchDatabase;
   let db: DataSource;
   let coordinator: SagaCoordinator;
   let registry: Registry;
@@ -66,14 +64,8 @@ describe('SagaCoordinator on real PostgreSQL', () => {
     );
 
   beforeAll(async () => {
-    admin = new DataSource(postgresOptions({ url: process.env.POSTGRES_ADMIN_URL!, applicationName: 'saga-test', entities: [] }));
-    await admin.initialize();
-    await admin.query(`CREATE DATABASE ${database}`);
-    const url = new URL(process.env.POSTGRES_ADMIN_URL!);
-    url.pathname = `/${database}`;
-    db = new DataSource(postgresOptions({ url: url.toString(), applicationName: 'saga-test', entities: [], migrations: [CreateSagaInstances1764700001000] }));
-    await db.initialize();
-    await db.runMigrations();
+    database = await ScratchDatabase.create('saga_test', { entities: [], migrations: [CreateSagaInstances1764700001000] });
+    db = await database.connect('saga-test');
     await db.query('CREATE TABLE sent_commands (seq bigserial, id uuid PRIMARY KEY, saga_id uuid, type text, payload jsonb)');
     await db.query('CREATE TABLE outcomes (saga_id uuid PRIMARY KEY, outcome text, reason text)');
     await db.query('CREATE TABLE test_outbox (id uuid PRIMARY KEY, published_at timestamptz)');
@@ -82,9 +74,7 @@ describe('SagaCoordinator on real PostgreSQL', () => {
   });
 
   afterAll(async () => {
-    await db?.destroy();
-    await admin?.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin?.destroy();
+    await database?.drop();
   });
 
   it('start writes the instance and its first command in the caller transaction; a rollback leaves neither', async () => {

@@ -1,4 +1,5 @@
 import NodeVault from 'node-vault';
+import { mapErrorsToProblems } from '@ecotrack/core';
 import { readFile } from 'node:fs/promises';
 import type { SecretsLogger } from './logger';
 import type { SecretsMetrics } from './metrics';
@@ -15,6 +16,12 @@ export class OpenBaoError extends Error {
     this.name = 'OpenBaoError';
   }
 }
+
+// OpenBao unreachable or failing (transit, KV): a dependency outage, retryable, like a database one.
+// A 4xx from it (a policy denial) is our misconfiguration: left to the default, a 500 like any other bug.
+mapErrorsToProblems(OpenBaoError, (error) =>
+  error.status === undefined || error.status >= 500 ? { status: 503, detail: 'The secrets store is not available; try again shortly.' } : undefined,
+);
 
 interface AuthResponse {
   auth: { client_token: string; lease_duration: number; renewable: boolean };

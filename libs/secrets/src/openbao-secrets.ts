@@ -1,3 +1,4 @@
+import type { SecretSource } from '@ecotrack/core';
 import type { Registry } from 'prom-client';
 import { DatabaseCredentials } from './database-credentials';
 import { KvStore } from './kv';
@@ -32,7 +33,8 @@ function urlHasPassword(url: string | undefined): boolean {
  * values (polled for new versions: live reload), dynamic database logins,
  * and the session other parts use (transit, the JWT key ring).
  */
-export class OpenBaoSecrets {
+export class OpenBaoSecrets implements SecretSource {
+  readonly name = 'openbao';
   readonly metrics = new SecretsMetrics();
   readonly client: OpenBaoClient;
   readonly kv: KvStore;

@@ -45,6 +45,8 @@ export interface OpenBaoSettings {
 }
 
 export class OpenBaoSettingsError extends Error {
+  /** A wrong setting does not fix itself: start-up stops at once instead of retrying (SecretSourceFactory). */
+  readonly permanent = true;
   constructor(readonly problems: string[]) {
     super(`Invalid OpenBao settings:\n${problems.map((line) => `  - ${line}`).join('\n')}`);
     this.name = 'OpenBaoSettingsError';

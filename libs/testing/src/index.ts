@@ -1,7 +1,8 @@
 export { dockerEngineAnswers, ensureInfrastructure, readStackEnv, serviceEnv, type InfraEnv } from './infrastructure';
 export { servicesIn, waitForTrace, type JaegerTrace } from './jaeger';
 export { SERVICES, STATE_DIR, WORKSPACE_ROOT, type ServiceName } from './paths';
-export { startInProcess } from './in-process';
+export { startInProcess, startTestService, type TestServiceOptions } from './in-process';
+export { ScratchDatabase, type ScratchSchema } from './scratch-database';
 export { spawnService, type ServiceProcess, type SpawnOptions } from './service-child';
 export { newTraceparent } from './trace-context';
 export { startTestIdentity, type TestIdentity } from './test-identity';

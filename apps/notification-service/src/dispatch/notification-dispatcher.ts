@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { OutboxCommitSignal } from '@ecotrack/events';
-import { APP_CONFIG, Lifecycle } from '@ecotrack/platform';
+import { APP_CONFIG, Lifecycle } from '@ecotrack/core';
 import { DataSource } from 'typeorm';
 import type { NotificationConfig } from '../config';
 import { NOTIFICATIONS_RECORDED, NotificationsService } from '../notifications/notifications.service';
@@ -8,7 +8,6 @@ import { backoffMs } from './backoff';
 
 /** Notifications claimed per pass (their provider calls run in parallel). */
 export const DISPATCH_BATCH = 10;
-const READY_POLL_MS = 100;
 
 /**
  * Sends what is queued in PostgreSQL: first sends recorded from events, and retries. Starts once
@@ -24,6 +23,7 @@ export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApp
   private readonly logger = new Logger(NotificationDispatcher.name);
   private loop?: Promise<void>;
   private stopping = false;
+  private readonly shutdown = new AbortController();
   private wakeRequested = false;
   private idle?: () => void;
   private unsubscribe?: () => void;
@@ -56,6 +56,7 @@ export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApp
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    this.shutdown.abort();
     this.unsubscribe?.();
     this.idle?.();
     await this.loop;
@@ -69,10 +70,7 @@ export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApp
   }
 
   private async run(): Promise<void> {
-    while (this.lifecycle.phase !== 'ready') {
-      if (this.stopping || this.lifecycle.phase === 'draining') return;
-      await this.sleep(READY_POLL_MS);
-    }
+    if (!(await this.lifecycle.whenReady(this.shutdown.signal))) return;
     this.recorded.attach(this.dataSource);
     this.unsubscribe = this.recorded.onCommit(() => this.wake());
     let failures = 0;

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { MessageHandlers, type HandlerContext } from '@ecotrack/events';
-import { APP_CONFIG } from '@ecotrack/platform';
+import { APP_CONFIG } from '@ecotrack/core';
 import type { NotificationConfig } from '../config';
 import { NotificationsService } from '../notifications/notifications.service';
 import { SealedData } from '../notifications/sealed-data';

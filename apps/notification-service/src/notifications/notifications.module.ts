@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { OutboxCommitSignal, SEALED_FIELDS_KEY } from '@ecotrack/events';
-import { SEALED_FIELDS_CIPHER, sealedFieldsCipherProvider } from '@ecotrack/platform';
+import { SEALED_FIELDS_CIPHER, sealedFieldsCipherProvider } from '@ecotrack/field-encryption';
 import { PreferencesModule } from '../preferences/preferences.module';
 import { ChannelsModule } from '../providers/channels.module';
 import { PushModule } from '../push/push.module';

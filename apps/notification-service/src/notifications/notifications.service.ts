@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { isTransientInfrastructureError, NonRetryableMessageError, OutboxCommitSignal, OutboxWriter, topics } from '@ecotrack/events';
-import { APP_CONFIG, ValidationProblemException, type FieldError } from '@ecotrack/platform';
+import { APP_CONFIG } from '@ecotrack/core';
+import { type FieldError, ValidationProblemException } from '@ecotrack/platform';
 import { isEmail } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager, type Repository } from 'typeorm';

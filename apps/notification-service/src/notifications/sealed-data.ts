@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { SEALED_FIELDS_CIPHER } from '@ecotrack/platform';
+import { SEALED_FIELDS_CIPHER } from '@ecotrack/field-encryption';
 import { OpenBaoError, type TransitCipher } from '@ecotrack/secrets';
 
 /** Template fields that arrive sealed (SEALED_FIELDS_KEY): field name → transit ciphertext. */

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { APP_CONFIG, FollowsConfig } from '@ecotrack/platform';
+import { APP_CONFIG } from '@ecotrack/core';
+import { FollowsConfig } from '@ecotrack/platform';
 import type { NotificationConfig } from '../config';
 import { ChannelUnavailableError, type EmailSender, type PushSender, type SmsSender } from './channel';
 import { SendGridEmailSender } from './sendgrid/sendgrid-email.sender';

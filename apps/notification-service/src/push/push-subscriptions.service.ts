@@ -1,6 +1,7 @@
 import { ConflictException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { APP_CONFIG, problem, ValidationProblemException } from '@ecotrack/platform';
+import { APP_CONFIG } from '@ecotrack/core';
+import { problem, ValidationProblemException } from '@ecotrack/platform';
 import type { Repository } from 'typeorm';
 import { ChannelSendError, PushSubscriptionGoneError, type PushSender, type SendReceipt } from '../providers/channel';
 import type { NotificationConfig } from '../config';

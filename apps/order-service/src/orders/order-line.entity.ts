@@ -1,4 +1,4 @@
-import { numericTransformer } from '@ecotrack/platform';
+import { numericTransformer } from '@ecotrack/core';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /** One line of an order, priced by product-service when the order was placed. */

@@ -1,4 +1,4 @@
-import { numericTransformer } from '@ecotrack/platform';
+import { numericTransformer } from '@ecotrack/core';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import type { OrderStatus } from './order-status';
 

@@ -1,5 +1,6 @@
 import { Inject, Injectable, ServiceUnavailableException, UnprocessableEntityException } from '@nestjs/common';
-import { APP_CONFIG, ServiceCredential } from '@ecotrack/platform';
+import { APP_CONFIG } from '@ecotrack/core';
+import { ServiceCredential } from '@ecotrack/platform';
 import type { OrderConfig } from '../config';
 
 /** What order-service needs to know of a product; product-service is the source of truth. */

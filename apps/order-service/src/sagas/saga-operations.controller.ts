@@ -1,5 +1,6 @@
 import { ConflictException, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post } from '@nestjs/common';
-import { APP_CONFIG, problem, Roles, uuidParam } from '@ecotrack/platform';
+import { APP_CONFIG } from '@ecotrack/core';
+import { problem, Roles, uuidParam } from '@ecotrack/platform';
 import { SagaCoordinator, type SagaSettings } from '@ecotrack/saga';
 import {
   ApiBadRequestResponse,

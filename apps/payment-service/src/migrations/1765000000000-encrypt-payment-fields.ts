@@ -7,7 +7,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   or account). SQL cannot encrypt (the key never leaves OpenBao), so existing reasons cannot be
  *   moved here: failure_reason stays, as the legacy column. The service never writes it again (it
  *   sets it to NULL whenever it writes the ciphertext), and its field-key job
- *   (libs/platform/src/field-encryption: 30 s after start-up, then hourly, or
+ *   (libs/field-encryption: 30 s after start-up, then hourly, or
  *   POST /v1/admin/field-keys/rewrap) encrypts what is left there and empties it. Until then a
  *   value in failure_reason is the newest one (an instance of the previous version may still write
  *   it during a rolling update), so reads prefer it. A later migration drops failure_reason once

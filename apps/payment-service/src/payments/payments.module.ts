@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
-import { FieldEncryptionModule } from '@ecotrack/platform';
+import { Roles } from '@ecotrack/platform';
+import { FieldEncryptionModule } from '@ecotrack/field-encryption';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { PaymentGatewaysModule } from '../providers/payment-gateways.module';
 import { service } from '../service';
@@ -21,6 +22,7 @@ import { PaymentsService } from './payments.service';
         { table: 'payments', column: 'failure_reason_ciphertext', legacyColumn: 'failure_reason' },
         { table: 'payments', column: 'payment_method_ciphertext' },
       ],
+      adminOnly: Roles('admin'),
     }),
   ],
   controllers: [PaymentsController],

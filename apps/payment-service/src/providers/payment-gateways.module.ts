@@ -1,5 +1,6 @@
 import { Inject, Injectable, Module } from '@nestjs/common';
-import { APP_CONFIG, FollowsConfig } from '@ecotrack/platform';
+import { APP_CONFIG } from '@ecotrack/core';
+import { FollowsConfig } from '@ecotrack/platform';
 import type { PaymentConfig } from '../config';
 import { ProviderUnavailableError, type PaymentGateway, type PaymentProvider } from './payment-gateway';
 import { PayPalGateway } from './paypal/paypal.gateway';

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { APP_CONFIG } from '@ecotrack/platform';
+import { APP_CONFIG } from '@ecotrack/core';
 import type { PaymentConfig } from '../config';
 import { fromPayPalEvent } from '../providers/paypal/paypal-events';
 import { paypalTransmission, PayPalSignatureVerifier } from '../providers/paypal/paypal-signature';

@@ -9,14 +9,11 @@ import {
   MessageHandlers,
   topics,
 } from '@ecotrack/events';
-import { APP_CONFIG, DependencyRegistry, Lifecycle } from '@ecotrack/platform';
+import { APP_CONFIG, DependencyRegistry, Lifecycle } from '@ecotrack/core';
 import type { Kafka } from 'kafkajs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import type { ProductConfig } from '../config';
 import { ReadCache } from './read-cache';
-
-const READY_POLL_MS = 100;
 
 /**
  * product-service consumes its own product.events to drop the cached detail of a product whose
@@ -43,7 +40,7 @@ export class CacheInvalidation implements OnApplicationBootstrap, BeforeApplicat
   readonly handlers = new MessageHandlers();
   readonly groupId: string;
   private readonly deadLetters: KafkaPublisher;
-  private stopping = false;
+  private readonly shutdown = new AbortController();
   private started?: Promise<void>;
   private running?: MessageConsumer;
 
@@ -90,7 +87,7 @@ export class CacheInvalidation implements OnApplicationBootstrap, BeforeApplicat
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopping = true;
+    this.shutdown.abort();
     await this.started;
     await this.running?.stop();
     await this.deadLetters.disconnect();
@@ -98,11 +95,7 @@ export class CacheInvalidation implements OnApplicationBootstrap, BeforeApplicat
 
   /** Like the events runtime: nothing before the service is ready, then in the background. */
   private async startWhenReady(): Promise<void> {
-    while (this.lifecycle.phase !== 'ready') {
-      if (this.stopping || this.lifecycle.phase === 'draining') return;
-      await sleep(READY_POLL_MS, undefined, { ref: false });
-    }
-    if (this.stopping) return;
+    if (!(await this.lifecycle.whenReady(this.shutdown.signal))) return;
     this.running?.start();
     this.logger.log(`consuming ${topics.product.events} as ${this.groupId}`);
   }

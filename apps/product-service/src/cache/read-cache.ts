@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { APP_CONFIG, REDIS } from '@ecotrack/platform';
+import { APP_CONFIG } from '@ecotrack/core';
+import { REDIS } from '@ecotrack/platform';
 import type Redis from 'ioredis';
 import type { ProductConfig } from '../config';
 import { productKey, searchKey, searchVersionKey } from './cache-keys';

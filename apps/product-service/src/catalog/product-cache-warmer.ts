@@ -1,12 +1,9 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { APP_CONFIG, Lifecycle } from '@ecotrack/platform';
+import { APP_CONFIG, Lifecycle } from '@ecotrack/core';
 import { DataSource } from 'typeorm';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ReadCache } from '../cache/read-cache';
 import type { ProductConfig } from '../config';
 import { PRODUCT_COLUMNS, productFromRow, type ProductRow } from './product-row';
-
-const READY_POLL_MS = 200;
 
 /**
  * Loads the most bought products into the cache once the service is ready.
@@ -16,7 +13,7 @@ const READY_POLL_MS = 200;
 @Injectable()
 export class ProductCacheWarmer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('CacheWarmer');
-  private stopped = false;
+  private readonly shutdown = new AbortController();
   /** Settles when warming finished, failed or was skipped; resolves to the number of products warmed. */
   done: Promise<number> = Promise.resolve(0);
 
@@ -32,13 +29,12 @@ export class ProductCacheWarmer implements OnApplicationBootstrap, OnApplication
   }
 
   onApplicationShutdown(): void {
-    this.stopped = true;
+    this.shutdown.abort();
   }
 
   private async warmWhenReady(): Promise<number> {
     // Bootstrap marks the service ready right after PostgreSQL and Redis answered.
-    while (this.lifecycle.phase === 'starting' && !this.stopped) await sleep(READY_POLL_MS, undefined, { ref: false });
-    if (this.lifecycle.phase !== 'ready') return 0;
+    if (!(await this.lifecycle.whenReady(this.shutdown.signal))) return 0;
     try {
       return await this.warm(this.config.CACHE_WARM_TOP_N);
     } catch (error) {
@@ -64,7 +60,7 @@ export class ProductCacheWarmer implements OnApplicationBootstrap, OnApplication
       [topN],
     );
     for (const row of rows) {
-      if (this.stopped) break;
+      if (this.shutdown.signal.aborted) break;
       await this.cache.store(row.id, productFromRow(row));
     }
     this.logger.log(`cache warmed with ${rows.length} products`);

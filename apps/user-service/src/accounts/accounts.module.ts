@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
+import { Roles } from '@ecotrack/platform';
 import { SEALED_FIELDS_KEY } from '@ecotrack/events';
-import { FieldEncryptionModule, sealedFieldsCipherProvider } from '@ecotrack/platform';
+import { FieldEncryptionModule, sealedFieldsCipherProvider } from '@ecotrack/field-encryption';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { service } from '../service';
 import { AccountsController } from './accounts.controller';
@@ -19,6 +20,7 @@ import { VerificationMails } from './verification-mails';
       service: service.name,
       key: 'personal-fields',
       columns: [{ table: 'users', column: 'display_name_ciphertext', legacyColumn: 'display_name' }],
+      adminOnly: Roles('admin'),
     }),
   ],
   controllers: [AccountsController, EmailVerificationController],

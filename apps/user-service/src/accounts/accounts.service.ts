@@ -1,7 +1,8 @@
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { emailAddress, OutboxWriter, topics } from '@ecotrack/events';
-import { APP_CONFIG, ValidationProblemException } from '@ecotrack/platform';
+import { APP_CONFIG } from '@ecotrack/core';
+import { ValidationProblemException } from '@ecotrack/platform';
 import { TransitCipher } from '@ecotrack/secrets';
 import type { Repository } from 'typeorm';
 import type { UserConfig } from '../config';

@@ -1,7 +1,9 @@
 import { ConflictException, HttpException, Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { OutboxWriter, topics } from '@ecotrack/events';
-import { APP_CONFIG, problem, RATE_LIMITED_PROBLEM_TYPE, SEALED_FIELDS_CIPHER } from '@ecotrack/platform';
+import { APP_CONFIG } from '@ecotrack/core';
+import { SEALED_FIELDS_CIPHER } from '@ecotrack/field-encryption';
+import { problem, RATE_LIMITED_PROBLEM_TYPE } from '@ecotrack/platform';
 import type { TransitCipher } from '@ecotrack/secrets';
 import type { Repository } from 'typeorm';
 import type { UserConfig } from '../config';

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { OutboxWriter, topics } from '@ecotrack/events';
-import { APP_CONFIG, SEALED_FIELDS_CIPHER } from '@ecotrack/platform';
+import { APP_CONFIG } from '@ecotrack/core';
+import { SEALED_FIELDS_CIPHER } from '@ecotrack/field-encryption';
 import type { TransitCipher } from '@ecotrack/secrets';
 import { createHash, randomBytes } from 'node:crypto';
 import type { EntityManager } from 'typeorm';

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ACCESS_TOKEN_TYPE, APP_CONFIG } from '@ecotrack/platform';
+import { APP_CONFIG } from '@ecotrack/core';
+import { ACCESS_TOKEN_TYPE } from '@ecotrack/platform';
 import { SignJWT } from 'jose';
 import { randomUUID } from 'node:crypto';
 import type { UserConfig } from '../config';

@@ -1,5 +1,5 @@
 import { Logger, Module } from '@nestjs/common';
-import { APP_CONFIG, SECRET_SOURCE, type SecretSource } from '@ecotrack/platform';
+import { APP_CONFIG, SECRET_SOURCE, type SecretSource } from '@ecotrack/core';
 import { OpenBaoSecrets } from '@ecotrack/secrets';
 import { createPrivateKey } from 'node:crypto';
 import type { JWK } from 'jose';

@@ -5,7 +5,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * CHECK keeps anything but `vault:v<n>:...` out of it. SQL cannot encrypt (the key never leaves
  * OpenBao), so existing names cannot be moved here: display_name stays, nullable, as the legacy
  * column. The service never writes it again (it sets it to NULL whenever it writes the
- * ciphertext), and its field-key job (libs/platform/src/field-encryption: 30 s after start-up, then
+ * ciphertext), and its field-key job (libs/field-encryption: 30 s after start-up, then
  * hourly, or POST /v1/admin/field-keys/rewrap) encrypts what is left there and empties it. Until
  * then a value in display_name is the newest one (an instance of the previous version may still
  * write it during a rolling update), so reads prefer it. A later migration drops display_name once

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
-import { APP_CONFIG } from '@ecotrack/platform';
+import { APP_CONFIG } from '@ecotrack/core';
 import { randomUUID } from 'node:crypto';
 import { AccountsService } from '../accounts/accounts.service';
 import type { User } from '../accounts/user.entity';

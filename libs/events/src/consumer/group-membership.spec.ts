@@ -1,4 +1,4 @@
-import { DependencyDegraded } from '@ecotrack/platform';
+import { DependencyDegraded } from '@ecotrack/core';
 import { KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded } from 'kafkajs';
 import { GroupMembership } from './group-membership';
 

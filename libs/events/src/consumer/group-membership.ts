@@ -1,4 +1,4 @@
-import { DependencyDegraded } from '@ecotrack/platform';
+import { DependencyDegraded } from '@ecotrack/core';
 
 export interface MembershipSettings {
   /** Out of the group this long (after having joined) before readiness says no: rebalances are normal. */

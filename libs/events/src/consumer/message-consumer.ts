@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { DependencyCheck } from '@ecotrack/platform';
+import type { DependencyCheck } from '@ecotrack/core';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { EventsMetrics, type RestartReason } from '../metrics/events-metrics';

@@ -1,4 +1,4 @@
-import { numericTransformer } from '@ecotrack/platform';
+import { numericTransformer } from '@ecotrack/core';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { Envelope } from '../schemas/envelope';
 

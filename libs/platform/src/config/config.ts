@@ -13,8 +13,8 @@ const brokerList = z
     message: 'expected a comma-separated list of host:port',
   });
 
-/** "true" or "false" (z.coerce.boolean would read "false" as true). */
-const flag = (fallback: boolean) =>
+/** A boolean variable: "true" or "false" (z.coerce.boolean would read "false" as true). */
+export const flag = (fallback: boolean) =>
   z
     .enum(['true', 'false'])
     .default(fallback ? 'true' : 'false')
@@ -76,6 +76,9 @@ export type PlatformConfig = z.infer<typeof platformConfigSchema>;
 /** Service-specific extension of the platform schema. */
 export type ConfigExtension = z.ZodRawShape;
 
+/** The values an extension yields once validated: a service's config type, written once as its schema. */
+export type ConfigOf<T extends ConfigExtension> = z.infer<z.ZodObject<T>>;
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((line) => `  - ${line}`).join('\n')}`);
@@ -90,7 +93,7 @@ export class ConfigError extends Error {
 export function loadConfig<T extends ConfigExtension>(
   extension: T,
   env: NodeJS.ProcessEnv = process.env,
-): PlatformConfig & z.infer<z.ZodObject<T>> {
+): PlatformConfig & ConfigOf<T> {
   const schema = platformConfigSchema.extend(extension);
   const result = schema.safeParse(env);
   if (!result.success) {
@@ -102,5 +105,5 @@ export function loadConfig<T extends ConfigExtension>(
       }),
     );
   }
-  return result.data as PlatformConfig & z.infer<z.ZodObject<T>>;
+  return result.data as PlatformConfig & ConfigOf<T>;
 }

@@ -1,12 +1,8 @@
 import { Inject, Injectable, Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, SERVICE_INFO } from '../config/tokens';
+import { APP_CONFIG, type DependencyCheck, DependencyRegistry, SECRET_SOURCE, type SecretSource, SERVICE_INFO, type ServiceInfo } from '@ecotrack/core';
 import type { PlatformConfig } from '../config/config';
-import type { ServiceInfo } from '../service';
-import { DependencyRegistry, type DependencyCheck } from '../lifecycle/dependencies';
-import { SECRET_SOURCE } from '../secrets/secrets.module';
-import type { SecretSource } from '../secrets/secret-source';
 import { postgresOptions, type DatabaseSettings } from './data-source-options';
 import { connectionTarget, followDatabaseLogins } from './follow-database-logins';
 

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { DatabaseLogin, DatabaseLoginSource } from '../secrets/secret-source';
+import type { DatabaseLogin, DatabaseLoginSource } from '@ecotrack/core';
 
 /** Host, port and database from DATABASE_URL; the login comes from the source. */
 export function connectionTarget(url: string): { host: string; port: number; database: string } {

@@ -1,5 +1,5 @@
 import { NotFoundException } from '@nestjs/common';
-import { OpenBaoError } from '@ecotrack/secrets';
+import { mapErrorsToProblems } from '@ecotrack/core';
 import { toProblem } from './problem.filter';
 import { ProblemType } from './problem';
 import { ValidationProblemException } from './validation';
@@ -42,12 +42,15 @@ describe('toProblem', () => {
     expect(JSON.stringify(body)).not.toContain('hunter2');
   });
 
-  it('maps an OpenBao outage to 503 and a policy denial to 500, without the path in the body', () => {
-    const outage = toProblem(new OpenBaoError('connect ECONNREFUSED 127.0.0.1:8200', undefined, 'transit/encrypt/personal-fields'));
-    expect(outage).toMatchObject({ status: 503, detail: 'The secrets store is not available; try again shortly.' });
-    expect(toProblem(new OpenBaoError('internal error', 502, 'transit/encrypt/k')).status).toBe(503);
-    const denied = toProblem(new OpenBaoError('permission denied', 403, 'transit/encrypt/k'));
-    expect(denied.status).toBe(500);
-    expect(JSON.stringify([outage, denied])).not.toContain('transit/');
+  it("maps a lib's error as the lib registered it, keeping the status's title and the instance", () => {
+    class StoreUnavailable extends Error {}
+    mapErrorsToProblems(StoreUnavailable, () => ({ status: 503, detail: 'The store is not available; try again shortly.' }));
+    expect(toProblem(new StoreUnavailable('connect ECONNREFUSED 10.0.0.7:8200'), '/v1/things')).toEqual({
+      type: 'about:blank',
+      title: 'Service Unavailable',
+      status: 503,
+      detail: 'The store is not available; try again shortly.',
+      instance: '/v1/things',
+    });
   });
 });

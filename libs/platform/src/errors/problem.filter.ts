@@ -1,6 +1,6 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { OpenBaoError } from '@ecotrack/secrets';
+import { mappedProblem } from '@ecotrack/core';
 import { problem, PROBLEM_CONTENT_TYPE, ProblemType, type Problem } from './problem';
 
 const logger = new Logger('Problem');
@@ -35,11 +35,9 @@ export function toProblem(error: unknown, instance?: string): Problem {
       instance,
     });
   }
-  // OpenBao unreachable or failing (transit, KV): a dependency outage, retryable, like a database one.
-  // A 4xx from it (a policy denial) is our misconfiguration: a 500 like any other bug.
-  if (error instanceof OpenBaoError && (error.status === undefined || error.status >= 500)) {
-    return problem(503, { detail: 'The secrets store is not available; try again shortly.', instance });
-  }
+  // A lib's own errors (e.g. an OpenBao outage: 503), as the lib registered them (mapErrorsToProblems).
+  const mapped = mappedProblem(error);
+  if (mapped) return problem(mapped.status, { ...mapped, instance });
   return problem(500, { detail: 'An unexpected error occurred; it has been logged.', instance });
 }
 

@@ -1,8 +1,7 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { DependencyRegistry } from '../lifecycle/dependencies';
-import { Lifecycle } from '../lifecycle/lifecycle.service';
+import { DependencyRegistry, Lifecycle } from '@ecotrack/core';
 
 /**
  * live:  the process can answer at all (never looks at dependencies, so a

@@ -5,7 +5,7 @@ import { ModulesContainer } from '@nestjs/core';
 import { ApiBearerAuth, ApiExtension, ApiParam, ApiProperty, ApiPropertyOptional, ApiResponse, DECORATORS, DocumentBuilder, getSchemaPath, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { IS_PUBLIC, REQUIRED_ROLES } from '../auth/decorators';
 import { PROBLEM_CONTENT_TYPE } from '../errors/problem';
-import type { ServiceInfo } from '../service';
+import type { ServiceInfo } from '@ecotrack/core';
 import { STATUS_CODES } from 'node:http';
 
 class FieldErrorDto {

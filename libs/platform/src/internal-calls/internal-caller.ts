@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { APP_CONFIG, SERVICE_INFO } from '../config/tokens';
-import type { ServiceInfo } from '../service';
+import { APP_CONFIG, SERVICE_INFO, type ServiceInfo } from '@ecotrack/core';
 import type { InternalCallsConfig } from './internal-calls.config';
 
 /** Where a calling service puts `<its name>.<its credential>` (local stack; see SERVICE_CREDENTIAL). */

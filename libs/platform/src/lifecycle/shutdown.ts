@@ -1,7 +1,7 @@
 import type { INestApplication, LoggerService } from '@nestjs/common';
 import { shutdownTracing } from '@ecotrack/telemetry';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Lifecycle } from './lifecycle.service';
+import { Lifecycle } from '@ecotrack/core';
 
 export interface ShutdownPolicy {
   drainDelayMs: number;

@@ -1,9 +1,7 @@
 import { Global, Inject, Injectable, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import Redis from 'ioredis';
-import { APP_CONFIG, SERVICE_INFO } from '../config/tokens';
+import { APP_CONFIG, type DependencyCheck, DependencyRegistry, SERVICE_INFO, type ServiceInfo } from '@ecotrack/core';
 import type { PlatformConfig } from '../config/config';
-import type { ServiceInfo } from '../service';
-import { DependencyRegistry, type DependencyCheck } from '../lifecycle/dependencies';
 
 export const REDIS = Symbol('REDIS');
 

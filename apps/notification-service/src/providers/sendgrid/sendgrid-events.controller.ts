@@ -1,5 +1,6 @@
 import { Controller, Headers, HttpCode, Inject, NotFoundException, Post, Req, type RawBodyRequest } from '@nestjs/common';
-import { APP_CONFIG, problem, Public, ValidationProblemException } from '@ecotrack/platform';
+import { APP_CONFIG } from '@ecotrack/core';
+import { problem, Public, ValidationProblemException } from '@ecotrack/platform';
 import { ApiBadRequestResponse, ApiBody, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { NotificationConfig } from '../../config';

@@ -1,5 +1,6 @@
 import { BadRequestException, Body, Controller, ForbiddenException, Headers, HttpCode, Inject, NotFoundException, Post, Query } from '@nestjs/common';
-import { APP_CONFIG, problem, Public } from '@ecotrack/platform';
+import { APP_CONFIG } from '@ecotrack/core';
+import { problem, Public } from '@ecotrack/platform';
 import { ApiBadRequestResponse, ApiExcludeController } from '@nestjs/swagger';
 import { isUUID } from 'class-validator';
 import type { NotificationConfig } from '../../config';

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { OutboxWriter, topics } from '@ecotrack/events';
-import { APP_CONFIG } from '@ecotrack/platform';
+import { APP_CONFIG } from '@ecotrack/core';
 import { SagaCoordinator } from '@ecotrack/saga';
 import type { EntityManager } from 'typeorm';
 import type { OrderConfig } from '../../config';

@@ -2,14 +2,10 @@ import { Global, Inject, Injectable, Logger, Module, type DynamicModule, type On
 import { METRICS_REGISTRY } from '@ecotrack/telemetry';
 import type { Registry } from 'prom-client';
 import { loadConfig, type PlatformConfig } from '../config/config';
-import { APP_CONFIG } from '../config/tokens';
-import { DependencyRegistry, type DependencyCheck } from '../lifecycle/dependencies';
+import { APP_CONFIG, type DependencyCheck, DependencyRegistry, SECRET_SOURCE, type SecretSource } from '@ecotrack/core';
 import type { ServiceDefinition } from '../service';
 import { configExtension } from './load-service-config';
-import type { SecretSource } from './secret-source';
 
-/** The service's SecretSource, or null when its secrets come from the environment. */
-export const SECRET_SOURCE = Symbol('SECRET_SOURCE');
 const RELOAD_INPUTS = Symbol('RELOAD_INPUTS');
 
 interface ReloadInputs {
@@ -21,7 +17,6 @@ interface ReloadInputs {
 /** Readiness follows the secrets store: without a live session, leases can be neither renewed nor rotated. */
 @Injectable()
 class SecretStoreSession implements DependencyCheck, OnModuleInit, OnApplicationShutdown {
-  readonly name = 'openbao';
   private readonly logger = new Logger('Secrets');
 
   constructor(
@@ -37,6 +32,11 @@ class SecretStoreSession implements DependencyCheck, OnModuleInit, OnApplication
     this.registry.register(this);
     this.source.registerMetrics(this.metrics);
     this.source.onValuesChanged((values) => this.reload(values));
+  }
+
+  /** The store's own name in the readiness body (registered only when there is a store). */
+  get name(): string {
+    return this.source?.name ?? 'secrets';
   }
 
   check(): Promise<void> {
@@ -63,12 +63,16 @@ class SecretStoreSession implements DependencyCheck, OnModuleInit, OnApplication
   }
 }
 
+/**
+ * The service's secret-driven configuration: provides SECRET_SOURCE (core's port; null when secrets
+ * come from the environment), puts the store in readiness and applies its new values live.
+ */
 @Global()
 @Module({})
-export class SecretsModule {
+export class SecretConfigModule {
   static forRoot(source: SecretSource | undefined, inputs: ReloadInputs): DynamicModule {
     return {
-      module: SecretsModule,
+      module: SecretConfigModule,
       providers: [{ provide: SECRET_SOURCE, useValue: source ?? null }, { provide: RELOAD_INPUTS, useValue: inputs }, SecretStoreSession],
       exports: [SECRET_SOURCE],
     };

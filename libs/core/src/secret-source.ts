@@ -15,11 +15,14 @@ export interface DatabaseLoginSource {
 }
 
 /**
- * Where a service's secrets come from when not from its environment (e.g.
- * OpenBao, see @ecotrack/secrets). The platform stays independent of the
- * store: it only needs this shape.
+ * Where a service's secrets come from when not from its environment. The port
+ * between the platform and a store: the platform only knows this shape, and
+ * @ecotrack/secrets implements it for OpenBao (`openBaoSecretSource`), which a
+ * service's main.ts hands to the bootstrap. Neither lib imports the other.
  */
 export interface SecretSource {
+  /** The store's short name, e.g. "openbao": its check in the readiness body and in logs. */
+  readonly name: string;
   /** Environment-shaped values (VARIABLE -> value); a variable set in the environment wins. */
   readonly values: Readonly<Record<string, string>>;
   /** Present when the database login comes from the store rather than DATABASE_URL. */
@@ -32,7 +35,11 @@ export interface SecretSource {
   close(): Promise<void>;
 }
 
-/** Builds the service's SecretSource from its environment; undefined: secrets come from the environment. */
+/**
+ * Builds the service's SecretSource from its environment; undefined: secrets come from the
+ * environment. Start-up retries a factory that throws, unless the error is a wrong setting
+ * (`permanent: true`) or a 4xx `status`: those will not fix themselves.
+ */
 export type SecretSourceFactory = (
   env: NodeJS.ProcessEnv,
   service: { name: string; logger: { info(m: string): void; warn(m: string): void; error(m: string): void } },

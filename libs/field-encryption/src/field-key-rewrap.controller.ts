@@ -1,5 +1,4 @@
-import { Controller, HttpCode, Post } from '@nestjs/common';
-import { Roles } from '../auth/decorators';
+import { Controller, HttpCode, Post, type Type } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiForbiddenResponse,
@@ -35,26 +34,34 @@ export class RewrapReportDto implements RewrapReport {
   @ApiProperty({ description: 'How long the run took' }) durationMs: number;
 }
 
-/** What a platform team runs after `bao write -f transit/keys/<key>/rotate` (the job also runs on its own, hourly). */
-@ApiTags('admin')
-@Controller('v1/admin/field-keys')
-export class FieldKeyRewrapController {
-  constructor(private readonly job: FieldKeyRewrap) {}
+/**
+ * The admin route, built for the app: `adminOnly` is how the app's auth marks a route for admins
+ * (platform's `Roles('admin')`), so this lib stays beside secrets and core and the route's
+ * guard, its 401/403 and its OpenAPI document are the app's, like every other route's.
+ */
+export function fieldKeyRewrapController(adminOnly: MethodDecorator): Type<unknown> {
+  /** What a platform team runs after `bao write -f transit/keys/<key>/rotate` (the job also runs on its own, hourly). */
+  @ApiTags('admin')
+  @Controller('v1/admin/field-keys')
+  class FieldKeyRewrapController {
+    constructor(private readonly job: FieldKeyRewrap) {}
 
-  @Post('rewrap')
-  @HttpCode(200)
-  @Roles('admin')
-  @ApiBearerAuth()
-  @ApiOperation({
-    summary: 'Move every encrypted field to the latest transit key version (admin only)',
-    description:
-      'Rewraps ciphertexts made with an older version of the key and encrypts plaintext left from before encryption. ' +
-      'Safe to repeat and to run beside writers: a row is only replaced while unchanged.',
-  })
-  @ApiOkResponse({ type: RewrapReportDto })
-  @ApiUnauthorizedResponse({ description: 'Missing, invalid or revoked token (problem+json, WWW-Authenticate)' })
-  @ApiForbiddenResponse({ description: 'The caller is not an admin (problem+json)' })
-  rewrap(): Promise<RewrapReportDto> {
-    return this.job.rewrapAll();
+    @Post('rewrap')
+    @HttpCode(200)
+    @adminOnly
+    @ApiBearerAuth()
+    @ApiOperation({
+      summary: 'Move every encrypted field to the latest transit key version (admin only)',
+      description:
+        'Rewraps ciphertexts made with an older version of the key and encrypts plaintext left from before encryption. ' +
+        'Safe to repeat and to run beside writers: a row is only replaced while unchanged.',
+    })
+    @ApiOkResponse({ type: RewrapReportDto })
+    @ApiUnauthorizedResponse({ description: 'Missing, invalid or revoked token (problem+json, WWW-Authenticate)' })
+    @ApiForbiddenResponse({ description: 'The caller is not an admin (problem+json)' })
+    rewrap(): Promise<RewrapReportDto> {
+      return this.job.rewrapAll();
+    }
   }
+  return FieldKeyRewrapController;
 }

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { Lifecycle } from '../lifecycle/lifecycle.service';
+import { Lifecycle } from '@ecotrack/core';
 import type { FieldKeyRewrap } from './field-key-rewrap';
 import { FieldKeyRewrapSchedule } from './field-key-rewrap';
 
@@ -9,10 +9,11 @@ describe('FieldKeyRewrapSchedule', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
 
-  function setup(config: { FIELD_KEY_REWRAP_INTERVAL_SECONDS?: number; FIELD_KEY_REWRAP_BATCH_SIZE?: number }, phase: Lifecycle['phase'] = 'ready') {
-    const lifecycle = { phase } as { phase: Lifecycle['phase'] };
+  function setup(config: { FIELD_KEY_REWRAP_INTERVAL_SECONDS?: number; FIELD_KEY_REWRAP_BATCH_SIZE?: number }, ready = true) {
+    const lifecycle = new Lifecycle();
+    if (ready) lifecycle.markReady();
     const job = { rewrapAllExclusive: jest.fn(async () => undefined) };
-    const schedule = new FieldKeyRewrapSchedule(job as unknown as FieldKeyRewrap, lifecycle as Lifecycle, config);
+    const schedule = new FieldKeyRewrapSchedule(job as unknown as FieldKeyRewrap, lifecycle, config);
     return { schedule, job, lifecycle };
   }
 
@@ -44,12 +45,12 @@ describe('FieldKeyRewrapSchedule', () => {
   });
 
   it('waits while the service is not ready yet, and a failed run does not stop the schedule', async () => {
-    const { schedule, job, lifecycle } = setup({ FIELD_KEY_REWRAP_INTERVAL_SECONDS: 60 }, 'starting');
+    const { schedule, job, lifecycle } = setup({ FIELD_KEY_REWRAP_INTERVAL_SECONDS: 60 }, false);
     job.rewrapAllExclusive.mockRejectedValueOnce(new Error('OpenBao transit/keys/personal-fields: connect ECONNREFUSED'));
     schedule.onApplicationBootstrap();
     await jest.advanceTimersByTimeAsync(30_000);
     expect(job.rewrapAllExclusive).not.toHaveBeenCalled();
-    lifecycle.phase = 'ready';
+    lifecycle.markReady();
     await jest.advanceTimersByTimeAsync(30_000);
     expect(job.rewrapAllExclusive).toHaveBeenCalledTimes(1);
     await jest.advanceTimersByTimeAsync(60_000);

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig, type ConfigExtension, type PlatformConfig } from '../config/config';
 import type { ServiceDefinition } from '../service';
-import type { SecretSource } from './secret-source';
+import type { SecretSource } from '@ecotrack/core';
 
 export interface ServiceConfig {
   config: PlatformConfig;
@@ -36,9 +36,9 @@ export async function loadServiceConfig(
       secrets = await definition.secrets(env, { name: definition.name, logger });
       break;
     } catch (error) {
-      // A wrong setting will not fix itself: only retry what can (unreachable, 5xx).
-      const status = (error as { status?: number }).status;
-      const permanent = (error as Error).name === 'OpenBaoSettingsError' || (status !== undefined && status < 500);
+      // A wrong setting will not fix itself: only retry what can (unreachable, 5xx). See SecretSourceFactory.
+      const { status, permanent: wrongSetting } = error as { status?: number; permanent?: boolean };
+      const permanent = wrongSetting === true || (status !== undefined && status < 500);
       if (permanent || attempt >= retry.attempts) throw error;
       logger.warn(`secrets store not available yet (attempt ${attempt}/${retry.attempts}): ${(error as Error).message}`);
       await sleep(Math.min(retry.maxDelayMs, 200 * 2 ** attempt));

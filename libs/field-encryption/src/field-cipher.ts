@@ -1,6 +1,5 @@
 import type { InjectionToken, Provider } from '@nestjs/common';
-import { SECRET_SOURCE } from '../secrets/secrets.module';
-import type { SecretSource } from '../secrets/secret-source';
+import { SECRET_SOURCE, type SecretSource } from '@ecotrack/core';
 import { OpenBaoSecrets, TransitCipher } from '@ecotrack/secrets';
 
 /** Why the service refuses to start without OpenBao; there is deliberately no plaintext fallback. */

@@ -2,7 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { TransitCipher } from '@ecotrack/secrets';
 import { fieldCipherProvider } from './field-cipher';
 import { ENCRYPTED_COLUMNS, FieldKeyRewrap, FieldKeyRewrapSchedule, type EncryptedColumn } from './field-key-rewrap';
-import { FieldKeyRewrapController } from './field-key-rewrap.controller';
+import { fieldKeyRewrapController } from './field-key-rewrap.controller';
 
 export interface FieldEncryptionOptions {
   /** Who asks (for the start-up error). */
@@ -11,6 +11,8 @@ export interface FieldEncryptionOptions {
   key: string;
   /** Every column holding ciphertext of that key: what the rewrap job walks. */
   columns: EncryptedColumn[];
+  /** Marks the admin route `POST /v1/admin/field-keys/rewrap` as admins only: the app's `Roles('admin')`. */
+  adminOnly: MethodDecorator;
 }
 
 /**
@@ -22,7 +24,7 @@ export class FieldEncryptionModule {
   static forRoot(options: FieldEncryptionOptions): DynamicModule {
     return {
       module: FieldEncryptionModule,
-      controllers: [FieldKeyRewrapController],
+      controllers: [fieldKeyRewrapController(options.adminOnly)],
       providers: [
         fieldCipherProvider(options.service, options.key),
         { provide: ENCRYPTED_COLUMNS, useValue: options.columns },

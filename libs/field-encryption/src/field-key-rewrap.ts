@@ -5,8 +5,7 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { APP_CONFIG } from '../config/tokens';
-import { Lifecycle } from '../lifecycle/lifecycle.service';
+import { APP_CONFIG, Lifecycle } from '@ecotrack/core';
 import { TransitCipher } from '@ecotrack/secrets';
 import { DataSource } from 'typeorm';
 import { DEFAULT_REWRAP_BATCH_SIZE, DEFAULT_REWRAP_INTERVAL_SECONDS, type FieldEncryptionConfig } from './field-encryption.config';
@@ -190,16 +189,16 @@ export class FieldKeyRewrap {
 }
 
 /**
- * Runs the job every FIELD_KEY_REWRAP_INTERVAL_SECONDS (default hourly; 0: off) once the service
- * is ready, the first time 30 s after start-up. The timer does not hold the process open, and a
- * run under way is awaited before the database closes.
+ * Runs the job every FIELD_KEY_REWRAP_INTERVAL_SECONDS (default hourly; 0: off), the first time 30 s
+ * after start-up or once the service is ready, if later. The timer does not hold the process open,
+ * and a run under way is awaited before the database closes.
  */
 @Injectable()
 export class FieldKeyRewrapSchedule implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('FieldKeyRewrap');
+  private readonly shutdown = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   private current: Promise<unknown> | undefined;
-  private stopped = false;
 
   constructor(
     private readonly job: FieldKeyRewrap,
@@ -216,7 +215,7 @@ export class FieldKeyRewrapSchedule implements OnApplicationBootstrap, BeforeApp
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
+    this.shutdown.abort();
     clearTimeout(this.timer);
     await this.current?.catch(() => undefined);
   }
@@ -227,22 +226,21 @@ export class FieldKeyRewrapSchedule implements OnApplicationBootstrap, BeforeApp
   }
 
   private schedule(delayMs: number): void {
-    if (this.stopped || delayMs === 0) return;
+    if (this.shutdown.signal.aborted || delayMs === 0) return;
     this.timer = setTimeout(() => void this.tick(), delayMs);
     this.timer.unref();
   }
 
   private async tick(): Promise<void> {
-    if (this.lifecycle.phase === 'ready') {
-      this.current = this.job.rewrapAllExclusive(this.config.FIELD_KEY_REWRAP_BATCH_SIZE ?? DEFAULT_REWRAP_BATCH_SIZE);
-      try {
-        await this.current;
-      } catch (error) {
-        this.logger.warn(`field key job failed, next run in ${this.intervalMs / 1000} s: ${(error as Error).message}`);
-      } finally {
-        this.current = undefined;
-      }
+    if (!(await this.lifecycle.whenReady(this.shutdown.signal))) return;
+    this.current = this.job.rewrapAllExclusive(this.config.FIELD_KEY_REWRAP_BATCH_SIZE ?? DEFAULT_REWRAP_BATCH_SIZE);
+    try {
+      await this.current;
+    } catch (error) {
+      this.logger.warn(`field key job failed, next run in ${this.intervalMs / 1000} s: ${(error as Error).message}`);
+    } finally {
+      this.current = undefined;
     }
-    this.schedule(this.lifecycle.phase === 'starting' ? Math.min(FIRST_RUN_DELAY_MS, this.intervalMs) : this.intervalMs);
+    this.schedule(this.intervalMs);
   }
 }
