@@ -11,7 +11,7 @@
 //   testing                    core, platform, telemetry, secrets: never events or saga, whose
 //                              tests use it (a cycle)
 // Test files add one arrow: any project's tests may import libs/testing.
-// tools/test/module-boundaries.spec.ts proves that a forbidden arrow fails.
+// tests/repo/module-boundaries.spec.ts proves that a forbidden arrow fails.
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
