@@ -162,7 +162,7 @@ describe('SagaCoordinator on real PostgreSQL', () => {
     await coordinator.handleReply(first.manager, reply);
     const second = db.transaction((tx) => coordinator.handleReply(tx, reply));
     const lockWaits = async () =>
-      (await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'`, [database]))[0].n as number;
+      (await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'`, [database.name]))[0].n as number;
     await waitUntil('the second writer to wait for the row the first one updated', lockWaits, (n) => n > 0);
     await first.commitTransaction();
     await first.release();
