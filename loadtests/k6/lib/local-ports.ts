@@ -1,7 +1,7 @@
 /**
  * The services' ports on a local stack (`./ecotrack up`), as tools/ports.env lists them: k6 cannot
- * read that file portably, so they are copied here and loadtests/test/local-ports.spec.ts holds the
- * copy to the table. Plain data: the unit spec imports it under Node.
+ * read that file portably, so they are copied here, and tests/repo/ports.spec.ts holds the copy to
+ * the table. Plain data: that spec imports it under Node.
  */
 export const LOCAL_PORTS = {
   'user-service': 3001,
