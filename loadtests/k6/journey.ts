@@ -88,7 +88,7 @@ function basket(catalog: string[], found: string[], n: number): string[] {
   return [...picks];
 }
 
-const pollCall = { name: 'GET /v1/orders/{id}', expect: 200 };
+const pollCall = { name: 'GET /v1/orders/:id', expect: 200 };
 
 /** Polls the order every JOURNEY.pollIntervalMs until it leaves PENDING or the timeout passes. */
 function awaitDecision(order: Order, token: string): Order {

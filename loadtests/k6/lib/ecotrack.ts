@@ -53,7 +53,7 @@ export function randomHex(bytes: number): string {
 }
 
 export interface Call {
-  /** The request's name in the results (`GET /v1/products/{id}`): one series per route, not per id. */
+  /** The request's name in the results (`GET /v1/products/:id`): one series per route, not per id. */
   name: string;
   /** The status that means success for this call. */
   expect: number;
