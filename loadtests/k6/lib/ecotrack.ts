@@ -13,7 +13,7 @@ import { LOCAL_PORTS, type Service } from './local-ports.ts';
 http.setResponseCallback(http.expectedStatuses({ min: 200, max: 299 }));
 
 /** Answers 429: the run measured a rate limit, not the platform; the scripts' thresholds want none. */
-export const rateLimited = new Counter('ecotrack_rate_limited');
+const rateLimited = new Counter('ecotrack_rate_limited');
 /** Answers other than the expected one, tagged with their problem type (problem+json) and status. */
 const problems = new Counter('ecotrack_problems');
 
@@ -30,13 +30,7 @@ function baseUrl(service: Service): string {
   return `http://127.0.0.1:${__ENV[`ECOTRACK_${name}_PORT`] || LOCAL_PORTS[service]}`;
 }
 
-export const URLS: Readonly<Record<Service, string>> = {
-  'user-service': baseUrl('user-service'),
-  'product-service': baseUrl('product-service'),
-  'order-service': baseUrl('order-service'),
-  'payment-service': baseUrl('payment-service'),
-  'notification-service': baseUrl('notification-service'),
-};
+const URLS = Object.fromEntries((Object.keys(LOCAL_PORTS) as Service[]).map((service) => [service, baseUrl(service)])) as Record<Service, string>;
 
 /** A positive number from the environment, or the fallback; anything else stops the run at once. */
 export function envNumber(name: string, fallback: number): number {
