@@ -35,7 +35,7 @@ const shared = {
 
 const config: Config = {
   projects: [
-    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools,tests}/**/*.spec.ts'] },
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools,tests,loadtests}/**/*.spec.ts'] },
     {
       ...shared,
       displayName: 'integration',

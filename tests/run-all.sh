@@ -27,7 +27,7 @@ fuzz() { bash tests/fuzz/schema-fuzz.sh | tee "$RESULTS/fuzz.out"; return "${PIP
 
 # The boundary rule needs Nx's project graph; without it the rule silently skips.
 step lint bash -c 'npx nx show projects >/dev/null && npx eslint --max-warnings 0 .'
-step typecheck npx tsc -p tsconfig.json --noEmit
+step typecheck npm run --silent typecheck
 step unit jest_layer unit
 # Helm chart, policies and GitOps, validated offline (helm lint, kubeconform, helm-unittest, gator, kube-score).
 step k8s k8s

@@ -3,11 +3,12 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { LOCAL_PORTS } from '../../loadtests/k6/lib/local-ports';
 
 /**
  * Ports are defined once, in tools/ports.env. The scripts read it (tools/lib/ports.sh), and so does
  * libs/testing; what cannot read it (docker-compose.yml, the committed Prometheus config, the chart's
- * values and each service's own default PORT) must agree with it.
+ * values, each service's own default PORT and the k6 scripts' defaults) must agree with it.
  */
 const read = (file: string) => readFileSync(path.join(WORKSPACE_ROOT, file), 'utf8');
 const table = portTable();
@@ -84,5 +85,9 @@ describe('the port table (tools/ports.env)', () => {
       expect([service, Number(own)]).toEqual([service, table[portName(service as ServiceName)]]);
       expect([service, values.services[service].port]).toEqual([service, table[portName(service)]]);
     }
+  });
+
+  it("agrees with the k6 scripts' local defaults (k6 cannot read the file)", () => {
+    expect(LOCAL_PORTS).toEqual(Object.fromEntries(SERVICES.map((service) => [service, table[portName(service)]])));
   });
 });

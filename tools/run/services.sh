@@ -49,6 +49,11 @@ service_env() {
       "PRODUCT_SERVICE_URL=http://127.0.0.1:${PORT[product-service]}" \
       "JWT_JWKS_URL=http://127.0.0.1:${PORT[user-service]}/.well-known/jwks.json" \
       "SHUTDOWN_DRAIN_DELAY_MS=${SHUTDOWN_DRAIN_DELAY_MS:-1000}"
+    # On loopback every client is 127.0.0.1, one IP's budget: a load test raises the limits or turns
+    # them off from the shell (loadtests/README.md); left unset, the services keep their defaults.
+    for var in RATE_LIMIT_ENABLED RATE_LIMIT_IP_PER_MINUTE RATE_LIMIT_USER_PER_MINUTE; do
+      if [[ -n ${!var:-} ]]; then printf '%s\n' "$var=${!var}"; fi
+    done
     case $svc in
       payment-service)
         if [[ -n ${STRIPE_API_BASE:-} ]]; then printf '%s\n' "STRIPE_API_BASE=$STRIPE_API_BASE"; fi ;;
