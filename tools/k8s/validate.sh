@@ -149,6 +149,11 @@ expect_fail "schema rejects an unknown top-level key" "additional properties 're
 expect_fail "schema rejects a wrong type" "services/order-service" render dev --set services.order-service.port=http
 expect_fail "chart rejects the latest tag" "/global/image/tag" render prod --set global.image.tag=latest
 expect_fail "chart rejects an HPA+VPA conflict" "conflicts with its CPU/memory HPA" render prod --set serviceDefaults.vpa.updateMode=Recreate
+expect_fail "chart rejects pools that may exceed PostgreSQL's max_connections" "the services may open 860 at their peak" \
+  render prod --set infrastructure.postgres.maxConnections=500
+expect_fail "chart rejects a memory limit that leaves V8 too little heap" "leaves 32 MiB of V8 heap" \
+  render dev --set serviceDefaults.resources.limits.memory=160Mi
+expect_fail "schema rejects a heap share outside 10-95 %" "heapPercentOfMemoryLimit" render dev --set serviceDefaults.node.heapPercentOfMemoryLimit=100
 
 # ---------------------------------------------------------------------------------
 # 3. helm template | kubeconform, every environment: 0 invalid, 0 errors, 0 missing.

@@ -209,3 +209,92 @@ X-Forwarded-Client-Cert. Params: root, svc. Returns a comma-separated string.
 {{- end -}}
 {{- $ids | uniq | sortAlpha | join "," -}}
 {{- end -}}
+
+{{/*
+A Kubernetes memory quantity (536870912, 512Mi, 1Gi, 500M, 1.5Gi) in whole MiB, rounded down.
+Param: the quantity.
+*/}}
+{{- define "ecotrack.mebibytes" -}}
+{{- $quantity := toString . -}}
+{{- $number := regexFind "^[0-9]+(\\.[0-9]+)?" $quantity -}}
+{{- $unit := trimPrefix $number $quantity -}}
+{{- $bytes := dict "" 1.0 "k" 1e3 "M" 1e6 "G" 1e9 "T" 1e12 "Ki" 1024.0 "Mi" 1048576.0 "Gi" 1073741824.0 "Ti" 1099511627776.0 -}}
+{{- if or (not $number) (not (hasKey $bytes $unit)) -}}
+{{- fail (printf "not a memory quantity: %q (use e.g. 512Mi or 1Gi)" $quantity) -}}
+{{- end -}}
+{{- divf (mulf (float64 $number) (get $bytes $unit)) 1048576 | floor | int -}}
+{{- end -}}
+
+{{/*
+Node.js runtime of one service's container, from svc.node and svc.resources.limits (the figures
+behind each default: docs/performance.md, "Node runtime settings in the chart"). Params: root, svc.
+Returns YAML:
+  maxOldSpaceMiB    node.maxOldSpaceSizeMiB, else node.heapPercentOfMemoryLimit % of limits.memory but
+                    at most limits.memory - node.nonHeapMiB (what a service holds outside the old space:
+                    young generation, code, native libraries, buffers); 0 without a memory limit
+                    (Node then sizes the heap from the cgroup itself).
+  nodeOptions       NODE_OPTIONS: --max-old-space-size (when known) and node.extraOptions.
+  uvThreadpoolSize  node.uvThreadpoolSize, else one thread per CPU of limits.cpu (at least 1; 4,
+                    libuv's default, without a CPU limit): more threads than cores only interleave
+                    argon2 hashes, each holding 19 MiB.
+*/}}
+{{- define "ecotrack.nodeRuntime" -}}
+{{- $node := .svc.node -}}
+{{- $limits := .svc.resources.limits | default dict -}}
+{{- $heap := int $node.maxOldSpaceSizeMiB -}}
+{{- if and (eq $heap 0) (hasKey $limits "memory") -}}
+{{- $limit := include "ecotrack.mebibytes" $limits.memory | int -}}
+{{- $heap = min (div (mul $limit (int $node.heapPercentOfMemoryLimit)) 100) (sub $limit (int $node.nonHeapMiB)) -}}
+{{- if lt $heap 64 -}}
+{{- fail (printf "%s: resources.limits.memory %v leaves %d MiB of V8 heap after node.nonHeapMiB %v: raise the limit" .svc.name $limits.memory $heap $node.nonHeapMiB) -}}
+{{- end -}}
+{{- end -}}
+{{- $options := list -}}
+{{- if gt $heap 0 }}{{ $options = append $options (printf "--max-old-space-size=%d" $heap) }}{{ end -}}
+{{- with $node.extraOptions }}{{ $options = append $options . }}{{ end -}}
+{{- $threads := int $node.uvThreadpoolSize -}}
+{{- if eq $threads 0 -}}
+{{- $threads = 4 -}}
+{{- if hasKey $limits "cpu" -}}
+{{- $cpu := toString $limits.cpu -}}
+{{- $cores := ternary (divf (float64 (trimSuffix "m" $cpu)) 1000) (float64 $cpu) (hasSuffix "m" $cpu) -}}
+{{- $threads = max 1 (ceil $cores | int) -}}
+{{- end -}}
+{{- end }}
+maxOldSpaceMiB: {{ $heap }}
+nodeOptions: {{ join " " $options | quote }}
+uvThreadpoolSize: {{ $threads }}
+{{- end -}}
+
+{{/*
+PostgreSQL connections the chart's services may hold at their peak, against what the server
+allows (infrastructure.postgres.maxConnections minus reservedConnections: superuser slots,
+OpenBao's database engine, migrations, operators). A service's peak pods: its HPA's maxReplicas
+(else replicaCount), doubled with Argo Rollouts (a canary may reach the stable's size before the
+stable scales down), else plus the Deployment's 25 % surge and its canary Deployment; each pod
+holds at most databasePoolMax (DATABASE_POOL_MAX). Fails the render when they do not fit.
+Returns YAML: a line per service "<name>: <pods> pods x <pool>", total, available.
+*/}}
+{{- define "ecotrack.databaseConnections" -}}
+{{- $pg := .Values.infrastructure.postgres -}}
+{{- $available := sub (int $pg.maxConnections) (int $pg.reservedConnections) -}}
+{{- $total := 0 -}}
+{{- $lines := dict -}}
+{{- range $name := include "ecotrack.enabledServices" . | fromYamlArray -}}
+{{- $svc := include "ecotrack.service" (dict "root" $ "name" $name) | fromYaml -}}
+{{- if $svc.database -}}
+{{- $pods := ternary (int $svc.autoscaling.maxReplicas) (int $svc.replicaCount) $svc.autoscaling.enabled -}}
+{{- if $.Values.rollouts.enabled -}}
+{{- $pods = mul $pods 2 -}}
+{{- else -}}
+{{- $pods = add $pods (div (add $pods 3) 4) (ternary (int $svc.canary.replicaCount) 0 $svc.canary.enabled) -}}
+{{- end -}}
+{{- $total = add $total (mul $pods (int $svc.databasePoolMax)) -}}
+{{- $_ := set $lines $name (printf "%d pods x %d" $pods (int $svc.databasePoolMax)) -}}
+{{- end -}}
+{{- end -}}
+{{- if gt $total $available -}}
+{{- fail (printf "PostgreSQL connections: the services may open %d at their peak (%s) but infrastructure.postgres allows %d (maxConnections %v - reservedConnections %v): lower databasePoolMax or maxReplicas, or raise maxConnections" $total (toJson $lines) $available $pg.maxConnections $pg.reservedConnections) -}}
+{{- end -}}
+{{- toYaml (dict "services" $lines "total" $total "available" $available) -}}
+{{- end -}}

@@ -167,10 +167,10 @@ spec:
           protocol: TCP
       env:
         {{- $env := mergeOverwrite (deepCopy $g.env) (deepCopy $svc.env) -}}
-        {{- $reservedNames := list "SHUTDOWN_DRAIN_DELAY_MS" "SHUTDOWN_GRACE_PERIOD_MS" "PORT" "DATABASE_URL" "REDIS_URL" "OPENBAO_ADDR" "OPENBAO_AUTH_METHOD" "OPENBAO_AUTH_MOUNT" "OPENBAO_ROLE" "OPENBAO_ENVIRONMENT" "OPENBAO_K8S_TOKEN_FILE" "INTERNAL_CALLER_SPIFFE_IDS" }}
+        {{- $reservedNames := list "SHUTDOWN_DRAIN_DELAY_MS" "SHUTDOWN_GRACE_PERIOD_MS" "PORT" "DATABASE_URL" "REDIS_URL" "OPENBAO_ADDR" "OPENBAO_AUTH_METHOD" "OPENBAO_AUTH_MOUNT" "OPENBAO_ROLE" "OPENBAO_ENVIRONMENT" "OPENBAO_K8S_TOKEN_FILE" "INTERNAL_CALLER_SPIFFE_IDS" "NODE_OPTIONS" "UV_THREADPOOL_SIZE" "DATABASE_POOL_MAX" }}
         {{- range $reserved := $reservedNames }}
         {{- if hasKey $env $reserved }}
-        {{- fail (printf "%s: %s is set by the chart (global.shutdown, port, secrets, openbaoAuth); do not set it in env" $svc.name $reserved) }}
+        {{- fail (printf "%s: %s is set by the chart (global.shutdown, port, secrets, openbaoAuth, node, databasePoolMax); do not set it in env" $svc.name $reserved) }}
         {{- end }}
         {{- end }}
         {{- range $variable := keys $svc.secretEnv | sortAlpha }}
@@ -196,6 +196,19 @@ spec:
           value: {{ $sd.drainMs | quote }}
         - name: SHUTDOWN_GRACE_PERIOD_MS
           value: {{ $sd.graceMs | quote }}
+        {{- $node := include "ecotrack.nodeRuntime" . | fromYaml }}
+        {{- with $node.nodeOptions }}
+        # V8's heap below the container's memory limit (node.*): a heap error names the cause
+        # where an OOM kill would not.
+        - name: NODE_OPTIONS
+          value: {{ . | quote }}
+        {{- end }}
+        - name: UV_THREADPOOL_SIZE
+          value: {{ $node.uvThreadpoolSize | quote }}
+        {{- if $svc.database }}
+        - name: DATABASE_POOL_MAX
+          value: {{ $svc.databasePoolMax | quote }}
+        {{- end }}
         {{- range $dep := $svc.dependsOn }}
         - name: {{ printf "%s_URL" ($dep | upper | replace "-" "_") }}
           value: {{ include "ecotrack.serviceUrl" (dict "root" $root "name" $dep) | quote }}

@@ -61,12 +61,13 @@ export class OpenBaoSecrets implements SecretSource {
     const secrets = new OpenBaoSecrets(settings, options.logger ?? silentLogger);
     try {
       await secrets.client.login();
-      await secrets.reload();
+      // Both need only the token: read the KV entry while OpenBao creates the database login
+      // (a role in PostgreSQL, the slowest of the start-up's reads).
       if (options.databaseCredentials) {
         const path = `${settings.databaseMount}/creds/${settings.databaseRole}`;
         secrets.database = new DatabaseCredentials(secrets.client, path, secrets.metrics, secrets.logger);
-        await secrets.database.start();
       }
+      await Promise.all([secrets.reload(), secrets.database?.start()]);
     } catch (error) {
       await secrets.close();
       throw error;

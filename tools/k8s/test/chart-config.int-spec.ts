@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { longestProviderWaitMs as notificationWaitMs } from '../../../apps/notification-service/src/providers/provider-timeouts';
 import { orderConfig } from '../../../apps/order-service/src/config';
 import { paymentConfig } from '../../../apps/payment-service/src/config';
@@ -24,6 +24,10 @@ import { userConfig } from '../../../apps/user-service/src/config';
  * - A used refresh token answers a retry for longer than the mesh may take to retry it.
  * - The peer identities a service trusts (INTERNAL_CALLER_SPIFFE_IDS, read by the code's own
  *   schema) are exactly the callers the AuthorizationPolicy lets in, and only under STRICT mTLS.
+ * - Node's runtime follows the container's limits: V8's old space (NODE_OPTIONS) is the values'
+ *   share of the memory limit and leaves nonHeapMiB outside it; one libuv thread per CPU; the
+ *   database pools (DATABASE_POOL_MAX, read by the code's schema) of every pod at the services'
+ *   peak fit PostgreSQL's max_connections.
  */
 const CHART = path.join(WORKSPACE_ROOT, 'helm/ecotrack');
 const KUBE_VERSION = '1.32.2';
@@ -72,13 +76,66 @@ const seconds = (duration: string) => {
   return Number(match[1]) * 1000;
 };
 
+interface Container {
+  name: string;
+  env?: Array<{ name: string; value?: string }>;
+  resources?: { limits?: { cpu?: string | number; memory?: string | number } };
+}
+
+const isWorkload = (o: K8sObject) => o.kind === 'Deployment' || o.kind === 'Rollout';
+
+/** The service's own container in its (stable) workload. */
+function containerOf(objects: K8sObject[], service: Service): Container {
+  const workload = objects.find((o) => isWorkload(o) && o.metadata.name === service);
+  if (!workload) throw new Error(`no workload for ${service}`);
+  return (workload.spec as { template: { spec: { containers: Container[] } } }).template.spec.containers.find((c) => c.name === service)!;
+}
+
 /** The container environment the chart gives a service (plain values; secrets come from OpenBao). */
 function environmentOf(objects: K8sObject[], service: Service): Record<string, string> {
-  const workload = objects.find((o) => (o.kind === 'Deployment' || o.kind === 'Rollout') && o.metadata.name === service);
-  if (!workload) throw new Error(`no workload for ${service}`);
-  const spec = workload.spec as { template: { spec: { containers: Array<{ name: string; env?: Array<{ name: string; value?: string }> }> } } };
-  const container = spec.template.spec.containers.find((c) => c.name === service)!;
+  const container = containerOf(objects, service);
   return Object.fromEntries((container.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
+}
+
+const MEBIBYTE = 1024 * 1024;
+const QUANTITY_UNITS: Record<string, number> = { '': 1, k: 1e3, M: 1e6, G: 1e9, Ki: 1024, Mi: MEBIBYTE, Gi: 1024 * MEBIBYTE };
+/** A Kubernetes quantity (512Mi, 1Gi, 500m, 2) as a number of bytes or cores. */
+function quantity(value: string | number): number {
+  const match = /^(\d+(?:\.\d+)?)(m|[kMG]i?|Ki)?$/.exec(String(value));
+  if (!match) throw new Error(`not a quantity: ${value}`);
+  return match[2] === 'm' ? Number(match[1]) / 1000 : Number(match[1]) * QUANTITY_UNITS[match[2] ?? ''];
+}
+
+/** The chart's values for an environment: values.yaml under values-<environment>.yaml (only the keys read here). */
+function valuesOf(environment: string) {
+  const read = (file: string) => parse(readFileSync(path.join(CHART, file), 'utf8')) as ChartValues;
+  const defaults = read('values.yaml');
+  const overrides = read(`values-${environment}.yaml`);
+  return {
+    node: { ...defaults.serviceDefaults.node, ...overrides.serviceDefaults?.node },
+    postgres: { ...defaults.infrastructure.postgres, ...overrides.infrastructure?.postgres },
+  };
+}
+interface ChartValues {
+  serviceDefaults: { node: { heapPercentOfMemoryLimit: number; nonHeapMiB: number } };
+  infrastructure: { postgres: { maxConnections: number; reservedConnections: number } };
+}
+
+/**
+ * Pods of a service at its peak: its HPA's maxReplicas (else its replicas), doubled under an Argo
+ * Rollout (the canary may reach the stable's size before the stable scales down), else plus the
+ * Deployment's surge; a canary Deployment adds its own.
+ */
+function peakPods(objects: K8sObject[], service: Service): number {
+  const hpa = objects.find((o) => o.kind === 'HorizontalPodAutoscaler' && o.metadata.name === service);
+  const workloads = objects.filter((o) => isWorkload(o) && (o.metadata.name === service || o.metadata.name === `${service}-canary`));
+  return workloads.reduce((sum, workload) => {
+    const spec = workload.spec as { replicas?: number; strategy?: { rollingUpdate?: { maxSurge?: string } } };
+    const replicas = workload.metadata.name === service && hpa ? (hpa.spec.maxReplicas as number) : spec.replicas!;
+    if (workload.kind === 'Rollout') return sum + replicas * 2;
+    const surge = Number(/^(\d+)%$/.exec(spec.strategy?.rollingUpdate?.maxSurge ?? '0%')![1]);
+    return sum + replicas + Math.ceil((replicas * surge) / 100);
+  }, 0);
 }
 
 /** The service's configuration as its code reads it from that environment (with the secrets OpenBao would add, stubbed). */
@@ -172,6 +229,31 @@ describe.each(ENVIRONMENTS)('chart (%s) against the code', (environment) => {
     for (const [id, name] of trusted ?? []) expect(id).toBe(`spiffe://cluster.local/ns/ecotrack/sa/${name}`);
   });
 
+  it.each(SERVICES)("%s: V8's old space (NODE_OPTIONS) is the share of the memory limit the values ask for, with room outside it", (service) => {
+    const { node } = valuesOf(environment);
+    const container = containerOf(objects, service);
+    const limitMiB = Math.floor(quantity(container.resources!.limits!.memory!) / MEBIBYTE);
+    const heap = Number(/--max-old-space-size=(\d+)/.exec(environmentOf(objects, service).NODE_OPTIONS ?? '')?.[1]);
+    expect(heap).toBe(Math.min(Math.floor((limitMiB * node.heapPercentOfMemoryLimit) / 100), limitMiB - node.nonHeapMiB));
+    expect(heap + node.nonHeapMiB).toBeLessThanOrEqual(limitMiB);
+  });
+
+  it.each(SERVICES)('%s: one libuv thread per CPU of its limit', (service) => {
+    const cpus = quantity(containerOf(objects, service).resources!.limits!.cpu!);
+    expect(Number(environmentOf(objects, service).UV_THREADPOOL_SIZE)).toBe(Math.max(1, Math.ceil(cpus)));
+  });
+
+  it("the services' database pools at their peak fit PostgreSQL's max_connections", () => {
+    const { postgres } = valuesOf(environment);
+    const connections = SERVICES.map((service) => {
+      // As the code reads it (the chart must not render a value the schema would refuse or default).
+      const pool = platformConfigSchema.parse({ ...environmentOf(objects, service), REDIS_URL: 'redis://redis.invalid:6379' }).DATABASE_POOL_MAX;
+      expect(environmentOf(objects, service).DATABASE_POOL_MAX).toBe(String(pool));
+      return peakPods(objects, service) * pool;
+    });
+    expect(connections.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(postgres.maxConnections - postgres.reservedConnections);
+  });
+
   it.each(SERVICES)('%s: its plain environment is valid for the code', (service) => {
     expect(() => platformConfigSchema.parse({ ...environmentOf(objects, service), REDIS_URL: 'redis://redis.invalid:6379' })).not.toThrow();
   });
@@ -179,6 +261,15 @@ describe.each(ENVIRONMENTS)('chart (%s) against the code', (environment) => {
 
 describe('the checks themselves', () => {
   const routes = () => routesOf(render('prod'), 'order-service');
+
+  it('read quantities in every unit and count the pods a rollout may add', () => {
+    expect([quantity('768Mi'), quantity('1.5Gi'), quantity('536870912'), quantity('500m'), quantity(2)]).toEqual([768 * MEBIBYTE, 1536 * MEBIBYTE, 512 * MEBIBYTE, 0.5, 2]);
+    const prod = render('prod');
+    // prod: order-service's HPA allows 20 pods, and a Rollout may double them.
+    expect(peakPods(prod, 'order-service')).toBe(40);
+    // dev: one Deployment pod, plus its 25 % surge (rounded up).
+    expect(peakPods(render('dev'), 'order-service')).toBe(2);
+  });
 
   it('catch a catch-all route retried after a 503, and an unkeyed POST route retried on reset', () => {
     const changed = routes();
