@@ -7,7 +7,7 @@
  *
  * A tracer provider with the instrumentations we use, not NodeSDK with every auto-instrumentation:
  * NodeSDK loads OTLP exporters for metrics and logs over three protocols, and the auto-instrumentation
- * bundle about forty packages, whose require alone took 1.7 s and 55 MiB (see libs/telemetry/README.md).
+ * bundle about forty packages: loading sdk-node took 1.7 s and 55 MiB here, the bundle 0.5 s and 26 MiB more.
  */
 import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
