@@ -1,3 +1,3 @@
 export { shutdownTracing, startTracing } from './tracing';
-export { loggerModuleParams, pinoOptions, REDACTED_PATHS } from './logging';
+export { logDestination, loggerModuleParams, pinoOptions, redactFields, serviceLogger } from './logging';
 export { createMetricsRegistry, instrumentHttpServer, METRICS_REGISTRY, MetricsModule } from './metrics';

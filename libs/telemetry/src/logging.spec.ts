@@ -1,8 +1,12 @@
 import pino from 'pino';
 import { DatabaseError } from 'pg';
 import { QueryFailedError } from 'typeorm';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
-import { pinoOptions } from './logging';
+import { loggerModuleParams, pinoOptions, redactFields, serviceLogger } from './logging';
 
 function capture(): { lines: Record<string, unknown>[]; stream: Writable } {
   const lines: Record<string, unknown>[] = [];
@@ -32,6 +36,56 @@ describe('service logger', () => {
     const text = JSON.stringify(line);
     for (const secret of ['eyJhbGciOi', 'sid=abc', 'ada@example.org', 'hunter2', 'Ada Lovelace', 'tok_123']) expect(text).not.toContain(secret);
     expect(text).toContain('k6'); // not everything is redacted
+  });
+  it('redacts bindings of child loggers, and fields an error carries after it is serialized', () => {
+    const { lines, stream } = capture();
+    const logger = serviceLogger(pinoOptions('user-service', 'info'), stream).child({ email: 'ada@example.org', user: { id: 'u-1', phone: '+33 6 12 34 56 78' } }).child({ token: 't0k3n-abcdef' });
+    logger.error({ err: Object.assign(new Error('refused'), { email: 'grace@example.org' }), res: { headers: { 'set-cookie': 'sid=s3cr3t' } } }, 'failed');
+    const text = JSON.stringify(lines[0]);
+    for (const secret of ['ada@example.org', '+33 6 12 34 56 78', 't0k3n-abcdef', 'grace@example.org', 'sid=s3cr3t']) expect(text).not.toContain(secret);
+    expect(lines[0]).toMatchObject({ user: { id: 'u-1', phone: '[Redacted]' }, err: { message: 'refused', email: '[Redacted]' } });
+  });
+
+  it('leaves a line without sensitive fields as it is, copying nothing', () => {
+    const fields = { req: { id: 'r-1', method: 'GET', url: '/v1/products' }, res: { statusCode: 200 }, responseTime: 3 };
+    expect(redactFields(fields)).toBe(fields);
+    const withHeaders = { req: { headers: { authorization: 'Bearer x', accept: 'application/json' } } };
+    expect(redactFields(withHeaders)).toEqual({ req: { headers: { authorization: '[Redacted]', accept: 'application/json' } } });
+    expect(withHeaders.req.headers.authorization).toBe('Bearer x'); // the caller's object is never changed
+  });
+});
+
+describe('request logging', () => {
+  /** The pino options nestjs-pino gets, used on a captured stream. */
+  function requestLogger() {
+    const { lines, stream } = capture();
+    const { pinoHttp } = loggerModuleParams('product-service', 'info', stream);
+    const { logger, serializers } = pinoHttp as { logger: pino.Logger; serializers: pino.LoggerOptions['serializers'] };
+    return { lines, logger: logger.child({}, { serializers }) };
+  }
+
+  it('logs the request id, method and URL and the status, never a header or a body', () => {
+    const { lines, logger } = requestLogger();
+    const req = { id: 'r-1', method: 'POST', url: '/v1/sessions', headers: { authorization: 'Bearer eyJhbGciOi', cookie: 'sid=abc' }, body: { email: 'ada@example.org' } };
+    logger.child({ req }).info({ res: { statusCode: 201, headers: { 'set-cookie': 'sid=new' } }, responseTime: 4 }, 'request completed');
+    expect(lines[0]).toMatchObject({ req: { id: 'r-1', method: 'POST', url: '/v1/sessions' }, res: { statusCode: 201 }, msg: 'request completed' });
+    expect(Object.keys(lines[0].req as object)).toEqual(['id', 'method', 'url']);
+    for (const secret of ['eyJhbGciOi', 'sid=abc', 'ada@example.org', 'sid=new']) expect(JSON.stringify(lines[0])).not.toContain(secret);
+  });
+
+  it('writes asynchronously, and every line is out when the process exits', () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'logs-')), 'out.log');
+    const script = `
+      const fs = require('node:fs');
+      const pino = require('pino');
+      const { logDestination, pinoOptions } = require(${JSON.stringify(path.join(__dirname, 'logging.ts'))});
+      const logger = pino(pinoOptions('test-service', 'info'), logDestination(fs.openSync(${JSON.stringify(file)}, 'w')));
+      for (let i = 0; i < 5000; i++) logger.info({ i }, 'line');
+      process.exit(0);`;
+    execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], { cwd: path.join(__dirname, '../../..') });
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(5000);
+    expect(JSON.parse(lines[4999])).toMatchObject({ i: 4999, service: 'test-service' });
   });
 });
 

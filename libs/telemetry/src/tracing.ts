@@ -1,56 +1,115 @@
 /**
  * OpenTelemetry preload. Import this module FIRST in a service's entry point
  * (before NestJS, pg, ioredis or kafkajs are required), because
- * auto-instrumentation works by patching modules as they are loaded.
+ * instrumentation works by patching modules as they are loaded.
  *
  * It deliberately imports nothing else of ours.
+ *
+ * A tracer provider with the instrumentations we use, not NodeSDK with every auto-instrumentation:
+ * NodeSDK loads OTLP exporters for metrics and logs over three protocols, and the auto-instrumentation
+ * bundle about forty packages: loading sdk-node took 1.7 s and 55 MiB here, the bundle 0.5 s and 26 MiB more.
  */
-import { getNodeAutoInstrumentations } from '@opentelemetry/auto-instrumentations-node';
+import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { NodeSDK } from '@opentelemetry/sdk-node';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
+import { KafkaJsInstrumentation } from '@opentelemetry/instrumentation-kafkajs';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BatchSpanProcessor,
+  NodeTracerProvider,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+  type Sampler,
+} from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 
-let sdk: NodeSDK | undefined;
+let provider: NodeTracerProvider | undefined;
 
 /** Paths whose spans are pure noise (probes and scrapes every few seconds). */
 const UNTRACED_PATHS = new Set(['/health/live', '/health/ready', '/metrics']);
 
-export function startTracing(serviceName: string, serviceVersion = process.env.SERVICE_VERSION ?? '0.0.0'): void {
-  if (sdk || process.env.OTEL_SDK_DISABLED === 'true') return;
-  // Metrics go through prom-client (/metrics) and logs through stdout, so the SDK
-  // must not start its own OTLP metric and log pipelines unless asked to.
-  process.env.OTEL_METRICS_EXPORTER ??= 'none';
-  process.env.OTEL_LOGS_EXPORTER ??= 'none';
+/** The share of new traces kept in production when OTEL_TRACES_SAMPLER_ARG does not say. */
+export const PRODUCTION_SAMPLE_RATIO = 0.1;
 
-  sdk = new NodeSDK({
-    resource: resourceFromAttributes({
-      [ATTR_SERVICE_NAME]: process.env.OTEL_SERVICE_NAME ?? serviceName,
-      [ATTR_SERVICE_VERSION]: serviceVersion,
+const SAMPLERS: Record<string, (ratio: number) => Sampler> = {
+  always_on: () => new AlwaysOnSampler(),
+  always_off: () => new AlwaysOffSampler(),
+  traceidratio: (ratio) => new TraceIdRatioBasedSampler(ratio),
+  parentbased_always_on: () => new ParentBasedSampler({ root: new AlwaysOnSampler() }),
+  parentbased_always_off: () => new ParentBasedSampler({ root: new AlwaysOffSampler() }),
+  parentbased_traceidratio: (ratio) => new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) }),
+};
+
+/**
+ * The sampler named by the standard variables OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG.
+ * Defaults: in production (NODE_ENV unset means production, as in the config schema) a trace that
+ * arrives sampled stays sampled and PRODUCTION_SAMPLE_RATIO of new ones are kept; elsewhere every
+ * trace. A wrong value stops the start-up with the variable's name (it runs before the config).
+ */
+export function samplerFromEnv(env: NodeJS.ProcessEnv = process.env): Sampler {
+  const production = (env.NODE_ENV ?? 'production') === 'production';
+  const name = env.OTEL_TRACES_SAMPLER || (production ? 'parentbased_traceidratio' : 'parentbased_always_on');
+  const make = SAMPLERS[name];
+  if (!make) throw new Error(`OTEL_TRACES_SAMPLER: expected one of ${Object.keys(SAMPLERS).join(', ')}`);
+  const arg = env.OTEL_TRACES_SAMPLER_ARG;
+  const ratio = arg === undefined || arg === '' ? (production ? PRODUCTION_SAMPLE_RATIO : 1) : Number(arg);
+  if (!(ratio >= 0 && ratio <= 1)) throw new Error('OTEL_TRACES_SAMPLER_ARG: expected a number from 0 to 1');
+  return make(ratio);
+}
+
+/**
+ * What we trace, and only that. Spans need a parent where the work can happen outside any
+ * request or message (the outbox relay's idle polls, pool checks, lease renewals and JWKS
+ * refreshes): an idle service writes no spans.
+ */
+function instrumentations(): Instrumentation[] {
+  return [
+    new HttpInstrumentation({
+      ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has((req.url ?? '').split('?')[0]),
+      requireParentforOutgoingSpans: true,
     }),
-    // Endpoint from OTEL_EXPORTER_OTLP_ENDPOINT (standard variable), default localhost:4318.
-    traceExporter: new OTLPTraceExporter(),
-    instrumentations: [
-      getNodeAutoInstrumentations({
-        // File system, DNS and raw sockets produce thousands of spans that explain nothing.
-        '@opentelemetry/instrumentation-fs': { enabled: false },
-        '@opentelemetry/instrumentation-dns': { enabled: false },
-        '@opentelemetry/instrumentation-net': { enabled: false },
-        // Log lines carry trace_id/span_id (correlation); they are shipped as stdout JSON,
-        // not through the OTel logs pipeline.
-        '@opentelemetry/instrumentation-pino': { disableLogSending: true },
-        '@opentelemetry/instrumentation-http': {
-          ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has((req.url ?? '').split('?')[0]),
-        },
+    // fetch (order-service's calls to product-service, the vendors' APIs).
+    new UndiciInstrumentation({ requireParentforSpans: true }),
+    new PgInstrumentation({ requireParentSpan: true }),
+    new IORedisInstrumentation({ requireParentSpan: true }),
+    new KafkaJsInstrumentation(),
+    // Log lines carry trace_id/span_id (correlation); they are shipped as stdout JSON,
+    // not through the OTel logs pipeline.
+    new PinoInstrumentation({ disableLogSending: true }),
+  ];
+}
+
+export function startTracing(serviceName: string, serviceVersion = process.env.SERVICE_VERSION ?? '0.0.0'): void {
+  if (provider || process.env.OTEL_SDK_DISABLED === 'true') return;
+  provider = new NodeTracerProvider({
+    // OTEL_RESOURCE_ATTRIBUTES (standard) adds to these; OTEL_SERVICE_NAME renames the service.
+    resource: detectResources({ detectors: [envDetector] }).merge(
+      resourceFromAttributes({
+        [ATTR_SERVICE_NAME]: process.env.OTEL_SERVICE_NAME ?? serviceName,
+        [ATTR_SERVICE_VERSION]: serviceVersion,
       }),
-    ],
+    ),
+    sampler: samplerFromEnv(),
+    // Export is batched off the request path: a span ending only joins a queue. Queue and batch
+    // sizes and the delay come from the standard OTEL_BSP_* variables (defaults 2048, 512, 5 s);
+    // past a full queue spans are dropped, never waited for.
+    // Endpoint from OTEL_EXPORTER_OTLP_ENDPOINT (standard variable), default localhost:4318.
+    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())],
   });
-  sdk.start();
+  // Global tracer provider, W3C trace-context and baggage propagation, AsyncLocalStorage context.
+  provider.register();
+  registerInstrumentations({ tracerProvider: provider, instrumentations: instrumentations() });
 }
 
 /** Flushes pending spans; called by the platform's graceful shutdown as its last step. */
 export async function shutdownTracing(): Promise<void> {
-  const running = sdk;
-  sdk = undefined;
+  const running = provider;
+  provider = undefined;
   await running?.shutdown().catch(() => undefined);
 }

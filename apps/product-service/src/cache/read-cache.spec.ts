@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { stat } from 'node:fs';
 import { Registry } from 'prom-client';
 import type { ProductConfig } from '../config';
 import { productKey, searchVersionKey } from './cache-keys';
@@ -63,6 +64,51 @@ describe('ReadCache (cache-aside, no I/O)', () => {
     expect(load).toHaveBeenCalledTimes(1);
     expect(redis.ttl.get(productKey('p1'))).toBe(300);
     expect([await counted('product', 'miss'), await counted('product', 'hit')]).toEqual([1, 1]);
+  });
+
+  it('reads that miss while the product is being loaded wait for that one load', async () => {
+    let finish!: (value: { id: string }) => void;
+    const load = jest.fn(() => new Promise<{ id: string }>((resolve) => (finish = resolve)));
+    const reads = [cache.product('p1', load), cache.product('p1', load), cache.product('p1', load)];
+    await new Promise((resolve) => setImmediate(resolve));
+    finish({ id: 'p1' });
+    expect(await Promise.all(reads)).toEqual([{ id: 'p1' }, { id: 'p1' }, { id: 'p1' }]);
+    expect(load).toHaveBeenCalledTimes(1);
+    expect(await counted('product', 'miss')).toBe(3);
+  });
+
+  it('a read after an invalidation does not join a load that began before it', async () => {
+    const finishes: Array<(value: { version: number }) => void> = [];
+    const load = jest.fn(() => new Promise<{ version: number }>((resolve) => finishes.push(resolve)));
+    const before = cache.product('p1', load);
+    await new Promise((resolve) => setImmediate(resolve));
+    await cache.invalidate(['p1'], { searches: false });
+    const after = cache.product('p1', load);
+    await new Promise((resolve) => setImmediate(resolve));
+    finishes[0]({ version: 1 });
+    finishes[1]({ version: 2 });
+    expect([await before, await after]).toEqual([{ version: 1 }, { version: 2 }]);
+    expect(load).toHaveBeenCalledTimes(2);
+  });
+
+  it('an answer that arrived in time is used even when the event loop was too busy to read it before the timeout', async () => {
+    await cache.store('p1', { id: 'p1' });
+    let answer!: (value: string) => void;
+    jest.spyOn(redis, 'get').mockImplementation(() => new Promise((resolve) => (answer = resolve)));
+    const read = cache.product('p1', async () => ({ id: 'from-postgres' }));
+    await new Promise((resolve) => setImmediate(resolve));
+    // One busy loop iteration, longer than the timeout, during which the answer arrives: an I/O
+    // completion (here a file stat) that waits for the next poll phase, as a Redis reply would.
+    await new Promise<void>((resolve) =>
+      setImmediate(() => {
+        stat(__filename, () => answer(JSON.stringify({ id: 'p1' })));
+        const busyUntil = Date.now() + config.CACHE_TIMEOUT_MS + 50;
+        while (Date.now() < busyUntil);
+        resolve();
+      }),
+    );
+    expect(await read).toEqual({ id: 'p1' });
+    expect(await counted('product', 'error')).toBe(0);
   });
 
   it('does not cache "not found"', async () => {

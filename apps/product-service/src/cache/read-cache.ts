@@ -19,6 +19,8 @@ class CacheTimeout extends Error {}
 @Injectable()
 export class ReadCache {
   private readonly logger = new Logger('ReadCache');
+  /** Loads from PostgreSQL running now, by cache key (see loadOnce). */
+  private readonly inFlight: Record<CacheName, Map<string, Promise<unknown>>> = { product: new Map(), search: new Map() };
 
   constructor(
     @Inject(REDIS) private readonly redis: CacheClient,
@@ -90,6 +92,9 @@ export class ReadCache {
    * until it works, such as the consumer of product.events.
    */
   async invalidate(productIds: string[], { searches }: { searches: boolean }): Promise<void> {
+    // A read after the write must not join a load that began before it.
+    for (const id of productIds) this.inFlight.product.delete(productKey(id));
+    if (searches) this.inFlight.search.clear();
     if (productIds.length) await this.bounded(this.redis.del(...productIds.map(productKey)));
     if (searches) await this.bounded(this.redis.incr(searchVersionKey()));
   }
@@ -109,20 +114,47 @@ export class ReadCache {
       return load();
     }
     this.metrics.count(cache, 'miss');
-    const value = await load();
-    if (value !== undefined) {
-      await this.bounded(this.redis.set(cacheKey, JSON.stringify(value), 'EX', ttlSeconds)).catch((error) =>
-        this.logger.warn(`${cache} cache write failed: ${describe(error)}`),
-      );
-    }
-    return value;
+    return this.loadOnce(cache, cacheKey, async () => {
+      const value = await load();
+      if (value !== undefined) {
+        await this.bounded(this.redis.set(cacheKey, JSON.stringify(value), 'EX', ttlSeconds)).catch((error) =>
+          this.logger.warn(`${cache} cache write failed: ${describe(error)}`),
+        );
+      }
+      return value;
+    });
   }
 
-  /** A slow Redis must not make reads slow: past the timeout it counts as down. */
+  /**
+   * One load per key at a time in this process: the reads that miss while it runs wait for it.
+   * Without this, a popular product's entry expiring (or being invalidated) under load sent every
+   * read in flight to PostgreSQL at once, exhausted the pool and failed them all.
+   */
+  private loadOnce<T>(cache: CacheName, cacheKey: string, load: () => Promise<T>): Promise<T> {
+    const loads = this.inFlight[cache];
+    const running = loads.get(cacheKey) as Promise<T> | undefined;
+    if (running) return running;
+    const started = load().finally(() => {
+      if (loads.get(cacheKey) === started) loads.delete(cacheKey);
+    });
+    loads.set(cacheKey, started);
+    return started;
+  }
+
+  /**
+   * A slow Redis must not make reads slow: past the timeout it counts as down. Only Redis's
+   * slowness, not ours: Node runs due timers before it reads the sockets, so in a busy loop
+   * iteration the timer would fire while the answer, long arrived, waits unread, and every
+   * read would go to PostgreSQL exactly when the service is busiest. The timeout therefore
+   * takes effect after the sockets were read (setImmediate runs after the poll phase).
+   */
   private bounded<T>(command: Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new CacheTimeout(`no answer within ${this.config.CACHE_TIMEOUT_MS} ms`)), this.config.CACHE_TIMEOUT_MS);
+      timer = setTimeout(
+        () => setImmediate(() => reject(new CacheTimeout(`no answer within ${this.config.CACHE_TIMEOUT_MS} ms`))),
+        this.config.CACHE_TIMEOUT_MS,
+      );
     });
     // A command that loses the race may still fail later; that failure is already handled.
     command.catch(() => undefined);

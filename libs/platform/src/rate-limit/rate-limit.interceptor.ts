@@ -47,28 +47,38 @@ export class RateLimitInterceptor implements NestInterceptor {
     private readonly reflector: Reflector,
   ) {}
 
-  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> | Promise<Observable<unknown>> {
     if (context.getType() !== 'http' || !this.limiter.active) return next.handle();
-    const http = context.switchToHttp();
-    const request = http.getRequest<LimitedRequest>();
+    const request = context.switchToHttp().getRequest<LimitedRequest>();
     if (isExempt(request.url)) return next.handle();
-    const reply = http.getResponse<FastifyReply>();
-
     const internal = request[INTERNAL_CALLER];
-    if (internal) {
-      const perMinute = this.limiter.settings.internalPerMinute;
-      const decision = perMinute > 0 ? await this.limiter.hit('service', internal, perMinute) : undefined;
-      this.enforce(reply, decision ? [decision] : []);
-      return next.handle();
-    }
+    if (internal) return this.limitInternal(internal, context, next);
+    const limits = this.limitsOf(context);
+    // An anonymous request on a route without limits of its own spends only its IP budget,
+    // which the onRequest hook already counted, announced and enforced: nothing to wait for.
+    if (!callerSubject(request) && limits.length === 0) return next.handle();
+    return this.limitCaller(request, limits, context, next);
+  }
 
+  private limitsOf(context: ExecutionContext): RouteRateLimit[] {
+    return this.reflector.getAllAndOverride<RouteRateLimit[] | undefined>(RATE_LIMIT_OPTIONS, [context.getHandler(), context.getClass()]) ?? [];
+  }
+
+  private async limitInternal(caller: string, context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+    const perMinute = this.limiter.settings.internalPerMinute;
+    const decision = perMinute > 0 ? await this.limiter.hit('service', caller, perMinute) : undefined;
+    this.enforce(context.switchToHttp().getResponse<FastifyReply>(), decision ? [decision] : []);
+    return next.handle();
+  }
+
+  private async limitCaller(request: LimitedRequest, limits: RouteRateLimit[], context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
     const decisions: RateLimitDecision[] = [];
     const ip = request[IP_DECISION];
     if (ip) decisions.push(ip);
     const user = callerSubject(request);
     if (user) decisions.push(...present(await this.limiter.hit('user', user, this.limiter.settings.userPerMinute)));
 
-    const limits = this.reflector.getAllAndOverride<RouteRateLimit[] | undefined>(RATE_LIMIT_OPTIONS, [context.getHandler(), context.getClass()]) ?? [];
     const scope = `${request.method}:${request.routeOptions?.url ?? request.url.split('?', 1)[0]}`;
     const accounts: string[] = [];
     const backoffs: Array<{ subject: string; backoff: FailureBackoff }> = [];
