@@ -15,7 +15,7 @@ const SEED_DIR = process.env.BENCH_SEED_DIR ?? RESULTS_DIR;
 
 /** Seconds and sizes: the full run on this 2-core machine stays under ~10 minutes, the smoke under ~2. */
 export const PLAN = SMOKE
-  ? { warmupSeconds: 1, loadSeconds: 2, pgbenchSeconds: 3, sagaSeconds: 3, customers: 24, idleSeconds: 10 }
+  ? { warmupSeconds: 1, loadSeconds: 3, pgbenchSeconds: 3, sagaSeconds: 3, customers: 24, idleSeconds: 10 }
   : { warmupSeconds: 3, loadSeconds: 10, pgbenchSeconds: 20, sagaSeconds: 20, customers: 80, idleSeconds: 30 };
 
 export const stackEnv = () => readStackEnv();

@@ -10,6 +10,8 @@ import { quantile, round } from './stats';
 export const SAGA_LEVELS = [1, 10, 20];
 /** PostgreSQL publishes a backend's counters within a second or so of its transaction (pgstat). */
 const STATS_SETTLE_MS = 1_500;
+/** How long the idle commit rate is sampled. */
+const IDLE_COMMITS_WINDOW_MS = 5_000;
 
 interface Placed {
   placementMs: number;
@@ -31,6 +33,7 @@ export interface SagaLevel {
   sagaP95Ms: number;
   sagaP99Ms: number;
   confirmedPerSecond: number;
+  /** Commits during the level, less what the idle services commit anyway in as long. */
   commits: number;
   commitsPerOrder: number;
   pollsPerOrder: number;
@@ -38,6 +41,8 @@ export interface SagaLevel {
 
 export interface OrdersResult {
   pgbench: { tps: number; command: string };
+  /** What the five databases commit a second with no traffic (outbox and timeout polls). */
+  idleCommitsPerSecond: number;
   levels: SagaLevel[];
   tooManyRequests: number;
   pacedWaits: number;
@@ -69,7 +74,7 @@ export async function placeOne(customer: Customer, productIds: string[], n: numb
 }
 
 /** `concurrency` customers ordering one order at a time for PLAN.sagaSeconds; every order waited for to the end. */
-async function level(concurrency: number, customers: Customer[], productIds: string[]): Promise<SagaLevel> {
+async function level(concurrency: number, customers: Customer[], productIds: string[], idleCommitsPerSecond: number): Promise<SagaLevel> {
   const free = [...customers];
   const orders: Placed[] = [];
   const refused: Record<string, number> = {};
@@ -93,7 +98,7 @@ async function level(concurrency: number, customers: Customer[], productIds: str
     }),
   );
   await sleep(STATS_SETTLE_MS);
-  const commits = (await serviceCommits()) - commitsBefore;
+  const commits = Math.round((await serviceCommits()) - commitsBefore - (idleCommitsPerSecond * (Date.now() - started)) / 1_000);
   const confirmed = orders.filter((o) => o.status === 'CONFIRMED');
   const sagas = confirmed.map((o) => o.sagaMs!);
   const lastDecision = Math.max(started + 1, ...confirmed.map((o) => o.decidedAt!));
@@ -116,6 +121,15 @@ async function level(concurrency: number, customers: Customer[], productIds: str
   };
 }
 
+/** The five databases' commits a second while nothing is sent (the same settling as a level's). */
+async function idleCommitRate(): Promise<number> {
+  await sleep(STATS_SETTLE_MS);
+  const before = await serviceCommits();
+  const started = Date.now();
+  await sleep(IDLE_COMMITS_WINDOW_MS);
+  return round(((await serviceCommits()) - before) / ((Date.now() - started) / 1_000), 1);
+}
+
 export async function measureOrders(): Promise<OrdersResult> {
   const seed = readResult<Seed>('seed');
   if (!seed) throw new Error('no seed: run the seed step first');
@@ -123,14 +137,15 @@ export async function measureOrders(): Promise<OrdersResult> {
   log(`pgbench: ${pgbench.tps} tps`);
   const customers = seed.customers.map((account) => new Customer(account));
   await inBatches(customers, 4, (customer) => customer.login());
+  const idleCommitsPerSecond = await idleCommitRate();
   const levels: SagaLevel[] = [];
   for (const concurrency of SAGA_LEVELS) {
     log(`saga at ${concurrency} concurrent customer(s), ${PLAN.sagaSeconds} s`);
-    levels.push(await level(concurrency, customers, seed.productIds));
+    levels.push(await level(concurrency, customers, seed.productIds, idleCommitsPerSecond));
     log(JSON.stringify(levels[levels.length - 1]));
   }
   customers.forEach((customer) => customer.close());
-  const result: OrdersResult = { pgbench, levels, tooManyRequests: Customer.tally.tooMany, pacedWaits: Customer.tally.pacedWaits };
+  const result: OrdersResult = { pgbench, idleCommitsPerSecond, levels, tooManyRequests: Customer.tally.tooMany, pacedWaits: Customer.tally.pacedWaits };
   writeResult('orders', result);
   return result;
 }
