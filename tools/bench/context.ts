@@ -1,4 +1,4 @@
-import { readStackEnv, SERVICE_PORTS, STATE_DIR, WORKSPACE_ROOT, type ServiceName } from '@ecotrack/testing';
+import { readStackEnv, SERVICE_PORTS, SERVICES, STATE_DIR, waitUntil, WORKSPACE_ROOT, type ServiceName } from '@ecotrack/testing';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -20,6 +20,14 @@ export const PLAN = SMOKE
 
 export const stackEnv = () => readStackEnv();
 export const serviceUrl = (service: ServiceName) => `http://127.0.0.1:${SERVICE_PORTS[service]}`;
+
+/** Waits until each of the stack's services says ready (a step may start while someone restarts them). */
+export async function stackReady(): Promise<void> {
+  for (const service of SERVICES) {
+    const ready = () => fetch(`${serviceUrl(service)}/health/ready`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.status === 200, () => false);
+    await waitUntil(`${service} to be ready`, ready, Boolean, { timeoutMs: 180_000, intervalMs: 500 });
+  }
+}
 
 const SERVICES_SH = path.join(WORKSPACE_ROOT, 'tools/run/services.sh');
 

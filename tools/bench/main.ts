@@ -1,4 +1,4 @@
-import { log, PLAN, writeResult } from './context';
+import { log, PLAN, stackReady, writeResult } from './context';
 import { seed } from './customers';
 import { measureIdle } from './idle';
 import { measureColdStart } from './cold-start';
@@ -22,6 +22,7 @@ const STEPS: Record<string, () => Promise<unknown>> = {
 async function main(): Promise<void> {
   const step = STEPS[process.argv[2] ?? ''];
   if (!step) throw new Error(`usage: main.ts ${Object.keys(STEPS).join('|')}`);
+  if (process.argv[2] !== 'report') await stackReady();
   await step();
 }
 
