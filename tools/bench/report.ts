@@ -63,6 +63,7 @@ export async function report(): Promise<void> {
   const figures = [...(read ? readFigures(read) : []), ...(orders ? orderFigures(orders) : []), ...serviceFigures(coldStarts, idle)];
   const missing = [...(read ? [] : ['read']), ...(orders ? [] : ['orders']), ...(coldStarts.length === 5 ? [] : ['cold-start']), ...(idle.length === 5 ? [] : ['idle'])];
   const notes = [
+    ...(missing.length > 0 ? [`- **Not measured in this run** (the step failed; see its output): ${missing.join(', ')}.`] : []),
     ...(orders ? [`- Order load: ${orders.tooManyRequests} answers 429 (rate limited), ${orders.pacedWaits} waits of a customer for its own budget; ${orders.levels.map((l) => `${l.customers} customer(s): ${l.pollsPerOrder} polls per order, refused ${JSON.stringify(l.refused)}`).join('; ')}.`] : []),
     ...(read ? [`- Read: non-2xx answers at max throughput: service ${JSON.stringify(read.service.max.non2xx)} (errors ${read.service.max.errors}, timeouts ${read.service.max.timeouts}), telemetry off ${JSON.stringify(read.telemetryOff.max.non2xx)}, bare ${JSON.stringify(read.bare.max.non2xx)}; at half rate: ${read.service.half.non2xx} non-2xx.`] : []),
   ];
