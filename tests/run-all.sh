@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, bottom to top (DESIGN.md): static checks, unit, offline
 # Kubernetes validation, integration (real infrastructure), end-to-end (the
-# running stack), schema fuzzing (the running stack), saga (the order saga and its fault
+# running stack), schema fuzzing (the running stack), the benchmark's smoke, saga (the order saga and its fault
 # matrix), a search of every log for secret values, lifecycle. Ends with one line "ecotrack: N passed, N failed".
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,6 +35,9 @@ step integration jest_layer integration
 step e2e jest_layer e2e
 # schemathesis against the five services' OpenAPI documents, while the stack still runs (saga stops it).
 step fuzz fuzz
+# The benchmark's short run (tools/bench, results in .stack/bench/smoke/): every measurement gives a
+# number, no timing is asserted. While the stack still runs; it restarts each service to time its start.
+step bench-smoke ./ecotrack bench --smoke
 step saga jest_layer saga
 # No secret value (passwords, tokens, secret ids, every KV secret) in any log of the runs above, and
 # no email or display name of an account this run created in clear in any log, outbox row or Kafka

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the five built services as background processes on loopback.
-#   services.sh up | down | status
+#   services.sh up | down | status [service...]   (default: all five)
+#   services.sh env <service>   the environment a service starts with (one NAME=value a line)
 # Each service gets only what it needs from .stack/stack.env: its own database
 # URL (under the generic DATABASE_URL), Redis, Kafka and the OTLP endpoint; from
 # .stack/providers.env (written by ./ecotrack up), payment-service its Stripe
@@ -88,6 +89,7 @@ stop() {
 }
 
 up() {
+  local svc
   [[ -f $STATE/stack.env ]] || { say "no $STATE/stack.env: start the infrastructure first (tools/stack/stack.sh up)"; exit 1; }
   [[ -f $PROVIDERS ]] || say "no $PROVIDERS: payment-service without Stripe, notification-service without email (./ecotrack up writes it)"
   for svc in "${SERVICES[@]}"; do
@@ -106,6 +108,7 @@ up() {
 }
 
 down() {
+  local svc
   for svc in "${SERVICES[@]}"; do stop "$svc"; done
 }
 
@@ -120,9 +123,16 @@ status() {
   return $all
 }
 
-case "${1:-}" in
+action=${1:-}; shift || true
+# Named services only (./ecotrack bench restarts one at a time to time its start).
+if (($#)); then
+  for svc in "$@"; do [[ -n ${PORT[$svc]:-} ]] || { echo "unknown service: $svc" >&2; exit 64; }; done
+  SERVICES=("$@")
+fi
+case $action in
   up) up ;;
   down) down ;;
   status) status ;;
-  *) echo "usage: $0 up|down|status" >&2; exit 64 ;;
+  env) (($# == 1)) || { echo "usage: $0 env <service>" >&2; exit 64; }; service_env "$1" ;;
+  *) echo "usage: $0 up|down|status [service...] | env <service>" >&2; exit 64 ;;
 esac
