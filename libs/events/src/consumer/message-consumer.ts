@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { DependencyCheck } from '@ecotrack/core';
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { DataSource } from 'typeorm';
+import '../kafkajs/request-queue-fix'; // before any broker connection: kafkajs would spin while idle
 import { EventsMetrics, type RestartReason } from '../metrics/events-metrics';
 import type { MessagePublisher } from '../outbox/kafka-publisher';
 import { backoffDelay, pause, type BackoffPolicy } from '../retry/backoff';
