@@ -1,6 +1,7 @@
 import { Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type DependencyCheck, DependencyRegistry, SERVICE_INFO, type ServiceInfo } from '@ecotrack/core';
 import { Kafka, logLevel, type Admin, type LogEntry, type Producer } from 'kafkajs';
+import './kafkajs/request-queue-fix'; // before any broker connection: kafkajs would spin while idle
 
 export const KAFKA = Symbol('KAFKA');
 /** What this module reads of the service's configuration (APP_CONFIG; validated by the platform's schema). */

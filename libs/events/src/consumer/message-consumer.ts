@@ -1,20 +1,24 @@
 import { Logger } from '@nestjs/common';
 import type { DependencyCheck } from '@ecotrack/core';
-import type { Admin, Consumer, Kafka } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { DataSource } from 'typeorm';
+import '../kafkajs/request-queue-fix'; // before any broker connection: kafkajs would spin while idle
 import { EventsMetrics, type RestartReason } from '../metrics/events-metrics';
 import type { MessagePublisher } from '../outbox/kafka-publisher';
 import { backoffDelay, pause, type BackoffPolicy } from '../retry/backoff';
 import { deadLetterTopic, ensureTopics, type TopicSettings } from '../schemas/topics';
 import { GroupMembership } from './group-membership';
+import { handleInKeyLanes } from './key-lanes';
 import type { MessageHandlers } from './message-handlers';
 import { describeError, MessageProcessor, type ProcessingSettings } from './message-processor';
 
 export interface MessageConsumerSettings extends ProcessingSettings {
   /** The broker drops a member it has not heard from for this long. */
   sessionTimeoutMs: number;
-  /** Partitions handled at once (order is per partition either way). */
+  /** Partitions handled at once. */
   partitionsConsumedConcurrently: number;
+  /** Within a partition's fetched batch, keys handled at once (each key's messages stay in order). */
+  keysConsumedConcurrently: number;
   /** Longest a fetch waits for data; also bounds how long a stop waits for an idle fetch. */
   maxWaitTimeMs: number;
   /** Waiting before each restart (the consumer stopped, crashed, or could not connect and join); grows with each restart. */
@@ -42,6 +46,8 @@ export const DEFAULT_CONSUMER_SETTINGS: MessageConsumerSettings = {
   heartbeatIntervalMs: 3_000,
   sessionTimeoutMs: 30_000,
   partitionsConsumedConcurrently: 3,
+  // With the partitions above, at most 9 handler transactions at once: within the default pool of 10.
+  keysConsumedConcurrently: 3,
   maxWaitTimeMs: 1_000,
   restartBackoff: { initialMs: 500, maxMs: 30_000 },
   healthyAfterMs: 60_000,
@@ -94,8 +100,8 @@ interface Incarnation {
 }
 
 /**
- * Consumes a service's topics, one message at a time per partition, each message
- * through MessageProcessor (validation, dead letters, the inbox, retries). The
+ * Consumes a service's topics, one message at a time per key (several keys of a
+ * partition side by side, see handleInKeyLanes), each message through MessageProcessor (validation, dead letters, the inbox, retries). The
  * offset is committed only after that, so nothing is lost; redeliveries (a crash,
  * a rebalance) are absorbed by the inbox. stop() lets the in-flight messages
  * finish, commits, leaves the group.
@@ -320,11 +326,32 @@ export class MessageConsumer {
     // Resolves also when the first join crashed (kafkajs reports that as CRASH): hence the check after it.
     await life.consumer.run({
       partitionsConsumedConcurrently: this.settings.partitionsConsumedConcurrently,
-      eachMessage: (payload) => this.processor!.handle(payload),
+      // Offsets are resolved by consumeBatch: only as far as every message is done.
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.consumeBatch(payload),
     });
     if (life.over) return;
     this.currentState = 'running';
     if (!this.lagTimer) this.startLagSampling();
+  }
+
+  /**
+   * A partition's batch, keys side by side (see handleInKeyLanes), each message through the
+   * processor. The offset is resolved (and committed) only through the last message before the
+   * first one not done; after an error kafkajs fetches again from there.
+   */
+  private async consumeBatch({ batch, resolveOffset, heartbeat, pause, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    const outcome = await handleInKeyLanes(
+      batch.messages,
+      this.settings.keysConsumedConcurrently,
+      (message) => this.processor!.handle({ topic, partition, message, heartbeat, pause }),
+      () => isRunning() && !isStale(),
+    );
+    if (outcome.doneThrough !== undefined) resolveOffset(outcome.doneThrough);
+    if (outcome.error !== undefined) throw outcome.error;
+    await commitOffsetsIfNecessary();
+    await heartbeat();
   }
 
   private outOfGroup(error?: unknown): void {

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Kafka, Producer, TopicMessages } from 'kafkajs';
+import '../kafkajs/request-queue-fix'; // before any broker connection: kafkajs would spin while idle
 
 /** Where the relay and the dead-letter path send records; a seam for tests. */
 export interface MessagePublisher {
