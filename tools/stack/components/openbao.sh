@@ -77,6 +77,9 @@ openbao_init() {
   ( umask 077; python3 -c 'import json,sys; print(json.load(sys.stdin)["keys_base64"][0])' <<<"$init" > "$unseal" )
   root=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["root_token"])' <<<"$init")
   openbao_unseal
+  # Unsealed is not yet active: until raft has elected this node and post-unseal setup is done,
+  # writes fail ("cannot write to readonly storage"). Health answers 200 only once it is active.
+  await openbao 30 openbao_ready
   printf '{"id":"%s","policies":["root"],"display_name":"ecotrack-local-root"}' "$OPENBAO_DEV_ROOT_TOKEN" \
     | BAO_TOKEN=$root openbao_api POST auth/token/create-orphan >/dev/null || die "openbao: could not create the local root token"
   BAO_TOKEN=$root openbao_api POST auth/token/revoke-self </dev/null >/dev/null || true
