@@ -1,10 +1,5 @@
 import { internalCallsConfig, loadConfig, platformConfigSchema, type ConfigExtension } from '@ecotrack/platform';
-import { WORKSPACE_ROOT } from '@ecotrack/testing';
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { parse, parseAllDocuments } from 'yaml';
+import { ENVIRONMENTS, isWorkload, readValues, render, SERVICES, type K8sObject, type Service } from './support/chart';
 import { longestProviderWaitMs as notificationWaitMs } from '../../../apps/notification-service/src/providers/provider-timeouts';
 import { orderConfig } from '../../../apps/order-service/src/config';
 import { paymentConfig } from '../../../apps/payment-service/src/config';
@@ -29,45 +24,15 @@ import { userConfig } from '../../../apps/user-service/src/config';
  *   database pools (DATABASE_POOL_MAX, read by the code's schema) of every pod at the services'
  *   peak fit PostgreSQL's max_connections.
  */
-const CHART = path.join(WORKSPACE_ROOT, 'helm/ecotrack');
-const KUBE_VERSION = '1.32.2';
-const ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
-const SERVICES = ['user-service', 'product-service', 'order-service', 'payment-service', 'notification-service'] as const;
-type Service = (typeof SERVICES)[number];
-
 const SAFE_METHODS = 'GET|HEAD|OPTIONS|PUT|DELETE';
 /** Retry conditions that only fire when the request cannot have reached the service. */
 const BEFORE_THE_SERVICE = new Set(['connect-failure', 'refused-stream']);
 
-function helmBinary(): string {
-  const goMod = readFileSync(path.join(WORKSPACE_ROOT, 'tools/k8s/go/helm/go.mod'), 'utf8');
-  const version = /^\s*helm\.sh\/helm\/v3\s+(v\S+)/m.exec(goMod)?.[1];
-  const binary = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'ecotrack/bin', `helm-${version}`);
-  if (!existsSync(binary)) throw new Error(`no helm at ${binary}: tools/k8s/validate.sh builds it (it runs before this layer in ./ecotrack test)`);
-  return binary;
-}
-
-interface K8sObject {
-  kind: string;
-  metadata: { name: string };
-  spec: Record<string, unknown>;
-}
 interface HttpRoute {
   name: string;
   match?: Array<{ uri?: { prefix: string }; method?: { regex?: string; exact?: string }; headers?: Record<string, { regex?: string }> }>;
   timeout: string;
   retries: { attempts: number; perTryTimeout: string; retryOn: string };
-}
-
-function render(environment: string): K8sObject[] {
-  const output = execFileSync(
-    helmBinary(),
-    ['template', 'ecotrack', CHART, '--namespace', 'ecotrack', '--kube-version', KUBE_VERSION, '-f', path.join(CHART, `values-${environment}.yaml`)],
-    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
-  );
-  return parseAllDocuments(output)
-    .map((document) => document.toJS() as K8sObject | null)
-    .filter((object): object is K8sObject => object !== null);
 }
 
 const seconds = (duration: string) => {
@@ -81,8 +46,6 @@ interface Container {
   env?: Array<{ name: string; value?: string }>;
   resources?: { limits?: { cpu?: string | number; memory?: string | number } };
 }
-
-const isWorkload = (o: K8sObject) => o.kind === 'Deployment' || o.kind === 'Rollout';
 
 /** The service's own container in its (stable) workload. */
 function containerOf(objects: K8sObject[], service: Service): Container {
@@ -108,7 +71,7 @@ function quantity(value: string | number): number {
 
 /** The chart's values for an environment: values.yaml under values-<environment>.yaml (only the keys read here). */
 function valuesOf(environment: string) {
-  const read = (file: string) => parse(readFileSync(path.join(CHART, file), 'utf8')) as ChartValues;
+  const read = (file: string) => readValues<ChartValues>(file);
   const defaults = read('values.yaml');
   const overrides = read(`values-${environment}.yaml`);
   return {

@@ -1,0 +1,72 @@
+import { WORKSPACE_ROOT } from '@ecotrack/testing';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parse, parseAllDocuments } from 'yaml';
+
+/**
+ * The chart as the agreement tests read it: rendered with the same helm and flags as
+ * tools/k8s/validate.sh (which builds helm and runs before the integration layer), parsed back
+ * into objects. One place for the render, the environments and the switch variants.
+ */
+export const CHART = process.env.ECOTRACK_CHART_DIR ?? path.join(WORKSPACE_ROOT, 'helm/ecotrack');
+export const NAMESPACE = 'ecotrack';
+export const KUBE_VERSION = '1.32.2';
+export const ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+export const SERVICES = ['user-service', 'product-service', 'order-service', 'payment-service', 'notification-service'] as const;
+export type Service = (typeof SERVICES)[number];
+
+/** Switch variants rendered besides each environment's own values (what validate.sh also renders). */
+export const VARIANTS: Record<string, string[]> = {
+  plain: [],
+  'emissary+rollouts': ['--set', 'emissary.enabled=true', '--set', 'rollouts.enabled=true'],
+  'deployments+canary': ['--set', 'rollouts.enabled=false', '--set', 'serviceDefaults.canary.enabled=true', '--set', 'serviceDefaults.canary.weight=10'],
+};
+
+export interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export function helmBinary(): string {
+  const goMod = readFileSync(path.join(WORKSPACE_ROOT, 'tools/k8s/go/helm/go.mod'), 'utf8');
+  const version = /^\s*helm\.sh\/helm\/v3\s+(v\S+)/m.exec(goMod)?.[1];
+  const binary = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'ecotrack/bin', `helm-${version}`);
+  if (!existsSync(binary)) throw new Error(`no helm at ${binary}: tools/k8s/validate.sh builds it (it runs before this layer in ./ecotrack test)`);
+  return binary;
+}
+
+const renders = new Map<string, K8sObject[]>();
+/** The chart rendered for an environment, with extra helm arguments (a variant's --set flags); cached per arguments. */
+export function render(environment: string, extraArgs: string[] = []): K8sObject[] {
+  const key = [environment, ...extraArgs].join('\0');
+  const cached = renders.get(key);
+  if (cached) return cached;
+  const output = execFileSync(
+    helmBinary(),
+    ['template', 'ecotrack', CHART, '--namespace', NAMESPACE, '--kube-version', KUBE_VERSION, '-f', path.join(CHART, `values-${environment}.yaml`), ...extraArgs],
+    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+  );
+  const objects = parseAllDocuments(output)
+    .map((document) => document.toJS() as K8sObject | null)
+    .filter((object): object is K8sObject => object !== null);
+  renders.set(key, objects);
+  return objects;
+}
+
+/** Every environment crossed with every switch variant: [label, environment, extra args]. */
+export const RENDERINGS: Array<[string, Environment, string[]]> = ENVIRONMENTS.flatMap((environment) =>
+  Object.entries(VARIANTS).map(([variant, args]): [string, Environment, string[]] => [`${environment} ${variant}`, environment, args]),
+);
+
+/** A values file of the chart, parsed (values.yaml or values-<environment>.yaml). */
+export function readValues<T = Record<string, unknown>>(file: string): T {
+  return parse(readFileSync(path.join(CHART, file), 'utf8')) as T;
+}
+
+export const isWorkload = (o: K8sObject) => o.kind === 'Deployment' || o.kind === 'Rollout';
