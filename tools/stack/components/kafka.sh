@@ -72,7 +72,7 @@ CONF
   printf 'status = error\nrootLogger.level = error\n' > "$dir/log4j2-tools.properties"
   if [[ ! -f "$dir/data/meta.properties" ]]; then
     log "kafka: formatting storage (cluster id from secrets.env)"
-    kafka_java kafka.tools.StorageTool format -t "$KAFKA_CLUSTER_ID" -c "$dir/server.properties" \
+    kafka_java kafka.tools.StorageTool format --cluster-id="$KAFKA_CLUSTER_ID" -c "$dir/server.properties" \
       >"$LOGS/kafka-format.log" 2>&1 || die "kafka: storage format failed (see $LOGS/kafka-format.log)"
   fi
   printf '[stack] kafka: starting %s on %s:%s (controller %s) ...' "$KAFKA_VERSION" "$HOST" "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"

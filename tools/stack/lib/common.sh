@@ -21,7 +21,13 @@ die() { printf '[stack] ERROR: %s\n' "$*" >&2; exit 1; }
 rand_hex() { head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 
 # Kafka cluster ids are 16 random bytes in URL-safe base64 without padding.
-rand_kafka_id() { head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'; }
+# A Kafka cluster id: 16 random bytes, URL-safe base64. Like Kafka's own Uuid.randomUuid, never one
+# that starts with '-' (command lines would read it as an option).
+rand_kafka_id() {
+  local id
+  until [[ -n ${id:-} && $id != -* ]]; do id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'); done
+  echo "$id"
+}
 
 # Refuse to start next to a foreign listener on one of our ports.
 check_ports_free() {
