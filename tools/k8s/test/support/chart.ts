@@ -22,7 +22,8 @@ export type Service = (typeof SERVICES)[number];
 export const VARIANTS: Record<string, string[]> = {
   plain: [],
   'emissary+rollouts': ['--set', 'emissary.enabled=true', '--set', 'rollouts.enabled=true'],
-  'deployments+canary': ['--set', 'rollouts.enabled=false', '--set', 'serviceDefaults.canary.enabled=true', '--set', 'serviceDefaults.canary.weight=10'],
+  // A canary needs its own tag (the chart refuses one without): the next release's, as validate.sh renders it.
+  'deployments+canary': ['--set', 'rollouts.enabled=false', '--set', 'serviceDefaults.canary.enabled=true', '--set', 'serviceDefaults.canary.tag=0.1.1', '--set', 'serviceDefaults.canary.weight=10'],
 };
 
 export interface K8sObject {
