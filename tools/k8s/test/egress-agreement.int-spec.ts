@@ -322,10 +322,10 @@ function unreachable(objects: K8sObject[], environment: Environment, service: Se
       const route = gatewayRoute(objects, endpoint);
       if (typeof route === 'string') problems.push(`${what}: egress gateway: ${route}`);
       else {
-        check(`${what} (through the egress gateway)`, {
-          to: { pod: { namespace: route.namespace, namespaceLabels: namespaceLabels(objects, route.namespace), labels: route.selector } },
-          port: values.gateway.targetPort ?? 8443,
-        });
+        // The gateway pods' port behind its Service's 443 (Istio's gateway chart; the values state it).
+        const port = values.gateway.targetPort;
+        if (port === undefined) problems.push(`${what}: the values name no egress.gateway.targetPort (the gateway pods' port)`);
+        else check(`${what} (through the egress gateway)`, { to: { pod: { namespace: route.namespace, namespaceLabels: namespaceLabels(objects, route.namespace), labels: route.selector } }, port });
         if (sidecar.registryOnly && !sidecar.imports(route.namespace)) problems.push(`${what}: REGISTRY_ONLY and the Sidecar imports no Service of the egress gateway's namespace ${route.namespace}`);
       }
     } else check(`${what} (at ${address})`, { to: { ip: address }, port: endpoint.port, protocol: endpoint.protocol });
