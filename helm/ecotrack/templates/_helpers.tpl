@@ -298,3 +298,95 @@ Returns YAML: a line per service "<name>: <pods> pods x <pool>", total, availabl
 {{- end -}}
 {{- toYaml (dict "services" $lines "total" $total "available" $available) -}}
 {{- end -}}
+
+{{- /*
+The hosts a service calls outside the cluster (egress), derived from its own settings: each
+variable named in its `externalEndpoints` holds either an https URL (its host, and its port or
+443) or a comma-separated host list as the service reads it (host, host:port, or ".suffix" for
+every subdomain, written "*.suffix" as Istio does). Fails on what cannot be allowed by name: a
+plain-http URL (the ServiceEntries carry TLS), "*" (any host), a variable the env does not set.
+Returns a YAML list of {host, port, wildcard}, sorted, without repeats.
+Usage: include "ecotrack.externalHosts" (dict "root" $ "name" "payment-service")
+*/}}
+{{- define "ecotrack.externalHosts" -}}
+{{- $svc := include "ecotrack.service" (dict "root" .root "name" .name) | fromYaml -}}
+{{- $env := mergeOverwrite (deepCopy .root.Values.global.env) (deepCopy $svc.env) -}}
+{{- $found := dict -}}
+{{- range $variable := $svc.externalEndpoints | default list -}}
+{{- if not (hasKey $env $variable) -}}
+{{- fail (printf "%s: externalEndpoints names %s, which its env does not set" $svc.name $variable) -}}
+{{- end -}}
+{{- $value := index $env $variable | toString | trim -}}
+{{- $entries := list -}}
+{{- if contains "://" $value -}}
+{{- $url := urlParse $value -}}
+{{- if ne $url.scheme "https" -}}
+{{- fail (printf "%s: %s is %s; egress is allowed by TLS server name, so provider URLs must be https" $svc.name $variable $value) -}}
+{{- end -}}
+{{- $entries = append $entries $url.host -}}
+{{- else -}}
+{{- range $entry := splitList "," $value -}}
+{{- if trim $entry -}}
+{{- $entries = append $entries (trim $entry | lower) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- range $entry := $entries -}}
+{{- $parts := splitList ":" $entry -}}
+{{- $host := first $parts -}}
+{{- $port := ternary (last $parts) "443" (eq (len $parts) 2) | int -}}
+{{- if or (eq $host "*") (eq $host "") -}}
+{{- fail (printf "%s: %s allows any host; egress needs the host names" $svc.name $variable) -}}
+{{- end -}}
+{{- $wildcard := hasPrefix "." $host -}}
+{{- if $wildcard -}}{{- $host = printf "*%s" $host -}}{{- end -}}
+{{- $_ := set $found (printf "%s:%d" $host $port) (dict "host" $host "port" $port "wildcard" $wildcard) -}}
+{{- end -}}
+{{- end -}}
+{{- $list := list -}}
+{{- range $key := keys $found | sortAlpha -}}
+{{- $list = append $list (index $found $key) -}}
+{{- end -}}
+{{- toYaml $list -}}
+{{- end -}}
+
+{{- /*
+The external hosts of every enabled service, one entry per host:port with the services that
+call it: a YAML list of {host, port, wildcard, services}, sorted by host.
+*/}}
+{{- define "ecotrack.allExternalHosts" -}}
+{{- $found := dict -}}
+{{- range $name := include "ecotrack.enabledServices" . | fromYamlArray -}}
+{{- range $entry := include "ecotrack.externalHosts" (dict "root" $ "name" $name) | fromYamlArray -}}
+{{- $key := printf "%s:%v" $entry.host $entry.port -}}
+{{- $seen := get $found $key | default (merge (dict "services" list) $entry) -}}
+{{- $_ := set $seen "services" (append $seen.services $name) -}}
+{{- $_ := set $found $key $seen -}}
+{{- end -}}
+{{- end -}}
+{{- $list := list -}}
+{{- range $key := keys $found | sortAlpha -}}
+{{- $list = append $list (index $found $key) -}}
+{{- end -}}
+{{- toYaml $list -}}
+{{- end -}}
+
+{{- /*
+Whether provider traffic leaves through the Istio egress gateway (egress.gateway.enabled, with
+Istio and the ServiceEntries it routes by). Wildcard hosts never do: a gateway passing TLS
+through routes by a resolvable host, and "*.push.apple.com" is not one (see templates/istio/egressgateway.yaml).
+*/}}
+{{- define "ecotrack.egressGateway" -}}
+{{- if and .Values.istio.enabled .Values.egress.serviceEntries.enabled .Values.egress.gateway.enabled -}}true{{- end -}}
+{{- end -}}
+
+{{- /* A DNS-1123 name for an object about a host: *.push.apple.com -> wildcard-push-apple-com. */}}
+{{- define "ecotrack.hostSlug" -}}
+{{- . | replace "*" "wildcard" | replace "." "-" | replace ":" "-" | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- /* The egress gateway's Service as the mesh names it. */}}
+{{- define "ecotrack.egressGatewayHost" -}}
+{{- $gw := .Values.egress.gateway -}}
+{{- printf "%s.%s.svc.%s" $gw.service $gw.namespace .Values.global.clusterDomain -}}
+{{- end -}}
