@@ -168,6 +168,10 @@ check "kubeconform dev with emissary+rollouts on" kubeconform_clean "$WORK/dev-s
 render prod --set rollouts.enabled=false --set services.order-service.canary.enabled=true \
   --set services.order-service.canary.tag=0.1.1 --set services.order-service.canary.weight=10 >"$WORK/prod-canary.yaml"
 check "kubeconform prod with Deployments and a canary track" kubeconform_clean "$WORK/prod-canary.yaml"
+# The chart's Namespace object (namespace.create, off by default: the namespace is created
+# before the release with the same labels) is checked too, and Gatekeeper sees it below.
+render prod --set namespace.create=true >"$WORK/prod-namespace.yaml"
+check "kubeconform prod with the chart's Namespace" kubeconform_clean "$WORK/prod-namespace.yaml"
 check "kubeconform deploy/argocd" kubeconform_clean deploy/argocd
 # Gatekeeper: templates are validated; constraint kinds have no schema (Gatekeeper
 # generates them from the templates), so they are the only kinds skipped, and only here.
@@ -194,9 +198,10 @@ gator_clean() { # rendered file: gator prints one line per violation, whatever i
   [[ -z $out ]] || { echo "$out"; return 1; }
 }
 check "gator test prod: 0 violations" gator_clean "$WORK/prod.yaml"
+check "gator test prod with the chart's Namespace: 0 violations" gator_clean "$WORK/prod-namespace.yaml"
 check "gator test prod with Deployments and a canary: 0 violations" gator_clean "$WORK/prod-canary.yaml"
 # The referential policy bites: prod without NetworkPolicies must be reported.
-render prod --set networkPolicy.enabled=false >"$WORK/prod-nonetpol.yaml"
+render prod --set networkPolicy.enabled=false --set namespace.create=true >"$WORK/prod-nonetpol.yaml"
 expect_fail "gator flags a namespace without NetworkPolicy" "has no NetworkPolicy" gator_clean "$WORK/prod-nonetpol.yaml"
 
 # ---------------------------------------------------------------------------------
