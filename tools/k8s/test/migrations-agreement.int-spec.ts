@@ -458,8 +458,16 @@ interface FalcoItem {
   condition?: string;
 }
 describe('Falco loads the rules, and they except exactly the rotation Job', () => {
-  const values = parse(read('deploy/falco/values.yaml')) as { customRules?: Record<string, string> };
-  const rules = Object.values(values.customRules ?? {}).flatMap((text) => parse(text) as FalcoItem[]);
+  let rules: FalcoItem[] = [];
+  beforeAll(() => {
+    let values: { customRules?: Record<string, string> } = {};
+    try {
+      values = parse(read('deploy/falco/values.yaml'));
+    } catch (error) {
+      throw new Error(`no values for Falco's chart with the EcoTrack rules: ${(error as Error).message}`);
+    }
+    rules = Object.values(values.customRules ?? {}).flatMap((text) => parse(text) as FalcoItem[]);
+  });
 
   it("the rules are in Falco's chart values (customRules), and name the chart's namespace", () => {
     expect(rules.length).toBeGreaterThan(0);
