@@ -51,6 +51,45 @@ app.kubernetes.io/component: service
 app.kubernetes.io/version: {{ include "ecotrack.imageTag" . | quote }}
 {{- end -}}
 
+{{/*
+Labels of one service's pods (pod templates): the selector labels plus what changes only when
+the pod itself does (the image tag). No helm.sh/chart and no managed-by: a label in the pod
+template that moves with the chart version would restart every pod at every chart bump; those
+stay on the objects' own metadata (ecotrack.serviceLabels). Params: root, svc, [track].
+*/}}
+{{- define "ecotrack.podLabels" -}}
+{{ include "ecotrack.selectorLabels" . }}
+app.kubernetes.io/part-of: {{ .root.Values.global.partOf }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: service
+app.kubernetes.io/version: {{ include "ecotrack.imageTag" . | quote }}
+ecotrack.io/environment: {{ .root.Values.global.environment }}
+{{- end -}}
+
+{{/*
+Labels of one service's migration objects (Job, its pod, ServiceAccount, NetworkPolicy, the
+owner login's ExternalSecret). Their own name, <service>-migrate: the service's Service, PDB,
+NetworkPolicy and AuthorizationPolicy select app.kubernetes.io/name=<service> and must not pick
+up the Job's pod. Params: root, svc, [pod] (true: the pod template's, without chart version).
+*/}}
+{{- define "ecotrack.migrationLabels" -}}
+{{- if .pod -}}
+app.kubernetes.io/part-of: {{ .root.Values.global.partOf }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+ecotrack.io/environment: {{ .root.Values.global.environment }}
+{{- else -}}
+{{ include "ecotrack.labels" .root }}
+{{- end }}
+app.kubernetes.io/name: {{ .svc.name }}-migrate
+app.kubernetes.io/component: migrations
+app.kubernetes.io/version: {{ include "ecotrack.imageTag" . | quote }}
+{{- end -}}
+
+{{/* The Secret with one service's database owner login (DATABASE_URL), read by its migration Job only. */}}
+{{- define "ecotrack.migrationSecretName" -}}
+{{- printf "%s-migrations" .svc.name -}}
+{{- end -}}
+
 {{/* Selector labels of one service (stable across upgrades). Params: root, svc. */}}
 {{- define "ecotrack.selectorLabels" -}}
 app.kubernetes.io/name: {{ .svc.name }}
@@ -107,6 +146,24 @@ app.kubernetes.io/name: {{ .svc.name }}
 
 {{/* Argo CD sync wave annotation. */}}
 {{- define "ecotrack.syncWave" -}}
+argocd.argoproj.io/sync-wave: {{ . | quote }}
+{{- end -}}
+
+{{/*
+Annotations of an object that must exist before the release's workloads start: a Helm
+pre-install/pre-upgrade hook (Helm creates hooks in weight order, waits for each Job to
+complete before the next hook, and creates the release's other objects only after all hooks
+succeeded), and the same as an Argo CD PreSync hook, wave = weight (Argo CD would map the Helm
+hook itself; written out so that the order does not depend on that mapping). The previous hook
+object is deleted only when the next one is created (before-hook-creation): a migration Job's
+pod and logs stay until the next sync. Param: the weight.
+*/}}
+{{- define "ecotrack.preSyncHook" -}}
+helm.sh/hook: pre-install,pre-upgrade
+helm.sh/hook-weight: {{ . | quote }}
+helm.sh/hook-delete-policy: before-hook-creation
+argocd.argoproj.io/hook: PreSync
+argocd.argoproj.io/hook-delete-policy: BeforeHookCreation
 argocd.argoproj.io/sync-wave: {{ . | quote }}
 {{- end -}}
 

@@ -13,8 +13,9 @@ Params: root, svc, track ("stable" or "canary").
 {{- $bao := $root.Values.openbaoAuth -}}
 {{- include "ecotrack.openbaoAuth.check" . -}}
 metadata:
+  # Pod labels: no chart version (ecotrack.podLabels), so a chart bump alone restarts no pod.
   labels:
-    {{- include "ecotrack.serviceLabels" . | nindent 4 }}
+    {{- include "ecotrack.podLabels" . | nindent 4 }}
     {{- if not $root.Values.rollouts.enabled }}
     ecotrack.io/track: {{ $track }}
     {{- end }}
@@ -121,27 +122,11 @@ spec:
         {{- toYaml $g.initResources | nindent 8 }}
       securityContext:
         {{- include "ecotrack.containerSecurityContext" . | nindent 8 }}
-    {{- if $svc.database }}
-    # 2. This service's migrations, as their own step (never at application start), with the
-    # owner login of Secret <service>-secrets (DATABASE_URL). In OpenBao mode that Secret holds
-    # nothing else and only this container reads it: the service itself never gets it.
-    - name: migrate
-      image: {{ $image }}
-      imagePullPolicy: {{ $g.image.pullPolicy }}
-      command: ["node", "tools/run/migrate.js", {{ $svc.name | quote }}]
-      envFrom:
-        - secretRef:
-            name: {{ $svc.name }}-secrets
-      resources:
-        {{- toYaml $g.initResources | nindent 8 }}
-      securityContext:
-        {{- include "ecotrack.containerSecurityContext" . | nindent 8 }}
-      volumeMounts:
-        - name: tmp
-          mountPath: /tmp
-    {{- end }}
+    {{- /* This service's migrations are not a step of its pods: one Job per release runs them
+    before any pod of the release starts (templates/migrations.yaml), and only that Job gets
+    the owner login. */}}
     {{- if $svc.dependsOn }}
-    # 3. Core services before their dependents: wait for their readiness.
+    # 2. Core services before their dependents: wait for their readiness.
     - name: wait-for-services
       image: {{ $image }}
       imagePullPolicy: {{ $g.image.pullPolicy }}
