@@ -262,7 +262,10 @@ type Need = Record<(typeof QUOTA_KEYS)[number] | 'pods', number>;
  * Effective requests and limits of a pod (Kubernetes' rule, what a ResourceQuota counts):
  * max(the regular containers + every sidecar, each init container + the sidecars started before it).
  */
-function podNeed(template: PodTemplate, injected: boolean, what: string): Omit<Need, 'pods'> {
+/** istiod's global.proxy.resources (Istio's chart defaults): what a sidecar gets when its pod does not size it. */
+const ISTIOD_DEFAULT_PROXY: Required<Resources> = { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '2000m', memory: '1024Mi' } };
+
+function podNeed(template: PodTemplate, injected: boolean, what: string, problems: string[]): Omit<Need, 'pods'> {
   const a = template.metadata?.annotations ?? {};
   type C = { name: string; resources?: Resources; restartPolicy?: string };
   let init: C[] = template.spec.initContainers ?? [];
@@ -270,8 +273,9 @@ function podNeed(template: PodTemplate, injected: boolean, what: string): Omit<N
   if (injected && a['sidecar.istio.io/inject'] !== 'false') {
     const keys = ['proxyCPU', 'proxyCPULimit', 'proxyMemory', 'proxyMemoryLimit'].map((k) => `sidecar.istio.io/${k}`);
     const unset = keys.filter((k) => a[k] === undefined);
-    if (unset.length) throw new Error(`${what}: Istio injects a sidecar but the pod template does not size it (${unset.join(', ')}): istiod's global default would count against the quota`);
-    const proxy: C = { name: 'istio-proxy', resources: { requests: { cpu: a[keys[0]], memory: a[keys[2]] }, limits: { cpu: a[keys[1]], memory: a[keys[3]] } } };
+    if (unset.length) problems.push(`${what}: Istio injects a sidecar but the pod template does not size it (${unset.join(', ')}): istiod's global default (counted below) decides what the quota must hold`);
+    const d = ISTIOD_DEFAULT_PROXY;
+    const proxy: C = { name: 'istio-proxy', resources: { requests: { cpu: a[keys[0]] ?? d.requests.cpu, memory: a[keys[2]] ?? d.requests.memory }, limits: { cpu: a[keys[1]] ?? d.limits.cpu, memory: a[keys[3]] ?? d.limits.memory } } };
     if (a['sidecar.istio.io/nativeSidecar'] === 'true') init = [{ ...proxy, restartPolicy: 'Always' }, ...init];
     else regular = [...regular, proxy];
   }
@@ -327,17 +331,17 @@ function quotaShortfall(objects: K8sObject[]): string[] {
   const injected = namespace?.metadata.labels?.['istio-injection'] === 'enabled';
   const need: Need = { pods: 0, 'requests.cpu': 0, 'requests.memory': 0, 'limits.cpu': 0, 'limits.memory': 0 };
   const parts: string[] = [];
+  const short: string[] = [];
   for (const o of objects) {
     const template = podTemplateOf(o);
     if (!template) continue;
     const what = `${o.kind} ${o.metadata.name}`;
     const pods = peakPods(o, objects);
-    const pod = podNeed(template, injected, what);
+    const pod = podNeed(template, injected, what, short);
     need.pods += pods;
     for (const key of QUOTA_KEYS) need[key] += pods * pod[key];
     parts.push(`${what}: ${pods} x (${pod['limits.cpu']} CPU, ${pod['limits.memory'] / 1024 ** 2} MiB)`);
   }
-  const short: string[] = [];
   for (const quota of quotas) {
     const hard = (quota.spec.hard ?? {}) as Record<string, string>;
     for (const key of [...QUOTA_KEYS, 'pods'] as const) {
