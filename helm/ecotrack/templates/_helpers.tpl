@@ -447,3 +447,139 @@ through routes by a resolvable host, and "*.push.apple.com" is not one (see temp
 {{- $gw := .Values.egress.gateway -}}
 {{- printf "%s.%s.svc.%s" $gw.service $gw.namespace .Values.global.clusterDomain -}}
 {{- end -}}
+
+{{/*
+A Kubernetes CPU quantity (2, "1", 0.5, 500m) in whole millicores, rounded up. Param: the quantity.
+*/}}
+{{- define "ecotrack.millicores" -}}
+{{- $quantity := toString . -}}
+{{- if not (regexMatch "^[0-9]+(\\.[0-9]+)?m?$" $quantity) -}}
+{{- fail (printf "not a CPU quantity: %q (use e.g. 500m or 2)" $quantity) -}}
+{{- end -}}
+{{- if hasSuffix "m" $quantity -}}
+{{- ceil (float64 (trimSuffix "m" $quantity)) | int -}}
+{{- else -}}
+{{- ceil (mulf (float64 $quantity) 1000) | int -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Annotations that size the injected istio-proxy (istio.proxy.resources) instead of istiod's global
+default, so the ResourceQuota (ecotrack.resourceQuota) counts the sidecar exactly. Every pod
+template the chart renders includes them. Param: root. Empty without Istio.
+*/}}
+{{- define "ecotrack.sidecarResourceAnnotations" -}}
+{{- if .Values.istio.enabled -}}
+{{- $r := .Values.istio.proxy.resources -}}
+sidecar.istio.io/proxyCPU: {{ $r.requests.cpu | toString | quote }}
+sidecar.istio.io/proxyCPULimit: {{ $r.limits.cpu | toString | quote }}
+sidecar.istio.io/proxyMemory: {{ $r.requests.memory | toString | quote }}
+sidecar.istio.io/proxyMemoryLimit: {{ $r.limits.memory | toString | quote }}
+{{- end -}}
+{{- end -}}
+
+{{/*
+What one pod counts against a ResourceQuota: its effective requests and limits (Kubernetes'
+rule, native sidecars included): the regular containers run together with every sidecar, each
+init container runs alone next to the sidecars started before it, and the pod needs the larger
+of the two. Istio injects istio-proxy (istio.proxy.resources) first: as a native sidecar (an
+init container that keeps running) when istio.nativeSidecar, else as a regular container.
+(istio-validation, the CNI's check, runs as an init container with the proxy's resources: never
+more than the sidecar next to the app.)
+Params: root, containers (a list of resources {requests, limits} of the regular containers),
+init (the resources of the largest init container step, or nothing).
+Returns YAML: {requests.cpu: <millicores>, requests.memory: <MiB>, limits.cpu, limits.memory}.
+*/}}
+{{- define "ecotrack.podQuota" -}}
+{{- $istio := .root.Values.istio -}}
+{{- $out := dict -}}
+{{- range $kind := list "requests" "limits" -}}
+{{- range $resource := list "cpu" "memory" -}}
+{{- $amount := ternary "ecotrack.millicores" "ecotrack.mebibytes" (eq $resource "cpu") -}}
+{{- $regular := 0 -}}
+{{- range $c := $.containers -}}
+{{- $regular = add $regular (include $amount (index (index $c $kind) $resource) | int) -}}
+{{- end -}}
+{{- $init := 0 -}}
+{{- with $.init }}{{ $init = include $amount (index (index . $kind) $resource) | int }}{{ end -}}
+{{- $sidecar := 0 -}}
+{{- if $istio.enabled }}{{ $sidecar = include $amount (index (index $istio.proxy.resources $kind) $resource) | int }}{{ end -}}
+{{- $pod := 0 -}}
+{{- if and $istio.enabled (not $istio.nativeSidecar) -}}
+{{- $pod = max $init (add $regular $sidecar) -}}
+{{- else -}}
+{{- $pod = add $sidecar (max $init $regular) -}}
+{{- end -}}
+{{- $_ := set $out (printf "%s.%s" $kind $resource) $pod -}}
+{{- end -}}
+{{- end -}}
+{{- toYaml $out -}}
+{{- end -}}
+
+{{/*
+The namespace's ResourceQuota, computed from the values the pods are rendered from, so the
+services' peak always fits (a pod over quota is refused at admission: a scale-out or a rollout
+would stall). Counted:
+- each service at its peak: HPA maxReplicas (else replicaCount); with Argo Rollouts doubled (at
+  100 % the canary reaches the stable's size before the stable scales down), else plus the
+  Deployment's 25 % surge and the canary Deployment with its own surge; each pod's effective
+  resources (ecotrack.podQuota: app, init containers, Istio sidecar);
+- a migrations Job per service with a database (one pod of global.initResources);
+- the rotation CronJob's pod (concurrencyPolicy Forbid: one at a time);
+then namespace.resourceQuota.headroomPercent on top. namespace.resourceQuota.hard may raise a
+computed entry, never lower it (the render fails), and adds the others.
+tools/k8s/test/cluster-agreement.int-spec.ts recomputes the need from the rendered pods.
+Returns YAML: the spec.hard map.
+*/}}
+{{- define "ecotrack.resourceQuota" -}}
+{{- $v := .Values -}}
+{{- $rq := $v.namespace.resourceQuota -}}
+{{- $keys := list "requests.cpu" "requests.memory" "limits.cpu" "limits.memory" -}}
+{{- $need := dict "pods" 0 -}}
+{{- range $k := $keys }}{{ $_ := set $need $k 0 }}{{ end -}}
+{{- $initResources := $v.global.initResources -}}
+{{- range $name := include "ecotrack.enabledServices" . | fromYamlArray -}}
+{{- $svc := include "ecotrack.service" (dict "root" $ "name" $name) | fromYaml -}}
+{{- $peak := ternary (int $svc.autoscaling.maxReplicas) (int $svc.replicaCount) $svc.autoscaling.enabled -}}
+{{- if $v.rollouts.enabled -}}
+{{- $peak = mul $peak 2 -}}
+{{- else -}}
+{{- $peak = add $peak (div (add $peak 3) 4) -}}
+{{- if $svc.canary.enabled -}}
+{{- $canary := int $svc.canary.replicaCount -}}
+{{- $peak = add $peak $canary (div (add $canary 3) 4) -}}
+{{- end -}}
+{{- end -}}
+{{- $pod := include "ecotrack.podQuota" (dict "root" $ "containers" (list $svc.resources) "init" $initResources) | fromYaml -}}
+{{- $_ := set $need "pods" (add $need.pods $peak) -}}
+{{- range $k := $keys }}{{ $_ := set $need $k (add (index $need $k) (mul $peak (index $pod $k))) }}{{ end -}}
+{{- if $svc.database -}}
+{{- $job := include "ecotrack.podQuota" (dict "root" $ "containers" (list $initResources)) | fromYaml -}}
+{{- $_ := set $need "pods" (add $need.pods 1) -}}
+{{- range $k := $keys }}{{ $_ := set $need $k (add (index $need $k) (index $job $k)) }}{{ end -}}
+{{- end -}}
+{{- end -}}
+{{- if $v.secretsRotation.enabled -}}
+{{- $job := include "ecotrack.podQuota" (dict "root" $ "containers" (list $v.secretsRotation.resources)) | fromYaml -}}
+{{- $_ := set $need "pods" (add $need.pods 1) -}}
+{{- range $k := $keys }}{{ $_ := set $need $k (add (index $need $k) (index $job $k)) }}{{ end -}}
+{{- end -}}
+{{- $hard := dict -}}
+{{- range $k, $value := $rq.hard }}{{ $_ := set $hard $k (toString $value) }}{{ end -}}
+{{- range $k := append $keys "pods" -}}
+{{- $computed := div (add (mul (index $need $k) (add 100 (int $rq.headroomPercent))) 99) 100 -}}
+{{- $rendered := ternary (printf "%dm" $computed) (printf "%dMi" $computed) (hasSuffix ".cpu" $k) -}}
+{{- if eq $k "pods" }}{{ $rendered = toString $computed }}{{ end -}}
+{{- if hasKey $hard $k -}}
+{{- $given := index $hard $k -}}
+{{- $amount := $given | int -}}
+{{- if hasSuffix ".cpu" $k }}{{ $amount = include "ecotrack.millicores" $given | int }}{{ else if hasSuffix ".memory" $k }}{{ $amount = include "ecotrack.mebibytes" $given | int }}{{ end -}}
+{{- if lt $amount (index $need $k) -}}
+{{- fail (printf "namespace.resourceQuota.hard.%s %s is below the services' peak (%d%s: every service at its HPA maximum with rollout surge, Istio sidecars, migrations Jobs and the rotation CronJob): remove it (the chart computes the quota) or raise it" $k $given (index $need $k) (ternary "m" (ternary "Mi" " pods" (hasSuffix ".memory" $k)) (hasSuffix ".cpu" $k))) -}}
+{{- end -}}
+{{- $rendered = $given -}}
+{{- end -}}
+{{- $_ := set $hard $k $rendered -}}
+{{- end -}}
+{{- toYaml $hard -}}
+{{- end -}}

@@ -25,6 +25,8 @@ metadata:
     # reach PostgreSQL and the other services through the mesh (STRICT mTLS), and it
     # stops after the service has drained.
     sidecar.istio.io/nativeSidecar: {{ $root.Values.istio.nativeSidecar | quote }}
+    # The sidecar's size, counted by the namespace's ResourceQuota (istio.proxy.resources).
+    {{- include "ecotrack.sidecarResourceAnnotations" $root | nindent 4 }}
     {{- end }}
     {{- with $svc.podAnnotations }}
     {{- toYaml . | nindent 4 }}
