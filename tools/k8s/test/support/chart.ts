@@ -22,7 +22,7 @@ export type Service = (typeof SERVICES)[number];
 export const VARIANTS: Record<string, string[]> = {
   plain: [],
   'emissary+rollouts': ['--set', 'emissary.enabled=true', '--set', 'rollouts.enabled=true'],
-  'deployments+canary': ['--set', 'rollouts.enabled=false', '--set', 'serviceDefaults.canary.enabled=true', '--set', 'serviceDefaults.canary.weight=10'],
+  'deployments+canary': ['--set', 'rollouts.enabled=false', '--set', 'serviceDefaults.canary.enabled=true', '--set', 'serviceDefaults.canary.tag=0.1.1', '--set', 'serviceDefaults.canary.weight=10'],
 };
 
 export interface K8sObject {
