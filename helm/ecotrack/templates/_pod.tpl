@@ -85,8 +85,11 @@ spec:
                 {{- include "ecotrack.selectorLabels" . | nindent 16 }}
     {{- end }}
   initContainers:
+    {{- /* Each wait speaks the dependency's protocol (tools/k8s/wait-for.js): PostgreSQL answers an
+    SSLRequest, Kafka an ApiVersions request, Redis a PING, HTTP a 2xx. A bare TCP connect would
+    prove nothing with Istio on: the sidecar intercepts it and accepts at once, upstream or not. */}}
     {{- if $bao.enabled }}
-    # 1. Infrastructure first: PostgreSQL and Kafka accept connections, OpenBao is unsealed
+    # 1. Infrastructure first: PostgreSQL and Kafka answer their protocol, OpenBao is unsealed
     # (a standby answers too). Redis' address is in the service's KV entry: not checked here.
     - name: wait-for-infrastructure
       image: {{ $image }}
@@ -98,7 +101,7 @@ spec:
         {{- if $svc.database }}
         - env:DATABASE_URL
         {{- end }}
-        - env:KAFKA_BROKERS
+        - kafka:env:KAFKA_BROKERS
         - {{ printf "%s/v1/sys/health?standbyok=true" (trimSuffix "/" $infra.openbao.address) }}
       env:
         {{- if $svc.database }}
@@ -108,11 +111,11 @@ spec:
         - name: KAFKA_BROKERS
           value: {{ $infra.kafka.brokers | quote }}
     {{- else }}
-    # 1. Databases first: PostgreSQL, Redis and Kafka accept connections.
+    # 1. Databases first: PostgreSQL, Redis and Kafka answer their protocol.
     - name: wait-for-infrastructure
       image: {{ $image }}
       imagePullPolicy: {{ $g.image.pullPolicy }}
-      command: ["node", "tools/k8s/wait-for.js", "--timeout={{ $g.waitTimeoutSeconds }}", "env:DATABASE_URL", "env:REDIS_URL", "env:KAFKA_BROKERS"]
+      command: ["node", "tools/k8s/wait-for.js", "--timeout={{ $g.waitTimeoutSeconds }}", "env:DATABASE_URL", "env:REDIS_URL", "kafka:env:KAFKA_BROKERS"]
       env:
         - name: KAFKA_BROKERS
           value: {{ $infra.kafka.brokers | quote }}
@@ -128,7 +131,8 @@ spec:
     before any pod of the release starts (templates/migrations.yaml), and only that Job gets
     the owner login. */}}
     {{- if $svc.dependsOn }}
-    # 2. Core services before their dependents: wait for their readiness.
+    # 2. Core services before their dependents: wait for their readiness (GET of their
+    # probes.readiness.path, through the mesh; their AuthorizationPolicy lets dependents in).
     - name: wait-for-services
       image: {{ $image }}
       imagePullPolicy: {{ $g.image.pullPolicy }}
@@ -137,7 +141,8 @@ spec:
         - tools/k8s/wait-for.js
         - --timeout={{ $g.waitTimeoutSeconds }}
         {{- range $dep := $svc.dependsOn }}
-        - {{ printf "%s/health/ready" (include "ecotrack.serviceUrl" (dict "root" $root "name" $dep)) }}
+        {{- $depSvc := include "ecotrack.service" (dict "root" $root "name" $dep) | fromYaml }}
+        - {{ printf "%s%s" (include "ecotrack.serviceUrl" (dict "root" $root "name" $dep)) $depSvc.probes.readiness.path }}
         {{- end }}
       resources:
         {{- toYaml $g.initResources | nindent 8 }}
@@ -154,10 +159,10 @@ spec:
           protocol: TCP
       env:
         {{- $env := mergeOverwrite (deepCopy $g.env) (deepCopy $svc.env) -}}
-        {{- $reservedNames := list "SHUTDOWN_DRAIN_DELAY_MS" "SHUTDOWN_GRACE_PERIOD_MS" "PORT" "DATABASE_URL" "REDIS_URL" "OPENBAO_ADDR" "OPENBAO_AUTH_METHOD" "OPENBAO_AUTH_MOUNT" "OPENBAO_ROLE" "OPENBAO_ENVIRONMENT" "OPENBAO_K8S_TOKEN_FILE" "INTERNAL_CALLER_SPIFFE_IDS" "NODE_OPTIONS" "UV_THREADPOOL_SIZE" "DATABASE_POOL_MAX" }}
+        {{- $reservedNames := list "SHUTDOWN_DRAIN_DELAY_MS" "SHUTDOWN_GRACE_PERIOD_MS" "PORT" "DATABASE_URL" "REDIS_URL" "OPENBAO_ADDR" "OPENBAO_AUTH_METHOD" "OPENBAO_AUTH_MOUNT" "OPENBAO_ROLE" "OPENBAO_ENVIRONMENT" "OPENBAO_K8S_TOKEN_FILE" "INTERNAL_CALLER_SPIFFE_IDS" "NODE_OPTIONS" "UV_THREADPOOL_SIZE" "DATABASE_POOL_MAX" "JWT_ISSUER" "JWT_AUDIENCE" }}
         {{- range $reserved := $reservedNames }}
         {{- if hasKey $env $reserved }}
-        {{- fail (printf "%s: %s is set by the chart (global.shutdown, port, secrets, openbaoAuth, node, databasePoolMax); do not set it in env" $svc.name $reserved) }}
+        {{- fail (printf "%s: %s is set by the chart (global.shutdown, port, secrets, openbaoAuth, node, databasePoolMax, auth.jwt); do not set it in env" $svc.name $reserved) }}
         {{- end }}
         {{- end }}
         {{- range $variable := keys $svc.secretEnv | sortAlpha }}
@@ -207,7 +212,13 @@ spec:
         - name: INTERNAL_CALLER_SPIFFE_IDS
           value: {{ include "ecotrack.callerSpiffeIds" . | quote }}
         {{- end }}
-        # Access tokens are verified against user-service's published keys.
+        # Access tokens: user-service signs them with this issuer and audience, every service
+        # verifies them with the same (auth.jwt, also the RequestAuthentication's), against
+        # user-service's published keys.
+        - name: JWT_ISSUER
+          value: {{ $root.Values.auth.jwt.issuer | quote }}
+        - name: JWT_AUDIENCE
+          value: {{ $root.Values.auth.jwt.audience | quote }}
         - name: JWT_JWKS_URL
           value: {{ printf "%s/.well-known/jwks.json" (include "ecotrack.serviceUrl" (dict "root" $root "name" "user-service")) | quote }}
         {{- if $bao.enabled }}

@@ -18,6 +18,15 @@ interface ProductBatch {
 }
 
 /**
+ * The product-service routes this client calls (read by the chart's tests: product-service's
+ * AuthorizationPolicy must let order-service make exactly these calls).
+ */
+export const PRODUCT_SERVICE_ROUTES = {
+  /** The products of a basket in one request: ?ids=<id>&ids=<id>... */
+  batch: { method: 'GET', path: '/v1/products/batch' },
+} as const;
+
+/**
  * HTTP client for product-service (its /v1/products API). Trace context travels in the headers;
  * so does this service's credential, so that product-service counts these calls apart from its
  * clients' (locally all of them come from 127.0.0.1).
@@ -36,11 +45,12 @@ export class ProductClient {
    */
   async getProducts(ids: string[]): Promise<Map<string, PricedProduct>> {
     const unique = [...new Set(ids.map((id) => id.toLowerCase()))];
-    const url = new URL('/v1/products/batch', this.config.PRODUCT_SERVICE_URL);
+    const route = PRODUCT_SERVICE_ROUTES.batch;
+    const url = new URL(route.path, this.config.PRODUCT_SERVICE_URL);
     for (const id of unique) url.searchParams.append('ids', id);
     let response: Response;
     try {
-      response = await fetch(url, { headers: this.credential.headers(), signal: AbortSignal.timeout(this.config.PRODUCT_SERVICE_TIMEOUT_MS) });
+      response = await fetch(url, { method: route.method, headers: this.credential.headers(), signal: AbortSignal.timeout(this.config.PRODUCT_SERVICE_TIMEOUT_MS) });
     } catch (error) {
       throw new ServiceUnavailableException(`product-service did not answer: ${(error as Error).message}`);
     }
