@@ -141,6 +141,12 @@ function configurationOf(objects: K8sObject[], environment: Environment, service
   return { config: loadConfig(extensions[service], env) as Record<string, unknown>, env };
 }
 
+/**
+ * Settings whose value is a URL but names something rather than addressing it: the tokens' `iss`
+ * claim (nothing fetches it; the keys come from JWT_JWKS_URL, which is collected).
+ */
+const NAMES_NOT_ADDRESSES = new Set(['JWT_ISSUER']);
+
 /** Every endpoint in a service's configuration (see the header), plus DNS. */
 function endpointsOf(config: Record<string, unknown>, env: Record<string, string>, service: Service): Endpoint[] {
   const endpoints: Endpoint[] = [];
@@ -156,6 +162,7 @@ function endpointsOf(config: Record<string, unknown>, env: Record<string, string
     endpoints.push({ key, host: url.hostname.toLowerCase(), port: url.port ? Number(url.port) : defaultPort, protocol: 'TCP', tls: url.protocol === 'https:' });
   };
   for (const [key, value] of Object.entries(config)) {
+    if (NAMES_NOT_ADDRESSES.has(key)) continue;
     if (typeof value === 'string') fromUrl(key, value);
     else if (Array.isArray(value) && value.every((item) => typeof item === 'string')) {
       for (const item of value as string[]) {

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { decodeJwt, type JWTPayload } from 'jose';
 import { authOptionsFromConfig, loadConfig, TokenVerifier, type ConfigExtension } from '@ecotrack/platform';
-import { ENVIRONMENTS, NAMESPACE, readValues, render, RENDERINGS, SERVICES, type Environment, type K8sObject, type Service } from './support/chart';
+import { ENVIRONMENTS, NAMESPACE, namespaceOf, readValues, render, RENDERINGS, SERVICES, type Environment, type K8sObject, type Service } from './support/chart';
 import { evaluate, policiesFor, type AuthzRequest } from './support/istio-authz';
 import { plan } from '../wait-for';
 import { notificationConfig } from '../../../apps/notification-service/src/config';
@@ -159,9 +159,8 @@ function refusal(objects: K8sObject[], call: Call, request: Omit<AuthzRequest, '
   return undefined;
 }
 
-const sidecarInjected = (objects: K8sObject[], template: PodTemplate) => {
-  const namespace = objects.find((o) => o.kind === 'Namespace' && o.metadata.name === NAMESPACE);
-  const injection = namespace?.metadata.labels?.['istio-injection'] === 'enabled' || template.metadata.labels?.['sidecar.istio.io/inject'] === 'true';
+const sidecarInjected = (namespace: K8sObject, template: PodTemplate) => {
+  const injection = namespace.metadata.labels?.['istio-injection'] === 'enabled' || template.metadata.labels?.['sidecar.istio.io/inject'] === 'true';
   return injection && template.metadata.annotations?.['sidecar.istio.io/inject'] !== 'false' && template.metadata.labels?.['sidecar.istio.io/inject'] !== 'false';
 };
 
@@ -200,7 +199,7 @@ describe.each(RENDERINGS)('mesh agreement (%s)', (_label, environment, args) => 
     const gateway = principalOf(values.trustDomain, values.gateway.namespace, values.gateway.serviceAccount);
     const edgeCalls: Array<{ principal: string; prefix: string; host: string }> = [];
     for (const vs of rendered.filter((o) => o.kind === 'VirtualService' && (o.spec as { gateways?: string[] }).gateways?.length)) {
-      for (const route of (vs.spec as { http: Array<{ match?: Array<{ uri?: { prefix?: string } }>; route: Array<{ destination: { host: string } }> }> }).http) {
+      for (const route of (vs.spec as { http?: Array<{ match?: Array<{ uri?: { prefix?: string } }>; route: Array<{ destination: { host: string } }> }> }).http ?? []) {
         for (const match of route.match ?? []) {
           if (match.uri?.prefix) edgeCalls.push({ principal: gateway, prefix: match.uri.prefix, host: route.route[0].destination.host });
         }
@@ -247,7 +246,7 @@ describe.each(RENDERINGS)('mesh agreement (%s)', (_label, environment, args) => 
     const principals = new Map<string, string>();
     for (const { owner, template } of podTemplates(rendered)) {
       principals.set(owner, principalOf(values.trustDomain, NAMESPACE, template.spec.serviceAccountName ?? 'default'));
-      if (!sidecarInjected(rendered, template)) continue;
+      if (!sidecarInjected(namespaceOf(environment, args), template)) continue;
       for (const url of jwksUris) calls.push({ what: 'JWKS fetch by the sidecar', caller: owner, method: 'GET', url });
       // The init containers' waits for other services (HTTP), as wait-for.js plans them.
       for (const { container, checks } of waitsOf(template)) {
@@ -271,7 +270,7 @@ describe.each(RENDERINGS)('mesh agreement (%s)', (_label, environment, args) => 
     const problems: string[] = [];
     let waits = 0;
     for (const { owner, template } of podTemplates(rendered)) {
-      if (!sidecarInjected(rendered, template)) continue;
+      if (!sidecarInjected(namespaceOf(environment, args), template)) continue;
       const excluded = new Set((template.metadata.annotations?.['traffic.sidecar.istio.io/excludeOutboundPorts'] ?? '').split(',').filter(Boolean).map(Number));
       for (const { container, checks } of waitsOf(template)) {
         waits += checks.length;

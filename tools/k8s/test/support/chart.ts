@@ -70,3 +70,15 @@ export function readValues<T = Record<string, unknown>>(file: string): T {
 }
 
 export const isWorkload = (o: K8sObject) => o.kind === 'Deployment' || o.kind === 'Rollout';
+
+/**
+ * The release namespace as it will exist: the chart's Namespace object, rendered with
+ * namespace.create=true when the release does not own it (then Argo CD's managedNamespaceMetadata
+ * or the docs' `kubectl apply` create it with these labels: deploy-docs.int-spec.ts holds them to it).
+ */
+export function namespaceOf(environment: string, extraArgs: string[] = []): K8sObject {
+  const own = render(environment, extraArgs).find((o) => o.kind === 'Namespace' && o.metadata.name === NAMESPACE);
+  const namespace = own ?? render(environment, [...extraArgs, '--set', 'namespace.create=true']).find((o) => o.kind === 'Namespace' && o.metadata.name === NAMESPACE);
+  if (!namespace) throw new Error(`the chart renders no Namespace ${NAMESPACE} for ${environment} ${extraArgs.join(' ')}`);
+  return namespace;
+}
