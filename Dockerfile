@@ -8,8 +8,8 @@
 #                                         dependencies (not the whole monorepo's: no sdk-node, no
 #                                         auto-instrumentations); real modules, not a bundle, because
 #                                         OpenTelemetry hooks require() of pg, ioredis and kafkajs.
-# tools/images/build.sh prepares the trees and builds all five; by hand:
-#   npm ci && npm run build && node tools/images/closure.js product-service dist/images/product-service
+# tools/images/build.sh prepares the trees and builds all five with podman; with Docker:
+#   npm ci && tools/images/build.sh --prepare          (npm run build, then the five trees)
 #   docker build --build-arg SERVICE=product-service -t ecotrack/product-service:<tag> .
 # The image runs `node /app/main.js` as uid 10001, writes nothing outside /tmp (mount an emptyDir
 # there), and also carries the migration step: `node tools/run/migrate.js $SERVICE`.

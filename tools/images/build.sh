@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Builds the five service images here, without a registry or a Docker engine (podman, chroot isolation).
-#   tools/images/build.sh [service...]     default: all five; prints each image's size
+#   tools/images/build.sh [service...]             default: all five; prints each image's size
+#   tools/images/build.sh --prepare [service...]   only `npm run build` and the trees the Dockerfile copies
+#                                                  (dist/images/<service>), e.g. before `docker build`
+#                                                  or `docker compose --profile apps build`
 # Steps: podman/buildah/debootstrap/runc from Debian (once); the Node 20 base (tools/images/base.sh,
 # cached); `npm run build` (incremental); per service, its tree of compiled code and only the packages
 # it loads (tools/images/closure.js -> dist/images/<service>); then `podman build` of the root Dockerfile.
@@ -19,10 +22,30 @@ BASE=${ECOTRACK_NODE_IMAGE:-localhost/ecotrack-node:20-bookworm}
 TAG=${ECOTRACK_IMAGE_TAG:-dev}
 MAX_MB=${ECOTRACK_IMAGE_MAX_MB:-250}
 say() { printf '[images] %s\n' "$*"; }
+die() { printf '[images] ERROR: %s\n' "$*" >&2; exit 1; }
 
+PREPARE_ONLY=0
+if [[ ${1:-} == --prepare ]]; then PREPARE_ONLY=1; shift; fi
 if (($#)); then
   for svc in "$@"; do [[ " ${SERVICES[*]} " == *" $svc "* ]] || { echo "unknown service: $svc" >&2; exit 64; }; done
   SERVICES=("$@")
+fi
+
+prepare() {
+  local svc=$1 stray
+  node tools/images/closure.js "$svc" "dist/images/$svc" | sed 's/^/[images] /'
+  # Dependencies of the workspace that no service loads must not ride along (issue 14: 200 MB of
+  # OpenTelemetry); sdk-node and auto-instrumentations-node are the two the services never import.
+  stray=$(find "dist/images/$svc/deps" -type d -path '*/node_modules/@opentelemetry/*' \
+    \( -name auto-instrumentations-node -o -name sdk-node \) -prune -print)
+  [[ -z $stray ]] || die "$svc: the image would carry packages no service loads: $stray"
+}
+
+if ((PREPARE_ONLY)); then
+  say "npm run build"
+  nice -n 10 npm run build --silent
+  for svc in "${SERVICES[@]}"; do prepare "$svc"; done
+  exit 0
 fi
 
 missing=()
@@ -40,12 +63,7 @@ nice -n 10 npm run build --silent
 
 VERSION=$(node -p 'require("./package.json").version')+$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 for svc in "${SERVICES[@]}"; do
-  node tools/images/closure.js "$svc" "dist/images/$svc" | sed 's/^/[images] /'
-  # Dependencies of the workspace that no service loads must not ride along (issue 14: 200 MB of
-  # OpenTelemetry); sdk-node and auto-instrumentations-node are the two the services never import.
-  stray=$(find "dist/images/$svc/deps" -type d -path '*/node_modules/@opentelemetry/*' \
-    \( -name auto-instrumentations-node -o -name sdk-node \) -prune -print)
-  [[ -z $stray ]] || die "$svc: the image would carry packages no service loads: $stray"
+  prepare "$svc"
   image=localhost/ecotrack/$svc:$TAG
   say "$svc: podman build -> $image"
   nice -n 10 podman build --isolation chroot --pull=never --quiet \
