@@ -66,9 +66,12 @@ for svc in "${SERVICES[@]}"; do
   prepare "$svc"
   image=localhost/ecotrack/$svc:$TAG
   say "$svc: podman build -> $image"
+  old=$(podman image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)
   nice -n 10 podman build --isolation chroot --pull=never --quiet \
     --build-arg NODE_IMAGE="$BASE" --build-arg SERVICE="$svc" --build-arg VERSION="$VERSION" \
     -f Dockerfile -t "$image" . >/dev/null
+  # The image it replaces, now untagged, is dropped (its layers stay cached while shared).
+  if [[ -n $old && $old != "$(podman image inspect --format '{{.Id}}' "$image")" ]]; then podman rmi "$old" >/dev/null 2>&1 || true; fi
 done
 
 rc=0
@@ -76,7 +79,8 @@ printf '[images] %-46s %8s\n' IMAGE SIZE
 for svc in "${SERVICES[@]}"; do
   image=localhost/ecotrack/$svc:$TAG
   bytes=$(podman image inspect --format '{{.Size}}' "$image")
-  mb=$(( (bytes + 524288) / 1048576 ))
+  # MB as podman and registries count them (10^6 bytes), the larger figure.
+  mb=$(( (bytes + 500000) / 1000000 ))
   flag=""; if ((mb >= MAX_MB)); then flag="  OVER ${MAX_MB} MB"; rc=1; fi
   printf '[images] %-46s %5d MB%s\n' "$image" "$mb" "$flag"
 done
