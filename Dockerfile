@@ -1,63 +1,39 @@
 # syntax=docker/dockerfile:1
-# One image recipe for every EcoTrack service:
+# One image recipe for every EcoTrack service. Its context holds one service's prepared tree,
+# laid out by tools/images/closure.js from the compiled code (`npm run build`):
+#   dist/images/<service>/app             the service's own compiled files and the libs it imports
+#                                         (only those), tools/run/migrate.js, tools/k8s/wait-for.js,
+#                                         and main.js -> dist/apps/<service>/src/main.js
+#   dist/images/<service>/deps/node_modules  only the npm packages that code loads, with their own
+#                                         dependencies (not the whole monorepo's: no sdk-node, no
+#                                         auto-instrumentations); real modules, not a bundle, because
+#                                         OpenTelemetry hooks require() of pg, ioredis and kafkajs.
+# tools/images/build.sh prepares the trees and builds all five with podman; with Docker:
+#   npm ci && tools/images/build.sh --prepare          (npm run build, then the five trees)
 #   docker build --build-arg SERVICE=product-service -t ecotrack/product-service:<tag> .
-# The image runs `node dist/apps/$SERVICE/src/main.js` (through /app/main.js) as uid 10001,
-# writes nothing outside /tmp (mount an emptyDir there), and also carries
-# tools/run/migrate.js for the migration step: `node tools/run/migrate.js $SERVICE`.
-# Pin NODE_IMAGE by digest in CI (node:20-bookworm-slim@sha256:...).
+# The image runs `node /app/main.js` as uid 10001, writes nothing outside /tmp (mount an emptyDir
+# there), and also carries the migration step: `node tools/run/migrate.js $SERVICE`.
+# NODE_IMAGE: the public base by default (pin it by digest in CI: node:20-bookworm-slim@sha256:...);
+# build.sh overrides it with a base made locally (tools/images/base.sh) where no registry is reachable.
 ARG NODE_IMAGE=node:20-bookworm-slim
-
-# ---- build: full dependency tree, TypeScript -> dist/ ------------------------------
-FROM ${NODE_IMAGE} AS build
-WORKDIR /src
-ENV CI=true NX_DAEMON=false
-COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
-COPY tsconfig.base.json tsconfig.build.json tsconfig.json nx.json ./
-COPY libs ./libs
-COPY apps ./apps
-RUN npm run build
-
-# ---- prod-deps: production dependencies only -----------------------------------------
-# Install scripts are skipped: no production dependency needs one (no native addons),
-# and it keeps third-party code from running at build time.
-FROM ${NODE_IMAGE} AS prod-deps
-WORKDIR /src
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
- && npm cache clean --force
-
-# ---- assemble: only what this one service needs, laid out as in the repo -----------
-FROM ${NODE_IMAGE} AS assemble
-ARG SERVICE
-WORKDIR /out
-COPY --from=prod-deps /src/node_modules ./node_modules
-COPY --from=build /src/package.json ./package.json
-COPY --from=build /src/dist/libs ./dist/libs
-COPY --from=build /src/dist/apps ./dist/all-apps
-COPY tools/run/migrate.js ./tools/run/migrate.js
-COPY tools/k8s/wait-for.js ./tools/k8s/wait-for.js
-# Fails the build early with a clear message when SERVICE is missing or unknown.
-RUN test -n "${SERVICE}" || { echo "build with --build-arg SERVICE=<name>-service" >&2; exit 1; }; \
-    test -f "dist/all-apps/${SERVICE}/src/main.js" || { echo "unknown service: ${SERVICE}" >&2; exit 1; }; \
-    mkdir -p dist/apps \
- && mv "dist/all-apps/${SERVICE}" "dist/apps/${SERVICE}" \
- && rm -rf dist/all-apps \
- && ln -s "dist/apps/${SERVICE}/src/main.js" main.js
-
-# ---- runtime ----------------------------------------------------------------------
-FROM ${NODE_IMAGE} AS runtime
+FROM ${NODE_IMAGE}
 ARG SERVICE
 ARG VERSION=0.0.0-dev
 LABEL org.opencontainers.image.title="ecotrack-${SERVICE}" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.licenses="Apache-2.0"
-# Package managers are not needed at run time: remove them (smaller attack surface).
+# Package managers are not needed at run time: remove them where the base has them (smaller attack surface).
 RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack \
            /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack \
            /opt/yarn-* /usr/local/bin/yarn /usr/local/bin/yarnpkg
 WORKDIR /app
-COPY --from=assemble --chown=0:0 /out/ ./
+# Dependencies first: their layer stays cached while only the service's code changes.
+COPY --chown=0:0 dist/images/${SERVICE}/deps/ ./
+COPY --chown=0:0 dist/images/${SERVICE}/app/ ./
+# Fails the build with a clear message when SERVICE is missing or its tree was not prepared.
+RUN test -n "${SERVICE}" || { echo "build with --build-arg SERVICE=<name>-service" >&2; exit 1; }; \
+    test -f "dist/apps/${SERVICE}/src/main.js" -a -d node_modules \
+      || { echo "no prepared tree for ${SERVICE}: node tools/images/closure.js ${SERVICE} dist/images/${SERVICE}" >&2; exit 1; }
 # Files stay owned by root and read-only for the app user; HOME points at /tmp so that
 # nothing tries to write under / (the root filesystem is read-only in Kubernetes).
 ENV NODE_ENV=production \
