@@ -9,6 +9,7 @@ import { orderConfig } from '../../apps/order-service/src/config';
 import { paymentConfig } from '../../apps/payment-service/src/config';
 import { productConfig } from '../../apps/product-service/src/config';
 import { userConfig } from '../../apps/user-service/src/config';
+import { SCRIPTS as IMAGE_SCRIPTS } from '../../tools/images/closure';
 
 /**
  * docker-compose.yml's "apps" profile against the code: each service's environment, built as
@@ -225,7 +226,8 @@ describe('docker-compose.yml "apps": each service against its own code', () => {
       const migrate = service(`${svc}-migrate`);
       expect({ image: migrate.image, build: migrate.build, profiles: migrate.profiles }).toEqual({ image: service(svc).image, build: service(svc).build, profiles: ['apps'] });
       expect(migrate.command).toEqual(['node', 'tools/run/migrate.js', svc]);
-      expect(read('Dockerfile')).toMatch(/^COPY tools\/run\/migrate\.js \.\/tools\/run\/migrate\.js$/m);
+      expect(IMAGE_SCRIPTS).toContain('tools/run/migrate.js');
+      expect(read('Dockerfile')).toMatch(/^WORKDIR \/app$/m);
       const url = new URL(environmentOf(`${svc}-migrate`).DATABASE_URL);
       const owner = new URL(environmentOf(INIT)[`${svc.toUpperCase().replace(/-/g, '_')}_DATABASE_URL`]);
       expect(url.href).toBe(owner.href);

@@ -1,4 +1,6 @@
 // Types of closure.js (plain CommonJS so that it runs with bare node before any build).
+/** Scripts every image carries at the same path under /app, its WORKDIR. */
+export const SCRIPTS: string[];
 export function specifiers(source: string): string[];
 export function packageName(spec: string): string | undefined;
 export function traceFiles(entries: string[]): { files: Set<string>; packages: Map<string, string> };

@@ -16,7 +16,8 @@ const path = require('node:path');
 const { builtinModules } = require('node:module');
 
 const BUILTINS = new Set(builtinModules);
-// The scripts the image carries besides the service (Dockerfile's header says why).
+// The scripts the image carries besides the service, at the same path under /app (the image's
+// WORKDIR): `node tools/run/migrate.js <service>` runs there as in the repo (Dockerfile's header says why).
 const SCRIPTS = ['tools/run/migrate.js', 'tools/k8s/wait-for.js'];
 
 /** The module specifiers a CommonJS file loads: require('x') and import('x') with a literal. */
@@ -194,4 +195,4 @@ if (require.main === module) {
   }
 }
 
-module.exports = { specifiers, packageName, traceFiles, findPackage, tracePackages, runtimeFile, closure, layOut };
+module.exports = { SCRIPTS, specifiers, packageName, traceFiles, findPackage, tracePackages, runtimeFile, closure, layOut };

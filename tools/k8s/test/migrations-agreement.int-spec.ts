@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { CHART, ENVIRONMENTS, helmBinary, isWorkload, KUBE_VERSION, NAMESPACE, readValues, render, RENDERINGS, SERVICES, type K8sObject } from './support/chart';
+import { SCRIPTS as IMAGE_SCRIPTS } from '../../images/closure';
 
 /**
  * Issue 14, findings 8, 9 and 11 (Falco, notifications, chart-version labels): the chart against
@@ -76,17 +77,16 @@ function secretsOf(template: PodTemplate): string[] {
 }
 
 // ------------------------------------------------------------------ the code's migration step
-/** The migration entry point as the image has it: package.json's `migrate` script, at the path the Dockerfile copies it to. */
+/** The migration entry point as the image has it: package.json's `migrate` script, at the path the image carries it (tools/images). */
 function migrateEntryPoint(): string[] {
   const script = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts.migrate;
   const words = script.trim().split(/\s+/);
   const file = words.find((word) => word.endsWith('.js'));
   if (!file) throw new Error(`package.json's migrate script names no script file: ${script}`);
-  const dockerfile = read('Dockerfile');
-  const copied = [...dockerfile.matchAll(/^COPY\s+(?:--\S+\s+)*(\S+)\s+(\S+)\s*$/gm)].some(
-    ([, source, target]) => source === file && path.posix.normalize(target) === path.posix.normalize(file),
-  );
-  if (!copied) throw new Error(`the Dockerfile does not copy ${file} to the same path in the image: the chart could not run package.json's migrate`);
+  // The image lays the service out under its WORKDIR /app with these scripts at their repo paths.
+  if (!IMAGE_SCRIPTS.includes(file) || !/^WORKDIR \/app$/m.test(read('Dockerfile'))) {
+    throw new Error(`the image does not carry ${file} at its repo path under its WORKDIR (tools/images/closure.js SCRIPTS): the chart could not run package.json's migrate`);
+  }
   return words;
 }
 const MIGRATE = migrateEntryPoint();
