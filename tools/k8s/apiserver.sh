@@ -33,16 +33,15 @@ CRDS=${ECOTRACK_CRDS:-$ROOT/../shared/crds}
 CHART=helm/ecotrack
 NAMESPACE=ecotrack
 ENVIRONMENTS=(dev staging prod)
-# The switch variants rendered besides each environment's own values: the same as
-# tools/k8s/test/support/chart.ts's VARIANTS (apiserver.k8s-spec.ts checks that they agree).
-VARIANTS=(plain emissary+rollouts deployments+canary)
-variant_args() {
-  case $1 in
-    plain) ;;
-    emissary+rollouts) echo "--set emissary.enabled=true --set rollouts.enabled=true" ;;
-    deployments+canary) echo "--set rollouts.enabled=false --set serviceDefaults.canary.enabled=true --set serviceDefaults.canary.weight=10" ;;
-  esac
-}
+# The switch variants rendered besides each environment's own values, one `LABEL=HELM ARGS` a line:
+# ECOTRACK_APISERVER_VARIANTS when set (apiserver.k8s-spec.ts passes tools/k8s/test/support/chart.ts's
+# VARIANTS), else these (the canary track needs its own tag to render, as in validate.sh).
+VARIANT_LINES=${ECOTRACK_APISERVER_VARIANTS:-"plain=
+emissary+rollouts=--set emissary.enabled=true --set rollouts.enabled=true
+deployments+canary=--set rollouts.enabled=false --set serviceDefaults.canary.enabled=true --set serviceDefaults.canary.tag=0.1.1 --set serviceDefaults.canary.weight=10"}
+VARIANTS=()
+while IFS= read -r line; do [[ -n $line ]] && VARIANTS+=("${line%%=*}"); done <<<"$VARIANT_LINES"
+variant_args() { local line; while IFS= read -r line; do [[ ${line%%=*} == "$1" ]] && echo "${line#*=}"; done <<<"$VARIANT_LINES"; return 0; }
 
 MOD=tools/k8s/go/kube-apiserver
 KUBE_V=$(go_tool_version "$MOD" k8s.io/kubernetes)
@@ -211,16 +210,17 @@ server_apply() {
 apply_both() { server_apply "$1" "$2" dry; server_apply "$1" "$2"; }
 
 # split RENDER DIR: DIR/namespaces.yaml (the Namespace objects, applied first) and DIR/objects.yaml
-# (the rest); prints the namespaces the objects live in that the render does not create.
+# (the rest), each document as helm wrote it (re-serialising could change what kubectl reads: YAML 1.1
+# takes an unquoted Off for false); prints the namespaces the objects live in that the render does not create.
 split_render() {
-  node -e 'const {parseAllDocuments,stringify}=require("yaml");const fs=require("fs");
+  node -e 'const {parse}=require("yaml");const fs=require("fs");
     const [file,dir,ns]=process.argv.slice(1);
-    const docs=parseAllDocuments(fs.readFileSync(file,"utf8")).map(d=>d.toJS()).filter(Boolean);
-    const own=docs.filter(d=>d.kind==="Namespace"), rest=docs.filter(d=>d.kind!=="Namespace");
-    const out=(f,ds)=>fs.writeFileSync(dir+"/"+f,ds.map(d=>"---\n"+stringify(d)).join(""));
+    const docs=fs.readFileSync(file,"utf8").split(/^---[ \t]*$/m).map(text=>({text,obj:parse(text)})).filter(d=>d.obj);
+    const own=docs.filter(d=>d.obj.kind==="Namespace"), rest=docs.filter(d=>d.obj.kind!=="Namespace");
+    const out=(f,ds)=>fs.writeFileSync(dir+"/"+f,ds.map(d=>"---"+d.text.replace(/\n*$/,"\n")).join(""));
     out("namespaces.yaml",own); out("objects.yaml",rest);
-    const made=new Set(own.map(d=>d.metadata.name));
-    console.log([...new Set(rest.map(d=>d.metadata.namespace||ns).filter(n=>!made.has(n)))].join(" "))' "$1" "$2" "$NAMESPACE"
+    const made=new Set(own.map(d=>d.obj.metadata.name));
+    console.log([...new Set(rest.map(d=>d.obj.metadata.namespace||ns).filter(n=>!made.has(n)))].join(" "))' "$1" "$2" "$NAMESPACE"
 }
 
 # The CRD Gatekeeper's controller makes for each ConstraintTemplate, made the way it does

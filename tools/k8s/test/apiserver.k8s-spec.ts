@@ -3,13 +3,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { RENDERINGS, render } from './support/chart';
+import { RENDERINGS, render, VARIANTS } from './support/chart';
 
 /**
  * The chart on a real Kubernetes API server: `bash tools/k8s/apiserver.sh check` starts etcd and
  * kube-apiserver (built from k8s.io/kubernetes, tools/k8s/go/kube-apiserver), installs the real
  * CRDs of ../shared/crds and server-side applies, dry run first and then for real, every render
- * (each environment with each switch variant of support/chart.ts), the Argo CD objects and the
+ * (each environment with each switch variant of support/chart.ts, handed to the script), the Argo CD objects and the
  * Gatekeeper templates and constraints. Every object must be applied, with no error.
  *
  * Not in the integration layer (its name matches no project): run it with
@@ -71,6 +71,8 @@ describe('the chart on a real API server (tools/k8s/apiserver.sh)', () => {
       encoding: 'utf8',
       timeout: 25 * 60_000,
       maxBuffer: 64 * 1024 * 1024,
+      // the variants this spec's renders use: one `LABEL=HELM ARGS` a line
+      env: { ...process.env, ECOTRACK_APISERVER_VARIANTS: Object.entries(VARIANTS).map(([label, args]) => `${label}=${args.join(' ')}`).join('\n') },
     });
     output = `${run.stdout}\n${run.stderr}`;
     if (!/^apiserver: \d+ passed, \d+ failed$/m.test(run.stdout)) throw new Error(`apiserver.sh check did not finish (status ${run.status}):\n${output.slice(-4000)}`);
