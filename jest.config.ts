@@ -6,6 +6,7 @@ import type { Config } from 'jest';
  *   integration *.int-spec.ts  real PostgreSQL, Redis, Kafka, OpenBao from libs/testing
  *   e2e         *.e2e-spec.ts  the whole local stack, started by `./ecotrack up`
  *   saga        *.saga-spec.ts the five services as restartable processes: the order saga and its fault matrix
+ *   apiserver   *.k8s-spec.ts  the rendered chart on a real kube-apiserver (tools/k8s/apiserver.sh)
  *   lifecycle   *.lifecycle-spec.ts  stops and restarts the stack; runs last
  * A unit spec sits beside its code, a project's integration specs in its test/, and what spans
  * several services or the whole repository in tests/ (README "Tests").
@@ -49,6 +50,12 @@ const config: Config = {
       displayName: 'saga',
       testMatch: ['<rootDir>/{apps,libs,tools,tests}/**/*.saga-spec.ts'],
       globalSetup: '<rootDir>/libs/testing/src/jest/saga-setup.ts',
+      slowTestThreshold: 120,
+    },
+    {
+      ...shared,
+      displayName: 'apiserver',
+      testMatch: ['<rootDir>/tools/**/*.k8s-spec.ts'],
       slowTestThreshold: 120,
     },
     {

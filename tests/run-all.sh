@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, bottom to top (DESIGN.md): static checks, unit, offline
-# Kubernetes validation, integration (real infrastructure), end-to-end (the
-# running stack), schema fuzzing (the running stack), the benchmark's smoke, saga (the order saga and its fault
+# Kubernetes validation, the chart on a real API server, integration (real infrastructure), end-to-end (the
+# running stack), the images' journey, schema fuzzing (the running stack), the benchmark's smoke, saga (the order saga and its fault
 # matrix), a search of every log for secret values, lifecycle. Ends with one line "ecotrack: N passed, N failed".
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,6 +24,16 @@ step() { # name command...
 jest_layer() { npx jest -c jest.config.ts --selectProjects "$1" --runInBand --json --outputFile="$RESULTS/$1.json"; }
 k8s() { bash tools/k8s/validate.sh | tee "$RESULTS/k8s.out"; return "${PIPESTATUS[0]}"; }
 fuzz() { bash tests/fuzz/schema-fuzz.sh | tee "$RESULTS/fuzz.out"; return "${PIPESTATUS[0]}"; }
+# kube-apiserver v1.32.2 and kubectl from their Go module (built once, cached), etcd from Debian.
+apiserver() { bash tools/k8s/apiserver.sh build && jest_layer apiserver; }
+# The five images (podman, a local Node 20 base), then the journey through their containers.
+images() {
+  bash tools/images/build.sh || return 1
+  local rc=0
+  bash tools/images/run.sh journey --json --outputFile="$RESULTS/images.json" || rc=$?
+  bash tools/images/run.sh down || rc=1
+  return $rc
+}
 
 # The boundary rule needs Nx's project graph; without it the rule silently skips.
 step lint bash -c 'npx nx show projects >/dev/null && npx eslint --max-warnings 0 .'
@@ -31,8 +41,12 @@ step typecheck npm run --silent typecheck
 step unit jest_layer unit
 # Helm chart, policies and GitOps, validated offline (helm lint, kubeconform, helm-unittest, gator, kube-score).
 step k8s k8s
+# Server-side apply of every render, the Argo CD objects and the Gatekeeper policies on a real API server.
+step apiserver apiserver
 step integration jest_layer integration
 step e2e jest_layer e2e
+# Real images: each with only its own dependencies, run read-only as uid 10001 against the stack.
+step images images
 # schemathesis against the five services' OpenAPI documents, while the stack still runs (saga stops it).
 step fuzz fuzz
 # The benchmark's short run (tools/bench, results in .stack/bench/smoke/): every measurement gives a

@@ -7,6 +7,7 @@
 #     status    each container's state and readiness
 #     migrate   each image's migration step (tools/run/migrate.js) against the stack's databases
 #     journey   up, then the customer journey (tests/e2e/journey.e2e-spec.ts) through the containers
+#               (further arguments go to jest)
 # The native services keep their ports: the containers listen on the port table's service ports plus
 # ECOTRACK_IMAGES_PORT_OFFSET (default 100: 3101..3105), moved the way the table moves a port
 # (ECOTRACK_<SERVICE>_PORT), and each one's environment is the one tools/run/services.sh gives the native
@@ -115,10 +116,10 @@ migrate() {
   done
 }
 
-journey() {
+journey() { # [jest arguments...]
   up
   say "journey through the containers (ports $(for s in "${SERVICES[@]}"; do printf '%s ' "$(service_port "$s")"; done))"
-  nice -n 10 npx jest -c tools/images/journey.jest.config.ts --runInBand
+  nice -n 10 npx jest -c tools/images/journey.jest.config.ts --runInBand "$@"
 }
 
 case ${1:-} in
@@ -126,6 +127,6 @@ case ${1:-} in
   down) down ;;
   status) status ;;
   migrate) migrate ;;
-  journey) journey ;;
+  journey) shift; journey "$@" ;;
   *) echo "usage: $0 up | down | status | migrate | journey" >&2; exit 64 ;;
 esac
