@@ -332,7 +332,8 @@ cmd_apply() {
 # joined), keeping those that act on this cluster with this repo's files or look at it: kubectl
 # and `helm upgrade --install` of helm/ecotrack, and the loops over deploy/. Left out, and said so:
 # what needs the network or a real cluster's controllers (helm repo, the platform charts,
-# argocd, istioctl, curl, aws, docker, promote.sh, git).
+# argocd, istioctl, curl, aws, docker, promote.sh, git), and what reads pods (logs, pod fields,
+# the metrics adapter): no pod runs on a bare API server.
 docs_commands() {
   node -e 'const fs=require("fs");const text=fs.readFileSync(process.argv[1],"utf8");
     const blocks=[...text.matchAll(/^```sh\n([\s\S]*?)^```/gm)].map(m=>m[1].split("\n"));
@@ -347,7 +348,10 @@ docs_commands() {
         const h=/<<-?\x27?(\w+)\x27?\s*$/.exec(code); if(h){heredoc=h[1];continue;}
         if(code.endsWith("\\")) continue;
         out.push(cmd);cmd="";}}
-    const keep=c=>/^kubectl /.test(c)||/^helm upgrade --install ecotrack helm\/ecotrack/.test(c)||/^for f in deploy\//.test(c);
+    // Pods never run here (no scheduler, no kubelet, no metrics adapter): reading their logs,
+    // their fields or custom metrics needs a real cluster.
+    const needsNodes=c=>/\blogs\b/.test(c)||/get pods? .*-o jsonpath/s.test(c)||/get --raw/.test(c);
+    const keep=c=>(/^kubectl /.test(c)||/^helm upgrade --install ecotrack helm\/ecotrack/.test(c)||/^for f in deploy\//.test(c))&&!needsNodes(c);
     for(const c of out) console.log(JSON.stringify({run:keep(c),cmd:c}));' docs/deploy-eks.md
 }
 
@@ -369,7 +373,10 @@ cmd_docs() {
   done
   mkdir -p "$STATE/bin" "$STATE/helm"
   ln -sf "$KUBECTL" "$STATE/bin/kubectl"; ln -sf "$HELM" "$STATE/bin/helm"
-  local line cmd rc i=0 out=$WORK/docs.out broke=0
+  local line cmd rc i=0 out=$WORK/docs.out broke=0 jobs_pid
+  # Helm waits for its hook Jobs (the migrations) to complete: stand in for the Job controller
+  # and a kubelet by marking each new Job complete, as a successful run would.
+  complete_jobs & jobs_pid=$!
   while IFS= read -r line; do
     cmd=$(node -e 'console.log(JSON.parse(process.argv[1]).cmd)' "$line")
     if [[ $(node -e 'console.log(JSON.parse(process.argv[1]).run)' "$line") != true ]]; then
@@ -390,7 +397,25 @@ cmd_docs() {
     sed 's/^/[apiserver]     /' "$out" | tail -n 15
     ((rc == 0)) || broke=$((broke + 1))
   done < <(docs_commands)
+  kill "$jobs_pid" 2>/dev/null; wait "$jobs_pid" 2>/dev/null || true
   log "docs: $i commands run, $broke failed"
+  echo "apiserver docs: $i run, $broke failed"
+  ((broke == 0))
+}
+
+# The Job controller and a kubelet, stood in for: every Job without a Complete condition gets the
+# status a successful run leaves (SuccessCriteriaMet and Complete, one pod succeeded).
+complete_jobs() {
+  local now ns name
+  while sleep 1; do
+    now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+    kubectl get jobs -A -o json 2>/dev/null | node -e 'const l=JSON.parse(require("fs").readFileSync(0,"utf8")).items;
+      for(const j of l) if(!(j.status?.conditions??[]).some(c=>c.type==="Complete"&&c.status==="True")) console.log(j.metadata.namespace, j.metadata.name)' |
+    while read -r ns name; do
+      kubectl -n "$ns" patch job "$name" --subresource=status --type=merge -p "{\"status\":{\"startTime\":\"$now\",\"completionTime\":\"$now\",\"succeeded\":1,\"conditions\":[{\"type\":\"SuccessCriteriaMet\",\"status\":\"True\",\"lastTransitionTime\":\"$now\"},{\"type\":\"Complete\",\"status\":\"True\",\"lastTransitionTime\":\"$now\"}]}}" >/dev/null \
+        && log "docs: (Job controller, stood in for: $ns/$name marked complete)"
+    done
+  done
 }
 
 cmd_check() {

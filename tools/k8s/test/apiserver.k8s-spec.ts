@@ -12,14 +12,27 @@ import { RENDERINGS, render, VARIANTS } from './support/chart';
  * (each environment with each switch variant of support/chart.ts, handed to the script), the Argo CD objects and the
  * Gatekeeper templates and constraints. Every object must be applied, with no error.
  *
- * Not in the integration layer (its name matches no project): run it with
- *   npx jest -c jest.config.ts --selectProjects unit --testMatch '<rootDir>/tools/k8s/test/apiserver.k8s-spec.ts'
+ * Then, on a fresh server, the commands of docs/deploy-eks.md as written (`apiserver.sh docs`): those
+ * that act on the cluster with this repo's files; what needs the network, pods or a platform's
+ * controllers is listed as not run. The Job controller is stood in for (helm waits for its hook Jobs).
+ *
+ * Its own layer, `apiserver` (./ecotrack test runs `bash tools/k8s/apiserver.sh build` before it):
+ *   npx jest -c jest.config.ts --selectProjects apiserver
  * The binaries take about 35 minutes to build the first time, which this spec does not do: without
  * them it fails and says so.
  */
 const CACHE = path.join(process.env.ECOTRACK_BIN_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'ecotrack/bin'));
 /** The version the tools module pins (as tools/lib/go-tool.sh reads it): the binaries are cached under it. */
 const kubeVersion = /^\s*k8s\.io\/kubernetes\s+(v\S+)/m.exec(readFileSync(path.join(WORKSPACE_ROOT, 'tools/k8s/go/kube-apiserver/go.mod'), 'utf8'))?.[1];
+
+/** Fails with what to do when the binaries were not built. */
+function requireBinaries() {
+  if (!kubeVersion) throw new Error('no k8s.io/kubernetes version in tools/k8s/go/kube-apiserver/go.mod');
+  const missing = ['kube-apiserver', 'kubectl'].map((tool) => path.join(CACHE, `${tool}-${kubeVersion}`)).filter((binary) => !existsSync(binary));
+  if (missing.length > 0) {
+    throw new Error(`not built: ${missing.join(', ')}. Run \`bash tools/k8s/apiserver.sh build\` first (about 35 minutes cold; cached by version afterwards)`);
+  }
+}
 
 interface Step {
   name: string;
@@ -61,11 +74,7 @@ describe('the chart on a real API server (tools/k8s/apiserver.sh)', () => {
   let byName = new Map<string, Step>();
 
   beforeAll(() => {
-    if (!kubeVersion) throw new Error('no k8s.io/kubernetes version in tools/k8s/go/kube-apiserver/go.mod');
-    const missing = ['kube-apiserver', 'kubectl'].map((tool) => path.join(CACHE, `${tool}-${kubeVersion}`)).filter((binary) => !existsSync(binary));
-    if (missing.length > 0) {
-      throw new Error(`not built: ${missing.join(', ')}. Run \`bash tools/k8s/apiserver.sh build\` first (about 35 minutes cold; cached by version afterwards)`);
-    }
+    requireBinaries();
     const run = spawnSync('bash', [path.join(WORKSPACE_ROOT, 'tools/k8s/apiserver.sh'), 'check'], {
       cwd: WORKSPACE_ROOT,
       encoding: 'utf8',
@@ -118,5 +127,29 @@ describe('the chart on a real API server (tools/k8s/apiserver.sh)', () => {
 
   it('ends with no failed step', () => {
     expect(/^apiserver: \d+ passed, (\d+) failed$/m.exec(output)?.[1]).toBe('0');
+  });
+});
+
+describe("docs/deploy-eks.md's commands, as written, on a fresh API server", () => {
+  let output = '';
+  beforeAll(() => {
+    requireBinaries();
+    const script = path.join(WORKSPACE_ROOT, 'tools/k8s/apiserver.sh');
+    const run = spawnSync('bash', ['-c', `trap 'bash "${script}" down >/dev/null 2>&1' EXIT; bash "${script}" up && bash "${script}" docs`], {
+      cwd: WORKSPACE_ROOT,
+      encoding: 'utf8',
+      timeout: 20 * 60_000,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    output = `${run.stdout}\n${run.stderr}`;
+  }, 25 * 60_000);
+
+  it('runs every command that acts on the cluster, the chart install included, and none fails', () => {
+    const ran = [...output.matchAll(/^\[apiserver\] docs \d+: exit (\d+): (.*)$/gm)].map(([, status, command]) => ({ status: Number(status), command: command.trim() }));
+    expect(ran.filter((c) => c.status !== 0)).toEqual([]);
+    for (const expected of [/^helm upgrade --install ecotrack helm\/ecotrack /, /^kubectl apply -f deploy\/argocd\/appproject\.yaml$/, /^kubectl apply -f - <<'EOF' apiVersion: v1 kind: Namespace/]) {
+      expect(ran.map((c) => c.command)).toContainEqual(expect.stringMatching(expected));
+    }
+    expect(/^apiserver docs: (\d+) run, (\d+) failed$/m.exec(output)?.slice(1)).toEqual([String(ran.length), '0']);
   });
 });
