@@ -1,5 +1,5 @@
 import { internalCallsConfig, loadConfig, platformConfigSchema, type ConfigExtension } from '@ecotrack/platform';
-import { ENVIRONMENTS, isWorkload, readValues, render, SERVICES, type K8sObject, type Service } from './support/chart';
+import { ENVIRONMENTS, environmentOf, isWorkload, quantity, readValues, render, SERVICES, type K8sObject, type Service } from './support/chart';
 import { longestProviderWaitMs as notificationWaitMs } from '../../../apps/notification-service/src/providers/provider-timeouts';
 import { orderConfig } from '../../../apps/order-service/src/config';
 import { paymentConfig } from '../../../apps/payment-service/src/config';
@@ -54,20 +54,7 @@ function containerOf(objects: K8sObject[], service: Service): Container {
   return (workload.spec as { template: { spec: { containers: Container[] } } }).template.spec.containers.find((c) => c.name === service)!;
 }
 
-/** The container environment the chart gives a service (plain values; secrets come from OpenBao). */
-function environmentOf(objects: K8sObject[], service: Service): Record<string, string> {
-  const container = containerOf(objects, service);
-  return Object.fromEntries((container.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
-}
-
 const MEBIBYTE = 1024 * 1024;
-const QUANTITY_UNITS: Record<string, number> = { '': 1, k: 1e3, M: 1e6, G: 1e9, Ki: 1024, Mi: MEBIBYTE, Gi: 1024 * MEBIBYTE };
-/** A Kubernetes quantity (512Mi, 1Gi, 500m, 2) as a number of bytes or cores. */
-function quantity(value: string | number): number {
-  const match = /^(\d+(?:\.\d+)?)(m|[kMG]i?|Ki)?$/.exec(String(value));
-  if (!match) throw new Error(`not a quantity: ${value}`);
-  return match[2] === 'm' ? Number(match[1]) / 1000 : Number(match[1]) * QUANTITY_UNITS[match[2] ?? ''];
-}
 
 /** The chart's values for an environment: values.yaml under values-<environment>.yaml (only the keys read here). */
 function valuesOf(environment: string) {

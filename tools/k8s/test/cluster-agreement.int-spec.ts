@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import { CHART, helmBinary, NAMESPACE, RENDERINGS, render, type Environment, type K8sObject } from './support/chart';
+import { CHART, helmBinary, NAMESPACE, quantity, RENDERINGS, render, type Environment, type K8sObject } from './support/chart';
 
 /**
  * The chart against the cluster it lands in: what the rendered chart (every environment, every
@@ -248,13 +248,6 @@ describe('Gatekeeper policies', () => {
 // ResourceQuota
 // ---------------------------------------------------------------------------------------------
 interface Resources { requests?: Record<string, string | number>; limits?: Record<string, string | number> }
-const UNITS: Record<string, number> = { '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4 };
-/** A Kubernetes quantity (2, 500m, 512Mi, 1Gi) as cores or bytes. */
-function quantity(value: string | number | undefined, what: string): number {
-  const match = /^(\d+(?:\.\d+)?)(m|[kMGT]i?|[KMGT]i)?$/.exec(String(value));
-  if (!match) throw new Error(`${what}: not a quantity: ${value}`);
-  return Number(match[1]) * UNITS[match[2] ?? ''];
-}
 const QUOTA_KEYS = ['requests.cpu', 'requests.memory', 'limits.cpu', 'limits.memory'] as const;
 type Need = Record<(typeof QUOTA_KEYS)[number] | 'pods', number>;
 

@@ -1,7 +1,7 @@
 import { createECDH, generateKeyPairSync } from 'node:crypto';
 import { loadConfig, type ConfigExtension } from '@ecotrack/platform';
 import { openBaoSettings } from '@ecotrack/secrets';
-import { isWorkload, NAMESPACE, readValues, render, RENDERINGS, SERVICES, type Environment, type K8sObject, type Service } from './support/chart';
+import { environmentOf, isWorkload, NAMESPACE, readValues, render, RENDERINGS, SERVICES, type Environment, type K8sObject, type Service } from './support/chart';
 import { cidrContains, egressDenial, networkPoliciesIn, type Connection, type Destination } from './support/network-policy';
 import { notificationConfig } from '../../../apps/notification-service/src/config';
 import { orderConfig } from '../../../apps/order-service/src/config';
@@ -99,12 +99,6 @@ function workloadOf(objects: K8sObject[], service: Service): K8sObject {
   return workload;
 }
 const podTemplate = (workload: K8sObject) => (workload.spec as { template: { metadata: { labels: Record<string, string> }; spec: { containers: Container[] } } }).template;
-
-/** The plain env the chart gives the service's container. */
-function environmentOf(objects: K8sObject[], service: Service): Record<string, string> {
-  const container = podTemplate(workloadOf(objects, service)).spec.containers.find((c) => c.name === service)!;
-  return Object.fromEntries((container.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
-}
 
 /** Values of the right shape for the service's secrets (they come from OpenBao; none is an endpoint). */
 function secretStubs(names: string[]): Record<string, string> {

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { decodeJwt, type JWTPayload } from 'jose';
 import { authOptionsFromConfig, loadConfig, TokenVerifier, type ConfigExtension } from '@ecotrack/platform';
-import { ENVIRONMENTS, NAMESPACE, namespaceOf, readValues, render, RENDERINGS, SERVICES, type Environment, type K8sObject, type Service } from './support/chart';
+import { ENVIRONMENTS, environmentOf, NAMESPACE, namespaceOf, readValues, render, RENDERINGS, SERVICES, type Environment, type K8sObject, type Service } from './support/chart';
 import { evaluate, policiesFor, type AuthzRequest } from './support/istio-authz';
 import { plan } from '../wait-for';
 import { notificationConfig } from '../../../apps/notification-service/src/config';
@@ -63,10 +63,6 @@ function workloadOf(objects: K8sObject[], service: Service): PodTemplate {
 const plainEnv = (container: Container): Record<string, string> =>
   Object.fromEntries((container.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
 
-/** The environment the chart gives a service's own container. */
-function environmentOf(objects: K8sObject[], service: Service): Record<string, string> {
-  return plainEnv(workloadOf(objects, service).spec.containers.find((c) => c.name === service)!);
-}
 
 /** What OpenBao (or the ExternalSecret) adds at run time and the render cannot show: stubbed. */
 const withSecretsStubbed = (env: Record<string, string>) => ({ ...env, REDIS_URL: 'redis://redis.invalid:6379' });

@@ -1,10 +1,9 @@
 import { WORKSPACE_ROOT } from '@ecotrack/testing';
-import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parse, parseAllDocuments } from 'yaml';
-import { CHART, ENVIRONMENTS, helmBinary, isWorkload, KUBE_VERSION, NAMESPACE, readValues, render, RENDERINGS, SERVICES, type K8sObject } from './support/chart';
+import { parse } from 'yaml';
+import { CHART, ENVIRONMENTS, isWorkload, NAMESPACE, readValues, render, renderChart, RENDERINGS, SERVICES, type K8sObject } from './support/chart';
 import { SCRIPTS as IMAGE_SCRIPTS } from '../../images/closure';
 
 /**
@@ -27,7 +26,7 @@ import { SCRIPTS as IMAGE_SCRIPTS } from '../../images/closure';
  * - Argo CD notifications: every subscription of the ApplicationSet names a trigger, template
  *   and service of deploy/argocd/notifications.
  *
- * Renders with support/chart.ts; renderChartAt() below renders a copy of the chart from another
+ * Renders with support/chart.ts; renderChart() below renders a copy of the chart from another
  * directory (support/chart.ts renders only CHART): a candidate for support/chart.ts.
  */
 
@@ -261,18 +260,6 @@ describe.each(RENDERINGS)('migrations, %s', (_label, environment, args) => {
 });
 
 // ------------------------------------------------------------------ chart-version labels
-/** The chart rendered from another directory (a modified copy), with support/chart.ts's flags. */
-function renderChartAt(chartDir: string, environment: string, args: string[]): K8sObject[] {
-  const output = execFileSync(
-    helmBinary(),
-    ['template', 'ecotrack', chartDir, '--namespace', NAMESPACE, '--kube-version', KUBE_VERSION, '-f', path.join(chartDir, `values-${environment}.yaml`), ...args],
-    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
-  );
-  return parseAllDocuments(output)
-    .map((d) => d.toJS() as K8sObject | null)
-    .filter((o): o is K8sObject => o !== null);
-}
-
 describe('a chart bump alone restarts no pod', () => {
   let bumped: string;
   let version: string;
@@ -289,7 +276,7 @@ describe('a chart bump alone restarts no pod', () => {
 
   it.each(RENDERINGS)('%s: pod template labels and annotations stay the same', (_label, environment, args) => {
     const before = render(environment, args);
-    const after = renderChartAt(bumped, environment, args);
+    const after = renderChart(bumped, environment, args);
     // The bump did reach the render (object labels carry the chart version).
     expect(after.some((o) => o.metadata.labels?.['helm.sh/chart']?.endsWith(version))).toBe(true);
     const metadataOf = (objects: K8sObject[]) =>

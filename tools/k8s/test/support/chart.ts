@@ -41,22 +41,25 @@ export function helmBinary(): string {
   return binary;
 }
 
+/** A chart directory (this chart, or a modified copy) rendered for an environment, not cached. */
+export function renderChart(chartDir: string, environment: string, extraArgs: string[] = []): K8sObject[] {
+  const output = execFileSync(
+    helmBinary(),
+    ['template', 'ecotrack', chartDir, '--namespace', NAMESPACE, '--kube-version', KUBE_VERSION, '-f', path.join(chartDir, `values-${environment}.yaml`), ...extraArgs],
+    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+  );
+  return parseAllDocuments(output)
+    .map((document) => document.toJS() as K8sObject | null)
+    .filter((object): object is K8sObject => object !== null);
+}
+
 const renders = new Map<string, K8sObject[]>();
 /** The chart rendered for an environment, with extra helm arguments (a variant's --set flags); cached per arguments. */
 export function render(environment: string, extraArgs: string[] = []): K8sObject[] {
   const key = [environment, ...extraArgs].join('\0');
-  const cached = renders.get(key);
-  if (cached) return cached;
-  const output = execFileSync(
-    helmBinary(),
-    ['template', 'ecotrack', CHART, '--namespace', NAMESPACE, '--kube-version', KUBE_VERSION, '-f', path.join(CHART, `values-${environment}.yaml`), ...extraArgs],
-    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
-  );
-  const objects = parseAllDocuments(output)
-    .map((document) => document.toJS() as K8sObject | null)
-    .filter((object): object is K8sObject => object !== null);
-  renders.set(key, objects);
-  return objects;
+  const cached = renders.get(key) ?? renderChart(CHART, environment, extraArgs);
+  renders.set(key, cached);
+  return cached;
 }
 
 /** Every environment crossed with every switch variant: [label, environment, extra args]. */
@@ -81,4 +84,25 @@ export function namespaceOf(environment: string, extraArgs: string[] = []): K8sO
   const namespace = own ?? render(environment, [...extraArgs, '--set', 'namespace.create=true']).find((o) => o.kind === 'Namespace' && o.metadata.name === NAMESPACE);
   if (!namespace) throw new Error(`the chart renders no Namespace ${NAMESPACE} for ${environment} ${extraArgs.join(' ')}`);
   return namespace;
+}
+
+interface EnvContainer {
+  name: string;
+  env?: Array<{ name: string; value?: string }>;
+}
+/** The plain environment the chart gives a service's own container in its stable workload (secrets come from OpenBao). */
+export function environmentOf(objects: K8sObject[], service: Service): Record<string, string> {
+  const workload = objects.find((o) => isWorkload(o) && o.metadata.name === service);
+  if (!workload) throw new Error(`no workload for ${service}`);
+  const container = (workload.spec as { template: { spec: { containers: EnvContainer[] } } }).template.spec.containers.find((c) => c.name === service);
+  if (!container) throw new Error(`${workload.kind} ${service} has no container ${service}`);
+  return Object.fromEntries((container.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
+}
+
+const QUANTITY_UNITS: Record<string, number> = { '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4 };
+/** A Kubernetes quantity (2, 500m, 512Mi, 1Gi) as cores or bytes; `what` names it in the error. */
+export function quantity(value: string | number | undefined, what = 'value'): number {
+  const match = /^(\d+(?:\.\d+)?)(m|[kMGT]i?|[KMGT]i)?$/.exec(String(value));
+  if (!match) throw new Error(`${what}: not a quantity: ${value}`);
+  return Number(match[1]) * QUANTITY_UNITS[match[2] ?? ''];
 }
