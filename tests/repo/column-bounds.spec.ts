@@ -1,5 +1,5 @@
 import { columnLinks, columnRange, PG_INTEGER_MAX, type AnyClass } from '@ecotrack/platform';
-import { getMetadataStorage } from 'class-validator';
+import { getMetadataStorage, validateSync } from 'class-validator';
 import type { ValidationMetadata } from 'class-validator/types/metadata/ValidationMetadata';
 // Every controller, DTO and entity each service serves, loaded as the service itself loads them.
 import '../../apps/notification-service/src/app.module';
@@ -40,6 +40,26 @@ describe('DTO numbers fit their columns', () => {
       return wrong.map((w) => `${name}: ${w}`);
     });
     expect(problems).toEqual([]);
+  });
+
+  it('every @FitsColumn field with decimals refuses more of them, in any notation JSON allows, and never throws', () => {
+    const decimalLinks = columnLinks().filter((link) => link.decimals !== undefined && link.decimals > 0);
+    expect(decimalLinks.length).toBeGreaterThan(0);
+    const verdicts = decimalLinks.flatMap((link) => {
+      const errorsFor = (value: number) => {
+        const instance = Object.assign(Object.create((link.dto as unknown as { prototype: object }).prototype) as object, { [link.property]: value });
+        return validateSync(instance).filter((error) => error.property === link.property).length;
+      };
+      const step = 10 ** -link.decimals!;
+      return [
+        // exponent notation (no '.' in the text) was a TypeError in class-validator's maxDecimalPlaces: a 500
+        { value: 5e-324, refused: true },
+        { value: 1e-7, refused: true },
+        { value: Math.max(link.min, 0) + step / 10, refused: true },
+        { value: Math.max(link.min, 0) + step, refused: false },
+      ].map(({ value, refused }) => ({ field: `${link.dto.name}.${link.property}`, value, refused: errorsFor(value) > 0, expected: refused }));
+    });
+    expect(verdicts.filter((v) => v.refused !== v.expected)).toEqual([]);
   });
 
   it('knows an integer column from a numeric(p, s) one', () => {

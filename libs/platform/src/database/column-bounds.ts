@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
-import { IsInt, IsNumber, Max, Min } from 'class-validator';
+import { IsInt, IsNumber, Max, Min, ValidateBy } from 'class-validator';
 import { getMetadataArgsStorage } from 'typeorm';
 
 /** PostgreSQL `integer` (int4): what most count and minor-unit columns are. */
@@ -38,12 +38,28 @@ export const columnLinks = (): readonly ColumnLink[] => links;
  */
 export function FitsColumn<E>(entity: new () => E, column: keyof E & string, bounds: NumberBounds): PropertyDecorator {
   const { min, max, decimals } = bounds;
-  const type =
-    decimals === 0 ? IsInt() : IsNumber({ allowNaN: false, allowInfinity: false, ...(decimals === undefined ? {} : { maxDecimalPlaces: decimals }) });
+  const number = IsNumber({ allowNaN: false, allowInfinity: false });
+  const type = decimals === 0 ? [IsInt()] : decimals === undefined ? [number] : [number, HasAtMostDecimals(decimals)];
   return (target, property) => {
     links.push({ dto: target.constructor as AnyClass, property: String(property), entity, column, ...bounds });
-    applyDecorators(type, Min(min), Max(max), ApiProperty({ type: decimals === 0 ? 'integer' : 'number', minimum: min, maximum: max }))(target, property);
+    applyDecorators(...type, Min(min), Max(max), ApiProperty({ type: decimals === 0 ? 'integer' : 'number', minimum: min, maximum: max }))(target, property);
   };
+}
+
+/**
+ * At most `decimals` decimal places, for any number a JSON parser can produce. class-validator's
+ * own maxDecimalPlaces reads the digits after a '.' in the number's text and throws on exponent
+ * notation (5e-324, 1e-7: no '.'), which became a 500; here the value must survive rounding to
+ * `decimals` places unchanged.
+ */
+function HasAtMostDecimals(decimals: number): PropertyDecorator {
+  return ValidateBy({
+    name: 'hasAtMostDecimals',
+    validator: {
+      validate: (value: unknown) => typeof value === 'number' && Number.isFinite(value) && Number(value.toFixed(decimals)) === value,
+      defaultMessage: (args) => `${args?.property} must have at most ${decimals} decimal places`,
+    },
+  });
 }
 
 export interface ColumnRange {
