@@ -7,6 +7,9 @@ import type { Config } from 'jest';
  *   e2e         *.e2e-spec.ts  the whole local stack, started by `./ecotrack up`
  *   saga        *.saga-spec.ts the five services as restartable processes: the order saga and its fault matrix
  *   apiserver   *.k8s-spec.ts  the rendered chart on a real kube-apiserver (tools/k8s/apiserver.sh)
+ *   pact-consumer  tests/contracts/consumers: each service's expectations of the others, written to contracts/
+ *   pact-provider  tests/contracts (the rest): every pact verified against its real provider; the negative
+ *                  proofs and the promotion gate
  *   lifecycle   *.lifecycle-spec.ts  stops and restarts the stack; runs last
  * A unit spec sits beside its code, a project's integration specs in its test/, and what spans
  * several services or the whole repository in tests/ (README "Tests").
@@ -57,6 +60,19 @@ const config: Config = {
       displayName: 'apiserver',
       testMatch: ['<rootDir>/tools/**/*.k8s-spec.ts'],
       slowTestThreshold: 120,
+    },
+    {
+      ...shared,
+      displayName: 'pact-consumer',
+      testMatch: ['<rootDir>/tests/contracts/consumers/*.pact-spec.ts'],
+    },
+    {
+      ...shared,
+      displayName: 'pact-provider',
+      testMatch: ['<rootDir>/tests/contracts/{providers/,}*.pact-spec.ts'],
+      globalSetup: '<rootDir>/libs/testing/src/jest/integration-setup.ts',
+      setupFilesAfterEnv: ['<rootDir>/libs/testing/src/jest/integration-timeout.ts'],
+      slowTestThreshold: 60,
     },
     {
       ...shared,
