@@ -7,7 +7,8 @@ import type { Config } from 'jest';
  *   e2e         *.e2e-spec.ts  the whole local stack, started by `./ecotrack up`
  *   saga        *.saga-spec.ts the five services as restartable processes: the order saga and its fault matrix
  *   apiserver   *.k8s-spec.ts  the rendered chart on a real kube-apiserver (tools/k8s/apiserver.sh)
- *   pact-consumer  tests/contracts/consumers: each service's expectations of the others, written to contracts/
+ *   pact-consumer  tests/contracts/consumers: each service's expectations of the others (dist/contracts/pacts;
+ *                  `node tools/contracts/pacts.js check` holds them equal to the committed contracts/)
  *   pact-provider  tests/contracts (the rest): every pact verified against its real provider; the negative
  *                  proofs and the promotion gate
  *   lifecycle   *.lifecycle-spec.ts  stops and restarts the stack; runs last
@@ -65,6 +66,7 @@ const config: Config = {
       ...shared,
       displayName: 'pact-consumer',
       testMatch: ['<rootDir>/tests/contracts/consumers/*.pact-spec.ts'],
+      globalSetup: '<rootDir>/tests/contracts/support/consumer-setup.ts',
     },
     {
       ...shared,

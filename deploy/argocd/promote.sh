@@ -9,8 +9,11 @@
 #   with in <from>: only what ran in the previous environment can be promoted.
 #
 # Checks before anything is written: tags are never `latest` or empty, the tag exists
-# in <from>, and the chart still lints (--strict), renders and validates against the
-# JSON Schemas (kubeconform, when available) with the new values file.
+# in <from>, the chart still lints (--strict), renders and validates against the
+# JSON Schemas (kubeconform, when available) with the new values file, and the contracts
+# hold: every service that changes version is verified, as provider, against the pacts of
+# the consumer versions <to> runs, and its own pacts against the providers there
+# (tools/contracts/can-deploy.js; a version's source is its release tag v<tag>).
 # Then helm/ecotrack/values-<to>.yaml is replaced and the change is printed; commit it
 # and open a pull request (prod needs a release manager's review).
 #
@@ -123,6 +126,9 @@ NEW_TAGS=$(tags_of "$NEW")
 if [[ -z $SERVICE ]]; then
   [[ $NEW_TAGS == "$SRC_TAGS" ]] || die "after the edit, $TO would run other tags than $FROM; nothing written"
 fi
+# The contract gate: refuses versions that break a consumer deployed in $TO.
+node "$ROOT/tools/contracts/can-deploy.js" "$TO" <(tags_of "$DST") <(printf '%s\n' "$NEW_TAGS") ||
+  die "the promotion would break a contract in $TO (see above); nothing written"
 
 echo "promote $FROM -> $TO:"
 join <(tags_of "$DST" | sort) <(sort <<<"$NEW_TAGS") | awk '{ printf "  %-22s %s -> %s%s\n", $1, $2, $3, ($2 == $3 ? "  (unchanged)" : "") }'

@@ -1,20 +1,16 @@
 import { MatchersV3 as M, PactV4, SpecificationVersion } from '@pact-foundation/pact';
-import { WORKSPACE_ROOT } from '@ecotrack/testing';
 import { createHash } from 'node:crypto';
-import path from 'node:path';
 import { z } from 'zod';
+import { PACT_OUTPUT_DIR } from './dirs';
+
+export { PACT_DIR, PACT_OUTPUT_DIR } from './dirs';
 
 // Pact's own usage statistics would call out to the internet from every test run.
 process.env.PACT_DO_NOT_TRACK = 'true';
 
-/** The committed pact files, one per consumer-provider pair (DESIGN.md: contracts/). */
-export const PACT_DIR = process.env.ECOTRACK_PACT_DIR ?? path.join(WORKSPACE_ROOT, 'contracts');
-
-export const pactFile = (consumer: string, provider: string, dir = PACT_DIR) => path.join(dir, `${consumer}-${provider}.json`);
-
 /** A consumer's pact with one provider: HTTP and message interactions together (Pact V4). */
 export function consumerPact(consumer: string, provider: string): PactV4 {
-  return new PactV4({ consumer, provider, dir: PACT_DIR, spec: SpecificationVersion.SPECIFICATION_VERSION_V4, logLevel: 'warn' });
+  return new PactV4({ consumer, provider, dir: PACT_OUTPUT_DIR, spec: SpecificationVersion.SPECIFICATION_VERSION_V4, logLevel: 'warn' });
 }
 
 /** How a message interaction is named: the provider finds its producer by this description. */

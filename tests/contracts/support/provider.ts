@@ -1,9 +1,10 @@
 import { Verifier, type StateHandlers } from '@pact-foundation/pact';
-import { waitUntil, WORKSPACE_ROOT } from '@ecotrack/testing';
+import { waitUntil } from '@ecotrack/testing';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
-import { PACT_DIR, parseMessageDescription } from './pact';
+import { PACT_DIR, VERIFIED_DIR } from './dirs';
+import { parseMessageDescription } from './pact';
 
 /** A message as its provider's own code wrote it: the envelope from the provider's outbox. */
 export type MessageProducer = () => Promise<unknown>;
@@ -21,6 +22,7 @@ export interface Interaction {
   description: string;
   type: string;
   providerStates?: { name: string; params?: Record<string, unknown> }[];
+  request?: { method: string; path: string };
 }
 
 interface PactJson {
@@ -56,10 +58,16 @@ interface VerifierOutcome {
   interactionResults?: { description: string; result: string }[];
 }
 
-function mismatchesOf(outcome: VerifierOutcome): string[] {
-  return (outcome.errors ?? []).flatMap(({ interaction, mismatch }) =>
-    (mismatch.mismatches ?? [{ mismatch: mismatch.message ?? JSON.stringify(mismatch) }]).map((m) => `${interaction}: ${m.path ? `${m.path} ` : ''}${m.mismatch}`),
-  );
+/** Each mismatch as one line: the interaction (with its route, for HTTP), the field path, what differs. */
+function mismatchesOf(outcome: VerifierOutcome, pacts: PactJson[]): string[] {
+  const interactions = pacts.flatMap((pact) => pact.interactions);
+  return (outcome.errors ?? []).flatMap(({ interaction, mismatch }) => {
+    const known = interactions.find((candidate) => interaction.endsWith(candidate.description));
+    const route = known?.request ? ` (${known.request.method} ${known.request.path})` : '';
+    return (mismatch.mismatches ?? [{ mismatch: mismatch.message ?? JSON.stringify(mismatch) }]).map(
+      (m) => `${interaction}${route}: ${m.path ? `${m.path} ` : ''}${m.mismatch}`,
+    );
+  });
 }
 
 /**
@@ -96,13 +104,12 @@ export async function verifyProvider(verification: ProviderVerification, pactUrl
     }).verifyProvider()) as VerifierOutcome;
   } catch (error) {
     if (error instanceof Error) throw error;
-    throw new VerificationFailed(mismatchesOf(error as VerifierOutcome));
+    throw new VerificationFailed(mismatchesOf(error as VerifierOutcome, pacts));
   }
-  if (outcome.result === false) throw new VerificationFailed(mismatchesOf(outcome));
+  if (outcome.result === false) throw new VerificationFailed(mismatchesOf(outcome, pacts));
   const verified = pacts.flatMap((pact) => pact.interactions.map((interaction) => `${pact.consumer.name} -> ${pact.provider.name}: ${interaction.description}`));
-  const report = path.join(WORKSPACE_ROOT, 'dist', 'contracts');
-  mkdirSync(report, { recursive: true });
-  writeFileSync(path.join(report, `verified-${verification.provider}.txt`), `${verified.join('\n')}\n`);
+  mkdirSync(VERIFIED_DIR, { recursive: true });
+  writeFileSync(path.join(VERIFIED_DIR, `verified-${verification.provider}.txt`), `${verified.join('\n')}\n`);
   return verified;
 }
 
