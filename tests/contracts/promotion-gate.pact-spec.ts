@@ -4,7 +4,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
-import { applyEdits, WITH_WEIGHT, WITHOUT_CARBON, type SourceEdit } from './support/variants';
+import { applyEdits, WITH_MORE_FIELDS, WITHOUT_CARBON, type SourceEdit } from './support/variants';
 
 /**
  * deploy/argocd/promote.sh with its contract gate (tools/contracts/can-deploy.js), on a scratch
@@ -40,7 +40,7 @@ describe('promotion gate (promote.sh, contracts)', () => {
   /** promote.sh dev -> staging of product-service <version>, with dev running it (a scratch copy of the values). */
   function promote(version: string): { status: number | null; output: string } {
     const values = mkdtempSync(path.join(base, 'values-'));
-    cpSync(path.join(clone, 'helm/ecotrack'), values, { recursive: true, filter: (file) => !file.includes('/templates') });
+    for (const env of ['dev', 'staging', 'prod']) cpSync(path.join(clone, `helm/ecotrack/values-${env}.yaml`), path.join(values, `values-${env}.yaml`));
     const dev = YAML.parseDocument(readFileSync(path.join(values, 'values-dev.yaml'), 'utf8'));
     dev.setIn(['services', 'product-service', 'image', 'tag'], version);
     writeFileSync(path.join(values, 'values-dev.yaml'), dev.toString());
@@ -62,8 +62,8 @@ describe('promotion gate (promote.sh, contracts)', () => {
     expect(output).toContain('nothing written');
   });
 
-  it('promotes a product-service that only added a field, after verifying it', () => {
-    release('0.3.0', WITH_WEIGHT);
+  it('promotes a product-service that only added fields (to its products and to StockChanged), after verifying it', () => {
+    release('0.3.0', WITH_MORE_FIELDS);
     const { status, output } = promote('0.3.0');
     expect(output).toContain('verifying product-service 0.3.0');
     expect(output).toContain('every pact between the versions staging would run is verified');

@@ -13,7 +13,7 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { checkout, describeSource, pactsAt, sameSource, sourceOf, verifyAt } = require('./provider-source');
+const { checkout, describeSource, pactsAt, sourceOf, verifyAt } = require('./provider-source');
 
 function readTags(file) {
   return new Map(

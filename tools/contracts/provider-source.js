@@ -29,7 +29,6 @@ function sourceOf(version, root = ROOT) {
   throw new Error(`no source for version ${version}: tag its release commit v${version} (git tag v${version} <commit>)`);
 }
 
-const sameSource = (a, b) => (a.commit ?? a.tree) === (b.commit ?? b.tree);
 const describeSource = (source) => `${source.version} (${source.commit ? source.commit.slice(0, 12) : 'this checkout'})`;
 
 /** The committed pact files of a source: name -> JSON text. */
@@ -52,6 +51,9 @@ function checkout(commit) {
   const root = path.join(base, 'ecotrack');
   git(['worktree', 'add', '--detach', '--force', root, commit]);
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(root, 'node_modules'), 'dir');
+  // This checkout's build as a start: tsc is incremental, so only what differs compiles again.
+  const built = path.join(ROOT, 'dist');
+  if (fs.existsSync(path.join(built, '.tsbuildinfo'))) fs.cpSync(built, path.join(root, 'dist'), { recursive: true, filter: (file) => !file.startsWith(path.join(built, 'contracts')) });
   const shared = path.resolve(ROOT, '../shared');
   if (fs.existsSync(shared)) fs.symlinkSync(shared, path.join(base, 'shared'), 'dir');
   return {
@@ -95,4 +97,4 @@ function verifyAt(root, provider, pactFiles, { quiet = false } = {}) {
   return { ok: run.status === 0, mismatches: [...new Set(mismatches)], output };
 }
 
-module.exports = { ROOT, checkout, describeSource, pactsAt, sameSource, sourceOf, treeVersion, verifyAt };
+module.exports = { ROOT, checkout, describeSource, pactsAt, sourceOf, treeVersion, verifyAt };

@@ -15,7 +15,7 @@ export const BASKET = ['5b7f8a8e-3c1d-4a5e-9f00-000000000001', '5b7f8a8e-3c1d-4a
 const UNKNOWN = '5b7f8a8e-3c1d-4a5e-9f00-0000000000ff';
 
 const noOutcomes = { completed: async () => undefined, rejected: async () => undefined };
-const SAGAS: SagaDefinition<never>[] = [createOrderSaga(1_000, noOutcomes), cancelOrderSaga(1_000, noOutcomes)] as SagaDefinition<never>[];
+const SAGAS: SagaDefinition<never>[] = [createOrderSaga(1_000, noOutcomes), cancelOrderSaga(1_000, noOutcomes)] as unknown as SagaDefinition<never>[];
 const PARTICIPANT_OF_TOPIC: Record<string, string> = { [topics.product.commands]: 'product-service', [topics.payment.commands]: 'payment-service' };
 
 /** Each reply the sagas wait for, with the participant that sends it: the one its step's command goes to. */

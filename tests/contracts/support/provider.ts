@@ -1,4 +1,4 @@
-import { Verifier, type StateHandlers } from '@pact-foundation/pact';
+import { Verifier, type VerifierOptions } from '@pact-foundation/pact';
 import { waitUntil } from '@ecotrack/testing';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -13,7 +13,7 @@ export interface ProviderVerification {
   provider: string;
   /** Where the provider's real HTTP API listens (for pacts with HTTP interactions). */
   baseUrl?: string;
-  stateHandlers?: StateHandlers;
+  stateHandlers?: VerifierOptions['stateHandlers'];
   /** How the provider comes to write each message type (keyed by type); see outboxEnvelope. */
   messages?: Partial<Record<string, MessageProducer>>;
 }

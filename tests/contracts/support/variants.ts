@@ -39,11 +39,27 @@ export const WITHOUT_CARBON: SourceEdit[] = [
   },
 ];
 
-/** product-service whose products carry one more field: a compatible change. */
-export const WITH_WEIGHT: SourceEdit[] = [
+/** StockChanged without `available` (the registry's schema and the code that writes it). */
+export const STOCK_WITHOUT_AVAILABLE: SourceEdit[] = [
+  { file: 'libs/events/src/schemas/events.ts', from: 'z.object({ productId: uuid, available: z.number().int().min(0) })', to: 'z.object({ productId: uuid })' },
+  { file: 'apps/product-service/src/catalog/product-events.ts', from: "payload: { productId, available } }", to: 'payload: { productId } }' },
+  { file: 'apps/product-service/src/catalog/product-events.ts', from: 'for (const { productId, available } of levels)', to: 'for (const { productId } of levels)' },
+];
+
+/** product-service's batch read answered on another path. */
+export const BATCH_MOVED: SourceEdit[] = [{ file: 'apps/product-service/src/catalog/catalog.controller.ts', from: "@Get('batch')", to: "@Get('many')" }];
+
+/** product-service adding a field to its products and to StockChanged: compatible changes. */
+export const WITH_MORE_FIELDS: SourceEdit[] = [
   {
     file: 'apps/product-service/src/catalog/catalog.service.ts',
     from: 'export const toDto = ({ createdAt: _c, updatedAt: _u, ...product }: Product): ProductDto => product;',
     to: 'export const toDto = ({ createdAt: _c, updatedAt: _u, ...product }: Product): ProductDto => Object.assign(product, { weightGrams: 250 });',
   },
+  {
+    file: 'libs/events/src/schemas/events.ts',
+    from: 'z.object({ productId: uuid, available: z.number().int().min(0) })',
+    to: "z.object({ productId: uuid, available: z.number().int().min(0), warehouse: z.string().optional() })",
+  },
+  { file: 'apps/product-service/src/catalog/product-events.ts', from: "payload: { productId, available } }", to: "payload: { productId, available, warehouse: 'main' } }" },
 ];
