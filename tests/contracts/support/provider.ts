@@ -58,6 +58,15 @@ interface VerifierOutcome {
   interactionResults?: { description: string; result: string }[];
 }
 
+function outcomeIn(error: unknown): VerifierOutcome | undefined {
+  if (!(error instanceof Error)) return error as VerifierOutcome;
+  try {
+    return JSON.parse(error.message) as VerifierOutcome;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Each mismatch as one line: the interaction (with its route, for HTTP), the field path, what differs. */
 function mismatchesOf(outcome: VerifierOutcome, pacts: PactJson[]): string[] {
   const interactions = pacts.flatMap((pact) => pact.interactions);
@@ -103,8 +112,10 @@ export async function verifyProvider(verification: ProviderVerification, pactUrl
       logLevel: 'error',
     }).verifyProvider()) as VerifierOutcome;
   } catch (error) {
-    if (error instanceof Error) throw error;
-    throw new VerificationFailed(mismatchesOf(error as VerifierOutcome, pacts));
+    // Pact's verifier rejects with an Error whose message is the whole outcome, as JSON.
+    const outcome = outcomeIn(error);
+    if (outcome?.errors) throw new VerificationFailed(mismatchesOf(outcome, pacts));
+    throw error;
   }
   if (outcome.result === false) throw new VerificationFailed(mismatchesOf(outcome, pacts));
   const verified = pacts.flatMap((pact) => pact.interactions.map((interaction) => `${pact.consumer.name} -> ${pact.provider.name}: ${interaction.description}`));
