@@ -35,7 +35,7 @@ describe('a provider change that breaks a consumer fails verification, naming th
   });
 
   it('a changed route: names the route the consumer calls', () => {
-    expect(result.mismatches.join('\n')).toMatch(/order-service and product-service.*the products of a basket \(GET \/v1\/products\/batch\): .*expected 200 but was 404/);
+    expect(result.mismatches.join('\n')).toMatch(/order-service and product-service.*the products of a basket \(GET \/v1\/products\/batch\): expected 200 but was [45]\d\d/);
   });
 
   it('a removed field: names the field', () => {

@@ -143,3 +143,10 @@ export async function outboxPosition(dataSource: DataSource): Promise<number> {
   const [row] = await dataSource.query('SELECT COALESCE(MAX(position), 0)::bigint AS position FROM outbox');
   return Number(row.position);
 }
+
+/** The envelope with this id as its provider wrote it to its outbox (e.g. the reply a command got, whatever its type). */
+export async function outboxMessage(dataSource: DataSource, id: string): Promise<unknown> {
+  const [row] = (await dataSource.query('SELECT payload FROM outbox WHERE id = $1', [id])) as { payload: unknown }[];
+  if (!row) throw new Error(`no message ${id} in the outbox`);
+  return row.payload;
+}
