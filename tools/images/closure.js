@@ -166,7 +166,14 @@ function placeTree(src, dst) {
 function layOut(service, root, out) {
   const { files, packages } = closure(service, root);
   fs.rmSync(out, { recursive: true, force: true });
-  for (const file of files) place(file, path.join(out, 'app', path.relative(root, file)));
+  // The service's own compiled files are copied, not linked: the next build writes dist/ in place
+  // (tsc emits, tsc-alias rewrites), and through a shared inode it would rewrite the image's copy
+  // too, with paths resolved for the wrong place.
+  for (const file of files) {
+    const target = path.join(out, 'app', path.relative(root, file));
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.copyFileSync(file, target);
+  }
   fs.symlinkSync(`dist/apps/${service}/src/main.js`, path.join(out, 'app', 'main.js'));
   for (const dir of packages.keys()) placeTree(dir, path.join(out, 'deps', path.relative(root, dir)));
   return { files, packages };

@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, readdirSync, readlinkSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { closure, layOut, packageName, runtimeFile, specifiers, tracePackages, traceFiles } from './closure';
@@ -169,6 +169,8 @@ describe('closure and layOut', () => {
     layOut('a-service', root, out);
     expect(readlinkSync(path.join(out, 'app/main.js'))).toBe('dist/apps/a-service/src/main.js');
     expect(existsSync(path.join(out, 'app/dist/apps/a-service/src/main.js'))).toBe(true);
+    // A copy, not a link: a later build rewriting dist/ must not reach into the image's files.
+    expect(statSync(path.join(out, 'app/dist/apps/a-service/src/main.js')).nlink).toBe(1);
     expect(readdirSync(path.join(out, 'deps/node_modules/pg')).sort()).toEqual(['index.js', 'package.json']);
     expect(existsSync(path.join(out, 'deps/node_modules/@opentelemetry/sdk-trace-node/node_modules/@opentelemetry/core/package.json'))).toBe(true);
     expect(existsSync(path.join(out, 'deps/node_modules/@opentelemetry/core'))).toBe(false);
