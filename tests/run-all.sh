@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, bottom to top (DESIGN.md): static checks, unit, offline
-# Kubernetes validation, the chart on a real API server, integration (real infrastructure), end-to-end (the
+# Kubernetes validation, the chart on a real API server, integration (real infrastructure), the contracts
+# (Pact: consumers, then every provider verified, the negative proofs and the promotion gate), end-to-end (the
 # running stack), the images' journey, schema fuzzing (the running stack), the benchmark's smoke, saga (the order saga and its fault
 # matrix), a search of every log for secret values, lifecycle. Ends with one line "ecotrack: N passed, N failed".
 set -uo pipefail
@@ -26,6 +27,13 @@ k8s() { bash tools/k8s/validate.sh | tee "$RESULTS/k8s.out"; return "${PIPESTATU
 fuzz() { bash tests/fuzz/schema-fuzz.sh | tee "$RESULTS/fuzz.out"; return "${PIPESTATUS[0]}"; }
 # kube-apiserver v1.32.2 and kubectl from their Go module (built once, cached), etcd from Debian.
 apiserver() { bash tools/k8s/apiserver.sh build && jest_layer apiserver; }
+pact_provider() {
+  local rc=0
+  rm -f dist/contracts/verified-*.txt
+  jest_layer pact-provider || rc=$?
+  node tools/contracts/pacts.js verified || rc=1
+  return $rc
+}
 # The five images (podman, a local Node 20 base), then the journey through their containers.
 images() {
   bash tools/images/build.sh || return 1
@@ -44,6 +52,12 @@ step k8s k8s
 # Server-side apply of every render, the Argo CD objects and the Gatekeeper policies on a real API server.
 step apiserver apiserver
 step integration jest_layer integration
+# Contracts (Pact, tests/contracts): each consumer's expectations, which must be the committed
+# contracts/; then every pact verified against its real provider, the breaking changes a
+# provider could make shown failing, and promote.sh refusing a release that breaks a consumer.
+step pact-consumer jest_layer pact-consumer
+step contracts-committed node tools/contracts/pacts.js check
+step pact-provider pact_provider
 step e2e jest_layer e2e
 # Real images: each with only its own dependencies, run read-only as uid 10001 against the stack.
 step images images

@@ -42,6 +42,7 @@ function currentPact(current, consumer, file) {
  */
 function plan(current, next) {
   const changed = [...next].filter(([service, tag]) => current.get(service) !== tag).map(([service]) => service);
+  if (changed.length === 0) return { changed, jobs: [] };
   const sources = new Map([...next].map(([service, tag]) => [service, sourceOf(tag)]));
   const jobs = new Map();
   for (const [consumer, source] of sources) {

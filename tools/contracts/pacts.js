@@ -3,7 +3,8 @@
 //
 //   node tools/contracts/pacts.js check     the two are the same (the suite runs it after the consumer tests)
 //   node tools/contracts/pacts.js update    copy the consumer tests' pacts to contracts/ (then commit them)
-//   node tools/contracts/pacts.js verified  print the pairs and interactions the provider tests verified
+//   node tools/contracts/pacts.js verified  print the pairs and interactions the provider tests verified;
+//                                           fails if a committed interaction was not
 //
 // Providers and the promotion gate read contracts/, so a consumer change reaches them only
 // through a commit: a pact nobody committed cannot gate anything.
@@ -60,8 +61,16 @@ function verified() {
       pairs.set(pair, [...(pairs.get(pair) || []), interaction]);
     }
   }
-  if (pairs.size === 0) return 1;
   let total = 0;
+  let unverified = 0;
+  for (const file of pactFiles(COMMITTED)) {
+    const pact = read(path.join(COMMITTED, file));
+    const done = pairs.get(`${pact.consumer.name} -> ${pact.provider.name}`) || [];
+    for (const interaction of pact.interactions.filter((i) => !done.includes(i.description))) {
+      console.error(`contracts: not verified: ${pact.consumer.name} -> ${pact.provider.name}: ${interaction.description}`);
+      unverified += 1;
+    }
+  }
   console.log('contracts verified against their real providers (consumer -> provider):');
   for (const [pair, interactions] of [...pairs].sort()) {
     total += interactions.length;
@@ -69,7 +78,7 @@ function verified() {
     for (const interaction of interactions) console.log(`      ${interaction}`);
   }
   console.log(`contracts: ${pairs.size} pairs, ${total} interactions verified`);
-  return 0;
+  return unverified === 0 && pairs.size > 0 ? 0 : 1;
 }
 
 const command = process.argv[2];

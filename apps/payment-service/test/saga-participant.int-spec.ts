@@ -1,66 +1,23 @@
-import { Module } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import {
-  createEnvelope,
-  deadLetterTopic,
-  decodeHeaders,
-  ensureTopics,
-  EventsMetrics,
-  EventsRuntime,
-  Header,
-  messageHeaders,
-  parseMessageValue,
-  topics,
-  type CommandPayloads,
-  type MessageType,
-} from '@ecotrack/events';
-import { openBaoSecretSource, TransitCipher } from '@ecotrack/secrets';
-import {
-  consumerJoined,
-  SagaPlayer,
-  startInProcess,
-  startStripeFront,
-  startStripeMock,
-  startTestIdentity,
-  STRIPE_DECLINED_PAYMENT_METHOD,
-  type StripeFront,
-  type StripeFrontRequest,
-  type Received,
-  type SagaIds,
-  type TestIdentity,
-  type VendorMock,
-  waitUntil,
-} from '@ecotrack/testing';
+import { EventsMetrics, Header, topics, type CommandPayloads, type MessageType } from '@ecotrack/events';
+import { TransitCipher } from '@ecotrack/secrets';
+import { SagaPlayer, STRIPE_DECLINED_PAYMENT_METHOD, type Received, type SagaIds, type StripeFront, type StripeFrontRequest, waitUntil } from '@ecotrack/testing';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { paymentServiceModules } from '../src/app.module';
-import { paymentConfig } from '../src/config';
-import { service } from '../src/service';
+import type { DataSource } from 'typeorm';
+import { startPaymentParticipant, type PaymentParticipant } from './support';
 
 /*
- * payment-service in process, against real PostgreSQL and Kafka, with Stripe = stripe-mock behind a
- * front that can decline (Stripe's pm_card_chargeDeclined) and stall. The test plays the order saga:
- * it produces command envelopes (keyed by order id, correlationId = the saga id) and reads
- * order.saga.replies and payment.events.
- *
- * The instance reads a commands topic of its own, in a consumer group of its own: a payment-service
- * running beside the test (the stack's, or the saga tests') reads payment.commands in the group
- * "payment-service", and would otherwise take some of these commands (same group) or act on all of
- * them a second time (another group). Replies and events go to the real topics.
+ * payment-service in process (startPaymentParticipant: real PostgreSQL and Kafka, a commands topic
+ * and group of its own, Stripe = stripe-mock behind a front that can decline and stall). The test
+ * plays the order saga: it produces command envelopes (keyed by order id, correlationId = the saga
+ * id) and reads order.saga.replies and payment.events.
  *
  * Fences instead of sleeps: the commands of one order share a partition and are handled in order,
  * and the replies of one saga share a partition and are published in order. So once the reply to a
  * later command of a saga is here, whatever an earlier command of that saga caused is here too.
  */
-const RUN = randomUUID().slice(0, 8);
-const COMMANDS = `test.payment.commands.${RUN}`;
-const DEAD_LETTERS = deadLetterTopic(COMMANDS);
-const GROUP = `payment-service-test-${RUN}`;
 const GATEWAY_TIMEOUT_MS = 1_000;
 const TEST_TIMEOUT_MS = 90_000;
-
-@Module({ imports: paymentServiceModules({ commandsTopic: COMMANDS, groupId: GROUP }) })
-class PaymentServiceOnItsOwnCommandsTopic {}
 
 /** One order's saga as order-service runs it: its ids (the saga chooses the payment id up front). */
 interface Saga extends SagaIds {
@@ -89,9 +46,10 @@ interface PaymentRow {
 }
 
 describe('payment-service as a participant of the order saga (payment.commands â†’ order.saga.replies, payment.events)', () => {
-  let stripe: VendorMock;
+  let participant: PaymentParticipant;
+  /** The participant's own commands topic. */
+  let COMMANDS: string;
   let front: StripeFront;
-  let identity: TestIdentity;
   let app: NestFastifyApplication;
   let db: DataSource;
   let player: SagaPlayer<CommandPayloads>;
@@ -171,41 +129,14 @@ describe('payment-service as a participant of the order saga (payment.commands â
   }
 
   beforeAll(async () => {
-    stripe = await startStripeMock();
-    front = await startStripeFront({ stripeMockUrl: stripe.baseUrl });
-    player = await SagaPlayer.start<CommandPayloads>({
-      envelopes: { createEnvelope, messageHeaders, decodeHeaders, parseMessageValue, ensureTopics },
-      commands: COMMANDS,
-      replies: topics.order.sagaReplies,
-      deadLetters: DEAD_LETTERS,
-      alsoWatched: [topics.payment.events],
-    });
-    identity = await startTestIdentity(process.env.REDIS_URL!);
-    app = await startInProcess({ ...service, module: PaymentServiceOnItsOwnCommandsTopic, config: paymentConfig, secrets: openBaoSecretSource }, process.env as Record<string, string>, {
-      JWT_JWKS_URL: identity.jwksUrl,
-      STRIPE_API_BASE: front.url,
-      STRIPE_SECRET_KEY: 'sk_test_front',
+    participant = await startPaymentParticipant('test', {
       PAYMENT_GATEWAY_TIMEOUT_MS: String(GATEWAY_TIMEOUT_MS),
       CONSUMER_RETRY_MAX_DELAY_MS: '500',
-      CONSUMER_LAG_SAMPLE_INTERVAL_MS: '0',
     });
-    db = app.get(DataSource);
-    // startInProcess marks the app ready; the events runtime then starts the consumer on our topic.
-    expect(await consumerJoined('the events runtime', () => app.get(EventsRuntime).consumer)).toBe(GROUP);
+    ({ app, db, player, front, commands: COMMANDS } = participant);
   }, 15 * 60_000);
 
-  afterAll(async () => {
-    if (db?.isInitialized) {
-      await db.query(`DELETE FROM payments WHERE order_id = ANY($1::uuid[])`, [sagas.map((saga) => saga.orderId)]);
-      await db.query(`DELETE FROM inbox WHERE consumer = $1`, [GROUP]);
-    }
-    await app?.close();
-    await player?.dropCommandsTopic(GROUP);
-    await player?.stop();
-    await identity?.close();
-    await front?.stop();
-    await stripe?.stop();
-  });
+  afterAll(() => participant?.close(sagas.map((saga) => saga.orderId)));
 
   afterEach(() => {
     expect(player.invalid).toEqual([]);

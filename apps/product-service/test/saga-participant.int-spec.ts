@@ -1,4 +1,4 @@
-import { createEnvelope, decodeHeaders, deadLetterTopic, ensureTopics, messageHeaders, parseMessageValue, topics, type CommandPayloads, type HandlerContext } from '@ecotrack/events';
+import { createEnvelope, topics, type CommandPayloads, type HandlerContext } from '@ecotrack/events';
 import { REDIS } from '@ecotrack/platform';
 import { ownGroupAtEnd, SagaPlayer, waitUntil, type SagaIds } from '@ecotrack/testing';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -6,7 +6,7 @@ import type Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { CacheInvalidation } from '../src/cache/cache-invalidation';
-import { adminClient, closeTestIdentity, consumersJoined, Fixtures, metricValue, startProductService } from './support';
+import { adminClient, closeTestIdentity, consumersJoined, Fixtures, metricValue, startInventorySaga, startProductService } from './support';
 
 /**
  * product-service as a participant of the order saga, end to end through the real broker: the
@@ -63,13 +63,7 @@ describe('product-service in the order saga (real Kafka, PostgreSQL, Redis)', ()
     fixtures = await new Fixtures(db).setUp();
     // startInProcess marks the app ready; the relay and the consumers start then, in the background.
     await consumersJoined(app);
-    saga = await SagaPlayer.start<CommandPayloads>({
-      envelopes: { createEnvelope, messageHeaders, decodeHeaders, parseMessageValue, ensureTopics },
-      commands: topics.product.commands,
-      replies: topics.order.sagaReplies,
-      deadLetters: deadLetterTopic(topics.product.commands),
-      alsoWatched: [topics.product.events],
-    });
+    saga = await startInventorySaga([topics.product.events]);
   }, 180_000);
 
   afterAll(async () => {

@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { EventsRuntime } from '@ecotrack/events';
-import { consumerJoined, startInProcess, startTestIdentity, type TestIdentity } from '@ecotrack/testing';
+import { createEnvelope, deadLetterTopic, decodeHeaders, ensureTopics, EventsRuntime, messageHeaders, parseMessageValue, topics, type CommandPayloads } from '@ecotrack/events';
+import { consumerJoined, SagaPlayer, startInProcess, startTestIdentity, type TestIdentity } from '@ecotrack/testing';
 import type { InjectOptions } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
@@ -145,3 +145,16 @@ export async function consumersJoined(app: NestFastifyApplication): Promise<void
   await consumerJoined('the events runtime', () => app.get(EventsRuntime).consumer);
   await consumerJoined('the cache invalidation', () => app.get(CacheInvalidation).consumer);
 }
+
+/**
+ * Plays order-service's saga against product-service: sends the saga's commands to
+ * product.commands and records, validated, the replies on order.saga.replies (and `alsoWatched`).
+ */
+export const startInventorySaga = (alsoWatched: string[] = []): Promise<SagaPlayer<CommandPayloads>> =>
+  SagaPlayer.start<CommandPayloads>({
+    envelopes: { createEnvelope, messageHeaders, decodeHeaders, parseMessageValue, ensureTopics },
+    commands: topics.product.commands,
+    replies: topics.order.sagaReplies,
+    deadLetters: deadLetterTopic(topics.product.commands),
+    alsoWatched,
+  });

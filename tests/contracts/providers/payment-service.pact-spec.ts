@@ -1,36 +1,8 @@
-import { Module } from '@nestjs/common';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import {
-  createEnvelope,
-  deadLetterTopic,
-  decodeHeaders,
-  ensureTopics,
-  EventsRuntime,
-  messageHeaders,
-  parseMessageValue,
-  topics,
-  type CommandPayloads,
-  type MessageType,
-} from '@ecotrack/events';
-import { openBaoSecretSource } from '@ecotrack/secrets';
-import {
-  consumerJoined,
-  SagaPlayer,
-  startInProcess,
-  startStripeFront,
-  startStripeMock,
-  startTestIdentity,
-  STRIPE_DECLINED_PAYMENT_METHOD,
-  type SagaIds,
-  type StripeFront,
-  type TestIdentity,
-  type VendorMock,
-} from '@ecotrack/testing';
+import { topics, type CommandPayloads, type MessageType } from '@ecotrack/events';
+import { SagaPlayer, STRIPE_DECLINED_PAYMENT_METHOD, type SagaIds } from '@ecotrack/testing';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { paymentServiceModules } from '../../../apps/payment-service/src/app.module';
-import { paymentConfig } from '../../../apps/payment-service/src/config';
-import { service } from '../../../apps/payment-service/src/service';
+import type { DataSource } from 'typeorm';
+import { startPaymentParticipant, type PaymentParticipant } from '../../../apps/payment-service/test/support';
 import { parseMessageDescription } from '../support/pact';
 import { outboxEnvelope, outboxPosition, verifyProvider, type MessageProducer } from '../support/provider';
 
@@ -41,22 +13,16 @@ import { outboxEnvelope, outboxPosition, verifyProvider, type MessageProducer } 
  * order-service), calls Stripe (stripe-mock behind the integration tests' front, which declines
  * pm_card_chargeDeclined), and writes its replies and events to its outbox, where the test reads them.
  *
- * As in apps/payment-service/test/saga-participant.int-spec.ts, this instance reads a commands topic
- * and group of its own (another payment-service may be reading payment.commands); replies and
- * events go to the real topics.
+ * As in apps/payment-service/test/saga-participant.int-spec.ts (startPaymentParticipant), this
+ * instance reads a commands topic and group of its own (another payment-service may be reading
+ * payment.commands); replies and events go to the real topics.
  *
  *   paid:     AuthorizePayment, CapturePayment, RefundPayment -> PaymentAuthorized, PaymentCaptured (reply and event), PaymentRefunded (reply and event)
  *   voided:   AuthorizePayment, VoidPayment                   -> PaymentAuthorized, PaymentVoided
  *   declined: AuthorizePayment, CapturePayment                -> PaymentAuthorizationFailed, PaymentCaptureFailed
  */
 const PROVIDER = 'payment-service';
-const RUN = randomUUID().slice(0, 8);
-const COMMANDS = `test.payment.commands.pact.${RUN}`;
-const GROUP = `payment-service-pact-${RUN}`;
 const SETUP_TIMEOUT_MS = 15 * 60_000;
-
-@Module({ imports: paymentServiceModules({ commandsTopic: COMMANDS, groupId: GROUP }) })
-class PaymentServiceOnItsOwnCommandsTopic {}
 
 type PaymentCommand = 'AuthorizePayment' | 'CapturePayment' | 'VoidPayment' | 'RefundPayment';
 
@@ -81,10 +47,7 @@ const byTopic =
   };
 
 describe('payment-service as a provider (order.saga.replies, payment.events)', () => {
-  let stripe: VendorMock;
-  let front: StripeFront;
-  let identity: TestIdentity;
-  let app: NestFastifyApplication;
+  let participant: PaymentParticipant;
   let db: DataSource;
   let player: SagaPlayer<CommandPayloads>;
   const sagas: PaymentSaga[] = [];
@@ -116,24 +79,8 @@ describe('payment-service as a provider (order.saga.replies, payment.events)', (
   }
 
   beforeAll(async () => {
-    stripe = await startStripeMock();
-    front = await startStripeFront({ stripeMockUrl: stripe.baseUrl });
-    player = await SagaPlayer.start<CommandPayloads>({
-      envelopes: { createEnvelope, messageHeaders, decodeHeaders, parseMessageValue, ensureTopics },
-      commands: COMMANDS,
-      replies: topics.order.sagaReplies,
-      deadLetters: deadLetterTopic(COMMANDS),
-      alsoWatched: [topics.payment.events],
-    });
-    identity = await startTestIdentity(process.env.REDIS_URL!);
-    app = await startInProcess({ ...service, module: PaymentServiceOnItsOwnCommandsTopic, config: paymentConfig, secrets: openBaoSecretSource }, process.env as Record<string, string>, {
-      JWT_JWKS_URL: identity.jwksUrl,
-      STRIPE_API_BASE: front.url,
-      STRIPE_SECRET_KEY: 'sk_test_front',
-      CONSUMER_LAG_SAMPLE_INTERVAL_MS: '0',
-    });
-    db = app.get(DataSource);
-    expect(await consumerJoined('the events runtime', () => app.get(EventsRuntime).consumer)).toBe(GROUP);
+    participant = await startPaymentParticipant('pact');
+    ({ db, player } = participant);
 
     const paid = newSaga();
     await command('AuthorizePayment', paid, 'PaymentAuthorized');
@@ -149,18 +96,7 @@ describe('payment-service as a provider (order.saga.replies, payment.events)', (
     await command('CapturePayment', declined, 'PaymentCaptureFailed');
   }, SETUP_TIMEOUT_MS);
 
-  afterAll(async () => {
-    if (db?.isInitialized) {
-      await db.query(`DELETE FROM payments WHERE order_id = ANY($1::uuid[])`, [sagas.map((saga) => saga.orderId)]);
-      await db.query(`DELETE FROM inbox WHERE consumer = $1`, [GROUP]);
-    }
-    await app?.close();
-    await player?.dropCommandsTopic(GROUP);
-    await player?.stop();
-    await identity?.close();
-    await front?.stop();
-    await stripe?.stop();
-  }, 60_000);
+  afterAll(() => participant?.close(sagas.map((saga) => saga.orderId)), 60_000);
 
   it('satisfies every consumer pact', async () => {
     const types = new Set([...written.keys()].map((key) => key.split('/')[1]));

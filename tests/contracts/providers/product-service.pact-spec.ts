@@ -1,9 +1,9 @@
-import { createEnvelope, deadLetterTopic, decodeHeaders, ensureTopics, messageHeaders, parseMessageValue, topics, type CommandPayloads } from '@ecotrack/events';
+import { topics, type CommandPayloads } from '@ecotrack/events';
 import { SagaPlayer, type SagaIds } from '@ecotrack/testing';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { adminClient, closeTestIdentity, consumersJoined, Fixtures, startProductService } from '../../../apps/product-service/test/support';
+import { adminClient, closeTestIdentity, consumersJoined, Fixtures, startInventorySaga, startProductService } from '../../../apps/product-service/test/support';
 import { ReadCache } from '../../../apps/product-service/src/cache/read-cache';
 import { Product } from '../../../apps/product-service/src/catalog/product.entity';
 import { outboxEnvelope, outboxMessage, outboxPosition, verifyProvider } from '../support/provider';
@@ -61,12 +61,7 @@ describe('product-service as a provider (real PostgreSQL, Redis, Kafka)', () => 
     fixtures = await new Fixtures(db).setUp();
     await app.listen(0, '127.0.0.1');
     await consumersJoined(app);
-    saga = await SagaPlayer.start<CommandPayloads>({
-      envelopes: { createEnvelope, messageHeaders, decodeHeaders, parseMessageValue, ensureTopics },
-      commands: topics.product.commands,
-      replies: topics.order.sagaReplies,
-      deadLetters: deadLetterTopic(topics.product.commands),
-    });
+    saga = await startInventorySaga();
   }, 180_000);
 
   afterAll(async () => {
