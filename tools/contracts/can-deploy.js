@@ -98,7 +98,10 @@ function main([env, currentFile, nextFile]) {
         continue;
       }
       for (const line of result.mismatches.length ? result.mismatches : [result.output.split('\n').slice(-30).join('\n')]) console.log(`contracts:   ${line}`);
-      broken.push(`${job.provider} ${job.source.version} breaks ${consumers}`);
+      // The consumers whose interactions failed (all of them when the run failed before any verdict).
+      const failed = job.pacts.filter(({ consumer }) => result.mismatches.some((line) => line.startsWith(`Verifying a pact between ${consumer} and `)));
+      const named = (failed.length ? failed : job.pacts).map(({ consumer, version }) => `${consumer} ${version}`).join(', ');
+      broken.push(`${job.provider} ${job.source.version} breaks ${named}`);
     }
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
