@@ -3,8 +3,6 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { PACT_OUTPUT_DIR } from './dirs';
 
-export { PACT_DIR, PACT_OUTPUT_DIR } from './dirs';
-
 // Pact's own usage statistics would call out to the internet from every test run.
 process.env.PACT_DO_NOT_TRACK = 'true';
 
