@@ -19,3 +19,19 @@ export function dashboards(): Record<string, dashboard.Dashboard> {
     database: database(),
   };
 }
+
+/** A panel as the tests read it: its Prometheus queries typed (the SDK types queries generically). */
+export interface QueryPanel {
+  id?: number;
+  type: string;
+  title?: string;
+  description?: string;
+  datasource?: unknown;
+  targets?: { refId?: string; expr?: string }[];
+  fieldConfig?: { defaults?: { unit?: string } };
+}
+
+/** The panels that query (rows left out), in layout order. */
+export function queryPanels(board: dashboard.Dashboard): QueryPanel[] {
+  return (board.panels ?? []).filter((panel) => panel.type !== 'row') as unknown as QueryPanel[];
+}
