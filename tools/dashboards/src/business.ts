@@ -21,14 +21,12 @@ export const business = () =>
             title: 'Orders rejected by reason',
             description: 'Orders the saga rejected in the time range, by reason class (out_of_stock, payment_declined, timeout, other).',
             unit: units.Short,
-            emptyWhen: 'no order was rejected.',
             queries: [{ expr: over('ecotrack_orders_rejected_total', 'reason_class'), legend: '{{reason_class}}' }],
           }),
           singleStat({
             title: 'Orders cancelled',
             description: 'Orders cancelled in the time range.',
             unit: units.Short,
-            emptyWhen: 'no order was cancelled.',
             queries: [{ expr: over('ecotrack_orders_cancelled_total', 'currency'), legend: '{{currency}}' }],
           }),
           timeSeries({
@@ -80,7 +78,6 @@ export const business = () =>
             title: 'Refunded',
             description: 'Amounts refunded in the time range, in major units, by provider and currency.',
             unit: units.Short,
-            emptyWhen: 'no payment was refunded.',
             queries: [{ expr: `${over('ecotrack_refunded_minor_units_total', 'provider, currency')} / 100`, legend: '{{provider}} {{currency}}' }],
           }),
           timeSeries({
