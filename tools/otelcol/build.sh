@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the minimal OpenTelemetry Collector of tools/otelcol/go (main.go + pinned go.mod/go.sum)
-# once per version into ${XDG_CACHE_HOME:-~/.cache}/ecotrack/otelcol/otelcol-<version> and prints
-# its path. Idempotent: a cached binary is reused; the build goes to a temporary name first, so an
+# once per version into ${XDG_CACHE_HOME:-~/.cache}/ecotrack/otelcol/otelcol-<version>-<hash of
+# main.go and go.sum> (a component added means a new binary) and prints its path. Idempotent: a cached binary is reused; the build goes to a temporary name first, so an
 # interrupted build never leaves a binary that looks complete. Needs only Go and the module proxy.
 #
 #   OTELCOL=$(bash tools/otelcol/build.sh)
@@ -10,7 +10,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/../lib/go-tool.sh"
 VERSION=$(go_tool_version "$HERE/go" go.opentelemetry.io/collector/otelcol)
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/ecotrack/otelcol
-OUT=$CACHE/otelcol-$VERSION
+SOURCES=$(cat "$HERE"/go/main.go "$HERE"/go/go.sum | sha256sum | cut -c1-12)
+OUT=$CACHE/otelcol-$VERSION-$SOURCES
 if [[ ! -x $OUT ]]; then
   command -v go >/dev/null || { echo "go is needed to build the collector (not cached at $OUT)" >&2; exit 1; }
   mkdir -p "$CACHE"
