@@ -159,10 +159,10 @@ spec:
           protocol: TCP
       env:
         {{- $env := mergeOverwrite (deepCopy $g.env) (deepCopy $svc.env) -}}
-        {{- $reservedNames := list "SHUTDOWN_DRAIN_DELAY_MS" "SHUTDOWN_GRACE_PERIOD_MS" "PORT" "DATABASE_URL" "REDIS_URL" "OPENBAO_ADDR" "OPENBAO_AUTH_METHOD" "OPENBAO_AUTH_MOUNT" "OPENBAO_ROLE" "OPENBAO_ENVIRONMENT" "OPENBAO_K8S_TOKEN_FILE" "INTERNAL_CALLER_SPIFFE_IDS" "NODE_OPTIONS" "UV_THREADPOOL_SIZE" "DATABASE_POOL_MAX" "JWT_ISSUER" "JWT_AUDIENCE" }}
+        {{- $reservedNames := list "SHUTDOWN_DRAIN_DELAY_MS" "SHUTDOWN_GRACE_PERIOD_MS" "PORT" "DATABASE_URL" "REDIS_URL" "OPENBAO_ADDR" "OPENBAO_AUTH_METHOD" "OPENBAO_AUTH_MOUNT" "OPENBAO_ROLE" "OPENBAO_ENVIRONMENT" "OPENBAO_K8S_TOKEN_FILE" "INTERNAL_CALLER_SPIFFE_IDS" "NODE_OPTIONS" "UV_THREADPOOL_SIZE" "DATABASE_POOL_MAX" "JWT_ISSUER" "JWT_AUDIENCE" "OTEL_TRACES_SAMPLER" "OTEL_TRACES_SAMPLER_ARG" "OTEL_LOGS_EXPORTER" }}
         {{- range $reserved := $reservedNames }}
         {{- if hasKey $env $reserved }}
-        {{- fail (printf "%s: %s is set by the chart (global.shutdown, port, secrets, openbaoAuth, node, databasePoolMax, auth.jwt); do not set it in env" $svc.name $reserved) }}
+        {{- fail (printf "%s: %s is set by the chart (global.shutdown, port, secrets, openbaoAuth, node, databasePoolMax, auth.jwt, telemetry); do not set it in env" $svc.name $reserved) }}
         {{- end }}
         {{- end }}
         {{- range $variable := keys $svc.secretEnv | sortAlpha }}
@@ -182,6 +182,13 @@ spec:
           value: {{ $infra.kafka.brokers | quote }}
         - name: OTEL_EXPORTER_OTLP_ENDPOINT
           value: {{ $infra.otlp.endpoint | quote }}
+        {{- $telemetry := $root.Values.telemetry }}
+        - name: OTEL_TRACES_SAMPLER
+          value: {{ $telemetry.tracing.sampler | quote }}
+        - name: OTEL_TRACES_SAMPLER_ARG
+          value: {{ $telemetry.tracing.ratio | toString | quote }}
+        - name: OTEL_LOGS_EXPORTER
+          value: {{ $telemetry.logs.exporter | quote }}
         - name: SERVICE_VERSION
           value: {{ include "ecotrack.imageTag" . | quote }}
         - name: SHUTDOWN_DRAIN_DELAY_MS

@@ -1,5 +1,7 @@
 import { RequestMethod } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
+// The request-scoped store nestjs-pino's PinoLogger.assign uses (not exported at the top level).
+import { storage as requestLogs } from 'nestjs-pino/storage';
 import pino, { type DestinationStream, type Logger, type LoggerOptions, type SerializerFn } from 'pino';
 import { serializeError } from './error-serializer';
 
@@ -99,7 +101,8 @@ function redacting(serializers: Serializers): Pick<LoggerOptions, 'serializers' 
 
 /**
  * Base pino options. trace_id and span_id are added to every line logged inside a
- * span by OpenTelemetry's pino instrumentation (tracing.ts), which patches pino at load.
+ * span by OpenTelemetry's pino instrumentation (tracing.ts), which patches pino at load;
+ * user_id by bindRequestLogFields once a request is authenticated.
  */
 export function pinoOptions(service: string, level: string, serializers: Serializers = {}): LoggerOptions {
   return {
@@ -139,6 +142,18 @@ export function logDestination(fd = 1): DestinationStream {
 /** Probes and scrapes arrive every few seconds; a log line each would drown the rest. */
 const QUIET_ROUTES = ['health/live', 'health/ready', 'metrics'].map((path) => ({ path, method: RequestMethod.GET }));
 
+/**
+ * Adds `fields` to every later line of the current request, its "request completed" line
+ * included (nestjs-pino's PinoLogger.assign, without its throw outside a request: there it does
+ * nothing). One child logger per call, made once per request: no cost on lines outside requests.
+ */
+export function bindRequestLogFields(fields: Record<string, string>): void {
+  const store = requestLogs.getStore();
+  if (!store) return;
+  store.logger = store.logger.child(fields);
+  store.responseLogger?.setBindings(fields);
+}
+
 /** nestjs-pino options: JSON logs, one line per request, probes and scrapes kept quiet. */
 export function loggerModuleParams(service: string, level: string, destination: DestinationStream = logDestination()): Params {
   const options = pinoOptions(service, level, {
@@ -147,6 +162,8 @@ export function loggerModuleParams(service: string, level: string, destination: 
   });
   return {
     exclude: QUIET_ROUTES,
+    // The request's closing line gets what bindRequestLogFields adds (the user id).
+    assignResponse: true,
     pinoHttp: {
       logger: serviceLogger(options, destination),
       // pino-http puts its own serializers on the request loggers unless given ours.

@@ -28,8 +28,11 @@ import {
   type Sampler,
 } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import type { LoggerProvider } from '@opentelemetry/sdk-logs';
+import { logExporterFromEnv, startLogExport, type LogExporter } from './log-export';
 
 let provider: NodeTracerProvider | undefined;
+let logProvider: LoggerProvider | undefined;
 
 /** Paths whose spans are pure noise (probes and scrapes every few seconds). */
 const UNTRACED_PATHS = new Set(['/health/live', '/health/ready', '/metrics']);
@@ -68,7 +71,7 @@ export function samplerFromEnv(env: NodeJS.ProcessEnv = process.env): Sampler {
  * request or message (the outbox relay's idle polls, pool checks, lease renewals and JWKS
  * refreshes): an idle service writes no spans.
  */
-function instrumentations(): Instrumentation[] {
+function instrumentations(logExporter: LogExporter): Instrumentation[] {
   return [
     new HttpInstrumentation({
       ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has((req.url ?? '').split('?')[0]),
@@ -79,22 +82,24 @@ function instrumentations(): Instrumentation[] {
     new PgInstrumentation({ requireParentSpan: true }),
     new IORedisInstrumentation({ requireParentSpan: true }),
     new KafkaJsInstrumentation(),
-    // Log lines carry trace_id/span_id (correlation); they are shipped as stdout JSON,
-    // not through the OTel logs pipeline.
-    new PinoInstrumentation({ disableLogSending: true }),
+    // Log lines carry trace_id/span_id (correlation) on stdout; with OTEL_LOGS_EXPORTER=otlp each
+    // line is also sent as an OTLP log record (log-export.ts), and with `none` nothing is sent.
+    new PinoInstrumentation({ disableLogSending: logExporter === 'none' }),
   ];
 }
 
 export function startTracing(serviceName: string, serviceVersion = process.env.SERVICE_VERSION ?? '0.0.0'): void {
   if (provider || process.env.OTEL_SDK_DISABLED === 'true') return;
+  // OTEL_RESOURCE_ATTRIBUTES (standard) adds to these; OTEL_SERVICE_NAME renames the service.
+  const resource = detectResources({ detectors: [envDetector] }).merge(
+    resourceFromAttributes({
+      [ATTR_SERVICE_NAME]: process.env.OTEL_SERVICE_NAME ?? serviceName,
+      [ATTR_SERVICE_VERSION]: serviceVersion,
+    }),
+  );
+  const logExporter = logExporterFromEnv();
   provider = new NodeTracerProvider({
-    // OTEL_RESOURCE_ATTRIBUTES (standard) adds to these; OTEL_SERVICE_NAME renames the service.
-    resource: detectResources({ detectors: [envDetector] }).merge(
-      resourceFromAttributes({
-        [ATTR_SERVICE_NAME]: process.env.OTEL_SERVICE_NAME ?? serviceName,
-        [ATTR_SERVICE_VERSION]: serviceVersion,
-      }),
-    ),
+    resource,
     sampler: samplerFromEnv(),
     // Export is batched off the request path: a span ending only joins a queue. Queue and batch
     // sizes and the delay come from the standard OTEL_BSP_* variables (defaults 2048, 512, 5 s);
@@ -104,12 +109,14 @@ export function startTracing(serviceName: string, serviceVersion = process.env.S
   });
   // Global tracer provider, W3C trace-context and baggage propagation, AsyncLocalStorage context.
   provider.register();
-  registerInstrumentations({ tracerProvider: provider, instrumentations: instrumentations() });
+  // Before the instrumentations: the pino instrumentation finds the global logger provider.
+  if (logExporter === 'otlp') logProvider = startLogExport(resource);
+  registerInstrumentations({ tracerProvider: provider, instrumentations: instrumentations(logExporter) });
 }
 
-/** Flushes pending spans; called by the platform's graceful shutdown as its last step. */
+/** Flushes pending spans and log records; called by the platform's graceful shutdown as its last step. */
 export async function shutdownTracing(): Promise<void> {
-  const running = provider;
-  provider = undefined;
-  await running?.shutdown().catch(() => undefined);
+  const running = [provider, logProvider];
+  provider = logProvider = undefined;
+  await Promise.all(running.map((each) => each?.shutdown().catch(() => undefined)));
 }

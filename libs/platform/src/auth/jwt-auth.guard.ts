@@ -9,6 +9,7 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { bindRequestLogFields } from '@ecotrack/telemetry';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { setBearerChallenge } from './bearer-challenge';
 import { IS_PUBLIC, type AuthenticatedRequest } from './decorators';
@@ -69,6 +70,8 @@ export class JwtAuthGuard implements CanActivate {
     }
 
     if (this.revocation) await this.checkSession(reply, request.user.sessionId);
+    // The token's subject, an opaque id: never the email or name (personal data stays out of logs).
+    bindRequestLogFields({ user_id: request.user.id });
     return true;
   }
 
