@@ -49,6 +49,9 @@ step typecheck npm run --silent typecheck
 step unit jest_layer unit
 # Helm chart, policies and GitOps, validated offline (helm lint, kubeconform, helm-unittest, gator, kube-score).
 step k8s k8s
+# Every OpenTelemetry collector configuration (compose, the chart's values) through the collector's own
+# `validate`, built from its Go modules (tools/otelcol, cached).
+step otelcol bash tools/otelcol/validate.sh
 # Server-side apply of every render, the Argo CD objects and the Gatekeeper policies on a real API server.
 step apiserver apiserver
 step integration jest_layer integration
