@@ -66,8 +66,8 @@ cmd_status() {
   pg_sync_pid 2>/dev/null || true
   local all=0 c
   for c in "${COMPONENTS[@]}"; do
-    if running "$c"; then printf '%-11s %-8s pid %-8s %s\n' "$c" running "$(read_pid "$c")" "$("${c}_address")"
-    else printf '%-11s %-8s %-12s %s\n' "$c" stopped "-" "$("${c}_address")"; all=3; fi
+    if running "$c"; then printf '%-12s %-8s pid %-8s %s\n' "$c" running "$(read_pid "$c")" "$("${c}_address")"
+    else printf '%-12s %-8s %-12s %s\n' "$c" stopped "-" "$("${c}_address")"; all=3; fi
   done
   return $all
 }
