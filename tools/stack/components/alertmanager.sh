@@ -14,9 +14,10 @@ alertmanager_ready() { curl -fsS -o /dev/null "http://$HOST:$ALERTMANAGER_PORT/-
 
 # alertmanager_config [webhook URL]: the committed routing (deploy/observability/alertmanager.yaml),
 # its routes, grouping and inhibitions as they are, with the receivers (the file's last section)
-# replaced by receivers of the same names that all post to the webhook. Locally only, alerts are
-# grouped after 5 s instead of 30 s (group_wait), so that a test sees them soon after they fire;
-# group_interval and repeat_interval stay as committed.
+# replaced by receivers of the same names that all post to the webhook. Locally only, a group's
+# first notification waits 5 s instead of 30 s (group_wait) and its changes (a resolved alert)
+# 10 s instead of 5 minutes (group_interval), so that a test sees an alert fire and resolve within
+# a few minutes; repeat_interval stays as committed.
 alertmanager_config() {
   local url="${1:-http://$HOST:$ALERT_WEBHOOK_PORT/alerts}" file="$ROOT/deploy/observability/alertmanager.yaml"
   awk -v url="$url" '
@@ -24,6 +25,7 @@ alertmanager_config() {
     receivers && /^  - name: / { print; print "    webhook_configs:"; print "      - url: " url; print "        send_resolved: true"; next }
     receivers { next }
     /^  group_wait: / { print "  group_wait: 5s"; next }
+    /^  group_interval: / { print "  group_interval: 10s"; next }
     { print }
   ' "$file"
 }
