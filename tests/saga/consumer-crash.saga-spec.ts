@@ -64,7 +64,7 @@ describe('a non-retriable crash of product-service\'s running consumer (five ser
     const { rows } = await world.db.orders.query('SELECT status FROM orders WHERE id = $1', [order.id]);
     expect(rows).toEqual([{ status: 'PENDING' }]); // waiting, not rejected
 
-    // The operator's fix (docs/runbooks/consumer-down.md): delete the batch nobody can read.
+    // The operator's fix (docs/runbooks/EcoTrackConsumerOutOfGroup.md): delete the batch nobody can read.
     await deleteRecordsThrough(kafka, topics.product.commands, 0, bad);
     await waitUntil('readiness 200 again', readiness, (r) => r.status === 200, { timeoutMs: 120_000, intervalMs: 250 });
     const [row] = await waitForOrders(world, [order.id], ['CONFIRMED', 'REJECTED'], 180_000);

@@ -278,4 +278,72 @@ for test in "$CHART"/tests/prometheus/*_test.yaml; do
   check "promtool test rules $(basename "$test")" promtool test rules "$test"
 done
 
+# ---------------------------------------------------------------------------------
+# 10. Alertmanager (deploy/observability/alertmanager.yaml): amtool check-config, where each
+# kind of alert is routed (amtool config routes test), and the inhibitions, on a real
+# Alertmanager (Debian's prometheus-alertmanager, which the stack installs with amtool):
+# alerts posted to it, then which of them it reports inhibited.
+# ---------------------------------------------------------------------------------
+say "Alertmanager"
+if ! command -v amtool >/dev/null || [[ ! -x /usr/bin/prometheus-alertmanager ]]; then
+  printf '[k8s]   installing alertmanager and amtool with the stack (tools/stack/stack.sh install)\n'
+  bash tools/stack/stack.sh install >"$WORK/stack-install.log" 2>&1 || { tail -n 20 "$WORK/stack-install.log"; abort "install alertmanager"; }
+fi
+AM_CONFIG=deploy/observability/alertmanager.yaml
+check "amtool check-config $AM_CONFIG" amtool check-config "$AM_CONFIG"
+routes_to() { # receivers (comma-separated, in order), alert labels...
+  local want=$1; shift
+  amtool config routes test --config.file "$AM_CONFIG" --verify.receivers="$want" "$@"
+}
+check "route: a critical alert pages" routes_to pager alertname=EcoTrackServiceDown severity=critical namespace=ecotrack service=order-service
+check "route: a warning is a ticket" routes_to tickets alertname=EcoTrackDatabaseSlowQueries severity=warning namespace=ecotrack service=product-service
+check "route: payment-service reaches the payments team and the pager" routes_to payments,pager alertname=EcoTrackServiceDown severity=critical namespace=ecotrack service=payment-service
+check "route: info is kept, not sent" routes_to blackhole alertname=Anything severity=info namespace=ecotrack
+expect_fail "routes test fails on a wrong receiver" "did not match" routes_to tickets alertname=EcoTrackServiceDown severity=critical service=order-service
+
+# inhibition_holds: posts EcoTrackServiceDown for order-service and symptoms of
+# order-service and of product-service; the ones of order-service must be inhibited, the others
+# not. The receivers post to a closed local port (the test looks at Alertmanager's API only).
+inhibition_holds() {
+  local port dir=$WORK/alertmanager pid rc=0
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  mkdir -p "$dir"
+  (ROOT=$PWD; source tools/stack/lib/common.sh; source tools/stack/components/alertmanager.sh; alertmanager_config http://127.0.0.1:9/alerts) >"$dir/alertmanager.yml"
+  /usr/bin/prometheus-alertmanager --config.file="$dir/alertmanager.yml" --storage.path="$dir/data" \
+    --web.listen-address="127.0.0.1:$port" --cluster.listen-address= >"$dir/log" 2>&1 &
+  pid=$!
+  local url=http://127.0.0.1:$port i
+  for i in $(seq 50); do curl -fs -o /dev/null "$url/-/ready" && break; sleep 0.2; done
+  local common=(--alertmanager.url="$url" namespace=ecotrack)
+  amtool alert add "${common[@]}" alertname=EcoTrackServiceDown severity=critical service=order-service &&
+    amtool alert add "${common[@]}" alertname=EcoTrackErrorBudgetBurnFast severity=critical service=order-service &&
+    amtool alert add "${common[@]}" alertname=EcoTrackSagaStuck severity=warning service=order-service saga=create-order &&
+    amtool alert add "${common[@]}" alertname=EcoTrackConsumerGroupDown severity=critical service=order-service group=order-service &&
+    amtool alert add "${common[@]}" alertname=EcoTrackErrorBudgetBurnSlow severity=warning service=product-service &&
+    amtool alert add "${common[@]}" alertname=EcoTrackErrorBudgetBurnFast severity=critical service=product-service &&
+    amtool alert add "${common[@]}" alertname=EcoTrackNoConfirmedOrders severity=critical service=order-service || rc=1
+  sleep 1
+  # alertname service -> state (active | suppressed) and what inhibits it
+  curl -fs "$url/api/v2/alerts" >"$dir/alerts.json" || rc=1
+  kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+  ((rc == 0)) || return 1
+  node -e '
+    const alerts = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const state = Object.fromEntries(alerts.map((a) => [`${a.labels.alertname} ${a.labels.service}`, a.status.inhibitedBy.length > 0 ? "inhibited" : "active"]));
+    const want = {
+      "EcoTrackServiceDown order-service": "active",
+      "EcoTrackErrorBudgetBurnFast order-service": "inhibited",
+      "EcoTrackSagaStuck order-service": "inhibited",
+      "EcoTrackConsumerGroupDown order-service": "inhibited",
+      "EcoTrackNoConfirmedOrders order-service": "active",
+      "EcoTrackErrorBudgetBurnFast product-service": "active",
+      "EcoTrackErrorBudgetBurnSlow product-service": "inhibited",
+    };
+    console.log(JSON.stringify(state, null, 1));
+    const wrong = Object.entries(want).filter(([k, v]) => state[k] !== v);
+    if (wrong.length) { console.error("not as expected: " + JSON.stringify(wrong)); process.exit(1); }
+  ' "$dir/alerts.json"
+}
+check "inhibition: a service down silences its symptoms; a fast burn its slow burn" inhibition_holds
+
 finish

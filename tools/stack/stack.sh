@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# EcoTrack local infrastructure: PostgreSQL, Redis, Kafka (KRaft), OpenBao, Prometheus, Jaeger.
+# EcoTrack local infrastructure: PostgreSQL, Redis, Kafka (KRaft), OpenBao, Alertmanager, Prometheus, Jaeger.
 #
 #   tools/stack/stack.sh up|down|status|install|env
 #   tools/stack/stack.sh start|stop|kill <component>   one component (fault tests: broker or database restarts)
@@ -20,7 +20,7 @@ source "$ROOT/tools/stack/lib/common.sh"
 source "$STACK_DIR/lib/stack-env.sh"
 source "$STACK_DIR/lib/docker.sh"
 # In start order; down stops them in reverse.
-COMPONENTS=(postgres redis kafka openbao prometheus jaeger)
+COMPONENTS=(postgres redis kafka openbao alertmanager prometheus jaeger)
 for component in "${COMPONENTS[@]}"; do source "$STACK_DIR/components/$component.sh"; done
 
 # component <name> <action>: the component's own function, or the supervisor's default.
@@ -66,8 +66,8 @@ cmd_status() {
   pg_sync_pid 2>/dev/null || true
   local all=0 c
   for c in "${COMPONENTS[@]}"; do
-    if running "$c"; then printf '%-11s %-8s pid %-8s %s\n' "$c" running "$(read_pid "$c")" "$("${c}_address")"
-    else printf '%-11s %-8s %-12s %s\n' "$c" stopped "-" "$("${c}_address")"; all=3; fi
+    if running "$c"; then printf '%-12s %-8s pid %-8s %s\n' "$c" running "$(read_pid "$c")" "$("${c}_address")"
+    else printf '%-12s %-8s %-12s %s\n' "$c" stopped "-" "$("${c}_address")"; all=3; fi
   done
   return $all
 }

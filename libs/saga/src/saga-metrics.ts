@@ -51,7 +51,7 @@ export class SagaMetrics {
     this.timeouts = new Counter({ name: 'ecotrack_saga_timeouts_total', help: 'Step timeouts', labelNames: ['saga', 'step'], registers });
     this.failed = new Gauge({
       name: 'ecotrack_saga_failed',
-      help: 'Sagas in FAILED: resent up to the retry limit without a reply, or refused past the pivot; they wait for an operator (docs/runbooks/saga-failed.md)',
+      help: 'Sagas in FAILED: resent up to the retry limit without a reply, or refused past the pivot; they wait for an operator (docs/runbooks/EcoTrackSagaFailed.md)',
       labelNames: ['saga'],
       registers,
     });

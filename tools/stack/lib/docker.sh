@@ -1,6 +1,6 @@
 # Docker mode: where a Docker engine answers, the same infrastructure comes from docker-compose.yml.
 
-INFRA_SERVICES=(postgres redis kafka openbao prometheus jaeger)
+INFRA_SERVICES=(postgres redis kafka openbao alertmanager prometheus jaeger)
 
 docker_available() {
   [[ "${ECOTRACK_STACK_MODE:-auto}" == native ]] && return 1
@@ -20,7 +20,13 @@ compose_up() {
     echo "OPENBAO_DEV_ROOT_TOKEN=$OPENBAO_DEV_ROOT_TOKEN"
     echo "KAFKA_CLUSTER_ID=$KAFKA_CLUSTER_ID"
     echo "GRAFANA_ADMIN_PASSWORD=$GRAFANA_ADMIN_PASSWORD"
+    echo "ALERTMANAGER_CONFIG=$STATE/alertmanager/alertmanager.yml"
   } | write_private "$STATE/compose.env"
+  # Alertmanager's receivers all post to the host's webhook port (components/alertmanager.sh);
+  # no secret in it, readable by the container's user.
+  mkdir -p "$STATE/alertmanager"
+  alertmanager_config "http://host.docker.internal:$(port_default ALERT_WEBHOOK)/alerts" > "$STATE/alertmanager/alertmanager.yml"
+  chmod 644 "$STATE/alertmanager/alertmanager.yml"
   log "docker engine found: starting infrastructure with docker compose"
   compose up -d --wait "${INFRA_SERVICES[@]}"
   # Compose publishes the port table's ports on 127.0.0.1 (tests/repo/ports.spec.ts checks that it does);

@@ -20,7 +20,7 @@ export const SAGA_FINISHED_PROBLEM_TYPE = 'urn:ecotrack:problem:saga-finished';
 
 /**
  * What an operator has for an order saga that neither finishes nor compensates (see
- * docs/runbooks/saga-failed.md): the list of those needing attention, and resume.
+ * docs/runbooks/EcoTrackSagaFailed.md): the list of those needing attention, and resume.
  */
 @ApiTags('sagas')
 @ApiBearerAuth()

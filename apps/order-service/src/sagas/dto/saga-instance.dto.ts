@@ -3,7 +3,7 @@ import type { SagaInstanceView } from '@ecotrack/saga';
 
 const STATUSES = ['RUNNING', 'COMPENSATING', 'COMPLETED', 'REJECTED', 'FAILED'] as const;
 
-/** A saga instance as an operator sees it (docs/runbooks/saga-failed.md). */
+/** A saga instance as an operator sees it (docs/runbooks/EcoTrackSagaFailed.md). */
 export class SagaInstanceDto {
   @ApiProperty({ format: 'uuid', example: '3c9d2e1f-4a5b-4c6d-8e7f-0a1b2c3d4e5f' })
   id: string;
