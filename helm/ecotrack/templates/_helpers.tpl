@@ -583,3 +583,16 @@ Returns YAML: the spec.hard map.
 {{- end -}}
 {{- toYaml $hard -}}
 {{- end -}}
+
+{{/*
+A rule file (files/prometheus-rules/, files/loki-rules/) with its runbook links moved. Every alert's
+runbook_url in those files starts with the upstream repository's runbooks URL (tests/repo/alerts.spec.ts
+holds the files to it); here that prefix becomes metrics.prometheusRule.runbookBaseUrl, so one value
+moves every link (a fork, a docs site). The local stack does the same with file://<repo>/docs/runbooks
+(tools/stack/components/prometheus.sh). Call with (dict "root" $ "content" <file text>).
+*/}}
+{{- define "ecotrack.runbookLinks" -}}
+{{- $upstream := "https://github.com/ecotrack/ecotrack/blob/main/docs/runbooks/" -}}
+{{- $base := printf "%s/" (trimSuffix "/" .root.Values.metrics.prometheusRule.runbookBaseUrl) -}}
+{{- .content | replace (printf "runbook_url: %s" $upstream) (printf "runbook_url: %s" $base) -}}
+{{- end -}}
