@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { EntityManager, EntitySubscriberInterface, QueryRunner, TransactionCommitEvent, TransactionRollbackEvent } from 'typeorm';
+import { EventSubscriber, type EntityManager, type EntitySubscriberInterface, type QueryRunner, type TransactionCommitEvent, type TransactionRollbackEvent } from 'typeorm';
 
 const PENDING = Symbol('ecotrack.afterCommit');
 
@@ -23,6 +23,7 @@ export function afterCommit(tx: EntityManager, run: () => void): void {
 }
 
 /** The TypeORM subscriber that makes afterCommit work; postgresOptions registers it. */
+@EventSubscriber()
 export class AfterCommitSubscriber implements EntitySubscriberInterface {
   private readonly logger = new Logger('Database');
 
