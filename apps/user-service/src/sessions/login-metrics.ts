@@ -19,13 +19,9 @@ export function loginOutcome(status: number): LoginOutcome | undefined {
   return OUTCOME_OF_STATUS[status];
 }
 
-/**
- * ecotrack_user_logins_total{outcome}, counted from the answer of POST /v1/sessions: the rate
- * limits refuse a login before the handler runs (in the global interceptor), so only the answer
- * sees every outcome. Applied to that route only (SessionsModule).
- */
+/** ecotrack_user_logins_total{outcome}: see CountLoginOutcomes for where it is counted. */
 @Injectable()
-export class LoginMetrics implements NestMiddleware {
+export class LoginMetrics {
   private readonly logins: Counter<'outcome'>;
 
   constructor(@Inject(METRICS_REGISTRY) registry: Registry) {
@@ -37,11 +33,24 @@ export class LoginMetrics implements NestMiddleware {
     });
   }
 
+  /** The answer of POST /v1/sessions with this status; no login attempt (400, 5xx) counts nothing. */
+  countAnswer(status: number): void {
+    const outcome = loginOutcome(status);
+    if (outcome) this.logins.inc({ outcome });
+  }
+}
+
+/**
+ * Counts logins from the answer of POST /v1/sessions: the rate limits refuse a login before the
+ * handler runs (in the global interceptor), so only the answer sees every outcome. Applied to
+ * that route only (SessionsModule).
+ */
+@Injectable()
+export class CountLoginOutcomes implements NestMiddleware {
+  constructor(private readonly metrics: LoginMetrics) {}
+
   use(_request: IncomingMessage, response: ServerResponse, next: () => void): void {
-    response.once('finish', () => {
-      const outcome = loginOutcome(response.statusCode);
-      if (outcome) this.logins.inc({ outcome });
-    });
+    response.once('finish', () => this.metrics.countAnswer(response.statusCode));
     next();
   }
 }

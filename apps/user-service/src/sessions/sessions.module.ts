@@ -1,7 +1,7 @@
 import { Module, RequestMethod, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module';
 import { KeysModule } from '../keys/keys.module';
-import { LoginMetrics } from './login-metrics';
+import { CountLoginOutcomes, LoginMetrics } from './login-metrics';
 import { SessionsController } from './sessions.controller';
 import { SessionsService } from './sessions.service';
 import { SessionStore } from './session.store';
@@ -14,6 +14,6 @@ import { SessionStore } from './session.store';
 })
 export class SessionsModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(LoginMetrics).forRoutes({ path: 'v1/sessions', method: RequestMethod.POST });
+    consumer.apply(CountLoginOutcomes).forRoutes({ path: 'v1/sessions', method: RequestMethod.POST });
   }
 }
