@@ -30,7 +30,7 @@ describe('notification business metrics (PostgreSQL, SMTP to Mailpit)', () => {
   const value = async (name: string, labels: Record<string, string>) => {
     const metric = await app.get<Registry>(METRICS_REGISTRY).getSingleMetric(name.replace(/_(count|sum)$/, ''))!.get();
     return (
-      metric.values.find((sample) => (sample.metricName ?? metric.name) === name && Object.entries(labels).every(([key, wanted]) => sample.labels[key] === wanted))?.value ?? 0
+      metric.values.find((sample) => ((sample as { metricName?: string }).metricName ?? metric.name) === name && Object.entries(labels).every(([key, wanted]) => sample.labels[key] === wanted))?.value ?? 0
     );
   };
   const outcomes = async () => ({

@@ -22,7 +22,7 @@ describe('payment business metrics (saga commands; Stripe = stripe-mock behind t
   const value = async (name: string, labels: Record<string, string>) => {
     const metric = await participant.app.get<Registry>(METRICS_REGISTRY).getSingleMetric(name.replace(/_count$/, ''))!.get();
     return (
-      metric.values.find((sample) => (sample.metricName ?? metric.name) === name && Object.entries(labels).every(([key, wanted]) => sample.labels[key] === wanted))?.value ?? 0
+      metric.values.find((sample) => ((sample as { metricName?: string }).metricName ?? metric.name) === name && Object.entries(labels).every(([key, wanted]) => sample.labels[key] === wanted))?.value ?? 0
     );
   };
   const payments = (operation: string, outcome: string) => value('ecotrack_payments_total', { provider: 'stripe', operation, outcome });

@@ -18,7 +18,7 @@ describe('database metrics (real PostgreSQL)', () => {
   const sample = async (name: string, labels: Record<string, string> = {}) => {
     const metric = await registry.getSingleMetric(name.replace(/_(count|sum|bucket)$/, ''))!.get();
     const matching = metric.values.filter(
-      (value) => (value.metricName ?? metric.name) === name && Object.entries(labels).every(([key, wanted]) => value.labels[key] === wanted),
+      (value) => ((value as { metricName?: string }).metricName ?? metric.name) === name && Object.entries(labels).every(([key, wanted]) => value.labels[key] === wanted),
     );
     return matching.reduce((sum, value) => sum + value.value, 0);
   };
