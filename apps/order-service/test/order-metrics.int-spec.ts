@@ -104,6 +104,17 @@ describe('order business metrics (real PostgreSQL, the real product-service over
     await db.query(`UPDATE saga_instances SET status = 'COMPLETED', version = version + 1 WHERE data->>'orderId' = $1`, [first.json().id]);
   });
 
+  it('the service exposes its database pool and statement metrics (DatabaseModule wires them for every service)', async () => {
+    const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    for (const state of ['in_use', 'idle']) expect(text).toMatch(new RegExp(`^ecotrack_db_pool_connections\\{state="${state}",service="order-service"\\} \\d+$`, 'm'));
+    expect(text).toMatch(/^ecotrack_db_pool_waiting_requests\{service="order-service"\} 0$/m);
+    expect(text).toMatch(/^ecotrack_db_pool_max_connections\{service="order-service"\} 10$/m); // DATABASE_POOL_MAX's default
+    // The service's own statements (readiness checks, the saga poller) are timed under their kind.
+    const selects = Number(/^ecotrack_db_query_duration_seconds_count\{[^}]*operation="select"[^}]*\} (\d+)$/m.exec(text)?.[1]);
+    expect(selects).toBeGreaterThan(0);
+    expect(text).toMatch(/^ecotrack_db_slow_queries_total\{[^}]*operation="select"[^}]*\} \d+$/m);
+  });
+
   it('confirmed: counted with its revenue and footprint after the commit; a rolled-back transaction and a duplicate reply count nothing', async () => {
     const before = await figures();
     const { sagaId, awaiting } = await sagaAt('create-order', 3, 'PENDING'); // the last step: confirm reservation
