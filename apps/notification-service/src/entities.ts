@@ -10,6 +10,7 @@ import { AddSendGridEvents1764600000001 } from './migrations/1764600000001-add-s
 import { AddEventNotifications1764800000000 } from './migrations/1764800000000-add-event-notifications';
 import { AddSealedNotificationData1765310000001 } from './migrations/1765310000001-add-sealed-notification-data';
 import { ForgetStoredNames1765310000002 } from './migrations/1765310000002-forget-stored-names';
+import { AddNotificationOccurredAt1766000000000 } from './migrations/1766000000000-add-notification-occurred-at';
 import { NotificationPreference } from './preferences/notification-preference.entity';
 import { PushSubscription } from './push/push-subscription.entity';
 
@@ -25,4 +26,5 @@ export const migrations = [
   AddEventNotifications1764800000000,
   AddSealedNotificationData1765310000001,
   ForgetStoredNames1765310000002,
+  AddNotificationOccurredAt1766000000000,
 ];

@@ -5,6 +5,8 @@ export { FollowsConfig } from './secret-config/follows-config';
 export { ConfigError, flag, loadConfig, platformConfigSchema, type ConfigExtension, type ConfigOf, type PlatformConfig } from './config/config';
 export { postgresOptions, type DatabaseSettings } from './database/data-source-options';
 export { DatabaseModule } from './database/database.module';
+export { afterCommit } from './database/after-commit';
+export { everySeries, preparedCounter } from './metrics/prepared-counter';
 export { problem, PROBLEM_CONTENT_TYPE, ProblemType, type FieldError, type Problem } from './errors/problem';
 export { ProblemDetailsFilter, toProblem } from './errors/problem.filter';
 export { strictValidationPipe, uuidParam, ValidationProblemException } from './errors/validation';

@@ -57,6 +57,7 @@ password_encryption = 'scram-sha-256'
 max_connections = 200
 CONF
   fi
+  pg_preload_statements "$data/postgresql.conf"
   printf '[stack] postgres: starting on %s:%s ...' "$HOST" "$PG_PORT"
   # The server writes its log where it can reach; $LOGS/postgres.log points there.
   touch "$PG_HOME/postgres.log"; chown postgres: "$PG_HOME/postgres.log"
@@ -68,6 +69,28 @@ CONF
   pg_sync_pid
   echo " ready (pid $(read_pid postgres))"
   postgres_bootstrap
+  postgres_enable_statements
+}
+
+# pg_stat_statements (shipped with Debian's server package) records every statement's calls and
+# time: the query-level view the service metrics lack. Loading it needs a server start, so the
+# setting is added before every start, once, also to a data dir made before it existed.
+pg_preload_statements() {
+  local conf="$1"
+  grep -q "^shared_preload_libraries *= *'pg_stat_statements'" "$conf" && return 0
+  cat >> "$conf" <<CONF
+# --- EcoTrack: per-statement statistics (docs/observability/metrics.md) ---
+shared_preload_libraries = 'pg_stat_statements'
+pg_stat_statements.track = all
+CONF
+}
+
+# The view in each service database (idempotent: every start checks).
+postgres_enable_statements() {
+  local s
+  for s in postgres "${SERVICES[@]/#/ecotrack_}"; do
+    echo "CREATE EXTENSION IF NOT EXISTS pg_stat_statements;" | pg_psql -d "$s" >/dev/null
+  done
 }
 
 # Once per cluster: one login role + one database per service, and a superuser admin.

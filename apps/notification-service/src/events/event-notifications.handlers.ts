@@ -46,7 +46,7 @@ export class EventNotificationHandlers implements OnModuleInit {
     const plan = notificationPlan(event);
     if (!plan) return;
     const to = await this.recipients.addressOf(manager, plan.userId);
-    const recorded = await this.notifications.record(manager, { sourceEventId: event.id, channel: 'email', ...plan, to });
+    const recorded = await this.notifications.record(manager, { sourceEventId: event.id, channel: 'email', ...plan, to, occurredAt: new Date(event.occurredAt) });
     if (recorded.result === 'failed') this.logger.log(`${event.type} ${event.id}: notification ${recorded.id} for user ${plan.userId} not sent: ${recorded.reason}`);
     if (recorded.result === 'duplicate') this.logger.log(`${event.type} ${event.id}: already notified (same event id), nothing recorded`);
   }

@@ -8,6 +8,7 @@ import { PushModule } from '../push/push.module';
 import { service } from '../service';
 import { Notification } from './notification.entity';
 import { NotificationsController } from './notifications.controller';
+import { NotificationMetrics } from './notification-metrics';
 import { NOTIFICATIONS_RECORDED, NotificationsService } from './notifications.service';
 import { SealedData } from './sealed-data';
 
@@ -21,6 +22,7 @@ import { SealedData } from './sealed-data';
   controllers: [NotificationsController],
   providers: [
     NotificationsService,
+    NotificationMetrics,
     // Our own commit signal (not the relay's): fires after a commit that recorded a queued notification.
     { provide: NOTIFICATIONS_RECORDED, useFactory: () => new OutboxCommitSignal() },
     // Sealed fields of user.events (address, token, name): decrypt only; the service does not start without OpenBao.

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { isTransientInfrastructureError, NonRetryableMessageError, OutboxCommitSignal, OutboxWriter, topics } from '@ecotrack/events';
 import { APP_CONFIG } from '@ecotrack/core';
-import { type FieldError, ValidationProblemException } from '@ecotrack/platform';
+import { afterCommit, type FieldError, ValidationProblemException } from '@ecotrack/platform';
 import { isEmail } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager, type Repository } from 'typeorm';
@@ -15,6 +15,7 @@ import { PushSubscriptionsService } from '../push/push-subscriptions.service';
 import { isTemplateName, renderTemplate, validateTemplateData, type RenderedMessage, type TemplateData, type TemplateName } from '../templates/templates';
 import type { CreateNotificationDto } from './dto/create-notification.dto';
 import { Notification } from './notification.entity';
+import { NotificationMetrics } from './notification-metrics';
 import { SealedData, type SealedFields } from './sealed-data';
 
 const E164 = /^\+[1-9]\d{6,14}$/;
@@ -39,6 +40,8 @@ export interface EventNotificationRequest {
   sealed?: SealedFields;
   /** The address on file (email); undefined when there is none. */
   to: string | undefined;
+  /** When the event happened (its occurredAt): the delivery time runs from there. */
+  occurredAt: Date;
 }
 
 /** What recording an event's notification came to. */
@@ -56,6 +59,7 @@ interface ClaimedNotification {
   /** Provider calls started so far, this one included. */
   attempts: number;
   claimId: string;
+  occurredAt: Date | null;
 }
 
 type Outcome =
@@ -76,6 +80,7 @@ interface NewNotification {
   failureReason: string | null;
   /** Set: the row is inserted already claimed (the caller makes the first call now); unset and queued: due now. */
   claimId?: string;
+  occurredAt: Date;
 }
 
 const reasonOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -121,17 +126,20 @@ export class NotificationsService {
     private readonly sealedData: SealedData,
     @Inject(NOTIFICATIONS_RECORDED) private readonly recorded: OutboxCommitSignal,
     @Inject(APP_CONFIG) private readonly config: NotificationConfig,
+    private readonly metrics: NotificationMetrics,
   ) {}
 
   async send(request: CreateNotificationDto): Promise<Notification> {
     const errors = [...recipientErrors(request), ...validateTemplateData(request.template, request.data)];
     if (errors.length) throw new ValidationProblemException(errors);
     const message = renderTemplate(request.template, request.data as TemplateData<TemplateName>);
-    const base = { userId: request.userId, channel: request.channel, template: request.template, recipient: request.to ?? null, data: request.data };
+    const occurredAt = new Date();
+    const base = { userId: request.userId, channel: request.channel, template: request.template, recipient: request.to ?? null, data: request.data, occurredAt };
     const manager = this.dataSource.manager;
 
     if (!(await this.preferences.optedIn(request.userId, request.channel))) {
       const id = await this.insert(manager, { ...base, status: 'failed', provider: null, failureReason: 'opted-out' });
+      this.metrics.count(request.channel, 'skipped');
       return this.get(id!);
     }
 
@@ -151,7 +159,14 @@ export class NotificationsService {
   async record(manager: EntityManager, request: EventNotificationRequest): Promise<RecordResult> {
     const errors = validateTemplateData(request.template, SealedData.withPlaceholders(request.data, request.sealed));
     if (errors.length) throw new NonRetryableMessageError(`template ${request.template}: ${errors.map((e) => e.message).join('; ')}`);
-    const base = { userId: request.userId, channel: request.channel, template: request.template, data: request.data, sourceEventId: request.sourceEventId };
+    const base = {
+      userId: request.userId,
+      channel: request.channel,
+      template: request.template,
+      data: request.data,
+      sourceEventId: request.sourceEventId,
+      occurredAt: request.occurredAt,
+    };
     const recipient = request.channel === 'push' ? null : (request.to ?? null);
 
     let failure: string | undefined;
@@ -177,7 +192,11 @@ export class NotificationsService {
       failureReason: failure ?? null,
     });
     if (!id) return { result: 'duplicate' };
-    if (failure) return { result: 'failed', id, reason: failure };
+    if (failure) {
+      // Opted out or no address: nothing was meant to be sent. An unconfigured channel: it could not be.
+      this.metrics.count(request.channel, failure === 'opted-out' || failure === NO_ADDRESS_REASON ? 'skipped' : 'failed', manager);
+      return { result: 'failed', id, reason: failure };
+    }
     this.recorded.written(manager);
     return { result: 'queued', id };
   }
@@ -226,9 +245,9 @@ export class NotificationsService {
     const claimed = row.claimId !== undefined;
     const inserted: { id: string }[] = await manager.query(
       `INSERT INTO notifications
-         (user_id, channel, template, status, recipient, provider, failure_reason, data, attempts, source_event_id, next_attempt_at, claim_id, claimed_until, sealed_data)
+         (user_id, channel, template, status, recipient, provider, failure_reason, data, attempts, source_event_id, next_attempt_at, claim_id, claimed_until, sealed_data, occurred_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10,
-               CASE WHEN $11::boolean THEN now() END, $12::uuid, CASE WHEN $12::uuid IS NOT NULL THEN now() + make_interval(secs => $13) END, $14::jsonb)
+               CASE WHEN $11::boolean THEN now() END, $12::uuid, CASE WHEN $12::uuid IS NOT NULL THEN now() + make_interval(secs => $13) END, $14::jsonb, $15)
        ON CONFLICT (source_event_id) DO NOTHING
        RETURNING id`,
       [
@@ -246,6 +265,7 @@ export class NotificationsService {
         row.claimId ?? null,
         this.config.NOTIFICATION_CLAIM_LEASE_MS / 1000,
         row.sealedData ? JSON.stringify(row.sealedData) : null,
+        row.occurredAt,
       ],
     );
     return inserted[0]?.id;
@@ -257,10 +277,13 @@ export class NotificationsService {
         WHERE id IN (SELECT id FROM notifications
                       WHERE status = 'queued' AND claim_id IS NOT NULL AND claimed_until < now()
                       LIMIT 100 FOR UPDATE SKIP LOCKED)
-       RETURNING id`,
+       RETURNING id, channel`,
       [INTERRUPTED_REASON],
     );
-    for (const { id } of updatedRows<{ id: string }>(result)) this.logger.warn(`notification ${id}: its provider call was interrupted (claim expired); failed, not resent`);
+    for (const { id, channel } of updatedRows<{ id: string; channel: Channel }>(result)) {
+      this.logger.warn(`notification ${id}: its provider call was interrupted (claim expired); failed, not resent`);
+      this.metrics.count(channel, 'failed');
+    }
   }
 
   private async claimDue(limit: number): Promise<ClaimedNotification[]> {
@@ -272,7 +295,7 @@ export class NotificationsService {
                         WHERE status = 'queued' AND claim_id IS NULL AND next_attempt_at <= now()
                         ORDER BY next_attempt_at
                         LIMIT $1 FOR UPDATE SKIP LOCKED)
-       RETURNING n.id, n.user_id, n.channel, n.template, n.recipient, n.data, n.sealed_data, n.attempts, n.claim_id`,
+       RETURNING n.id, n.user_id, n.channel, n.template, n.recipient, n.data, n.sealed_data, n.attempts, n.claim_id, n.occurred_at`,
       [limit, this.config.NOTIFICATION_CLAIM_LEASE_MS / 1000],
     );
     return updatedRows<Record<string, unknown>>(result).map((row) => ({
@@ -285,6 +308,7 @@ export class NotificationsService {
       sealedData: row.sealed_data as SealedFields | null,
       attempts: row.attempts as number,
       claimId: row.claim_id as string,
+      occurredAt: row.occurred_at as Date | null,
     }));
   }
 
@@ -384,13 +408,17 @@ export class NotificationsService {
       return;
     }
     if (outcome.status === 'failed') {
-      await this.dataSource.query(
+      // The subquery reads the row as it was before this UPDATE (one snapshot per statement).
+      const result = await this.dataSource.query(
         `UPDATE notifications
             SET status = 'failed', failure_reason = $4, provider = COALESCE($5, provider), next_attempt_at = NULL,
                 claim_id = NULL, claimed_until = NULL, sealed_data = NULL, updated_at = now()
-          WHERE ${ours}`,
+          WHERE ${ours}
+         RETURNING (SELECT was.status FROM notifications was WHERE was.id = $1) AS was`,
         [row.id, row.claimId, INTERRUPTED_REASON, clip(outcome.reason), outcome.provider ?? null],
       );
+      // Failed once: one declared interrupted was counted failed then.
+      if (updatedRows<{ was: string }>(result)[0]?.was === 'queued') this.metrics.count(row.channel, 'failed');
       return;
     }
     await this.dataSource.transaction(async (tx) => {
@@ -405,6 +433,9 @@ export class NotificationsService {
         [row.id, row.claimId, INTERRUPTED_REASON, outcome.provider, outcome.receipt.providerMessageId],
       );
       if (updatedRows(result).length === 0) return;
+      // The provider took it: sent, even when a delivery report overtook this write or the claim
+      // had been declared interrupted (then counted failed as well: the guess, corrected here).
+      afterCommit(tx, () => this.metrics.countSent(row.channel, row.occurredAt));
       await this.outbox.write(tx, {
         topic: topics.notification.events,
         type: 'NotificationSent',

@@ -6,6 +6,7 @@ import { OutboxWriter, topics } from '@ecotrack/events';
 import { QuotesService } from '../quotes/quotes.service';
 import type { CreateOrderDto, ListOrdersQuery, OrderDto, OrderPageDto } from './dto/order.dto';
 import { IdempotencyRecord } from './idempotency-record.entity';
+import { OrderMetrics } from './order-metrics';
 import { OrderLine } from './order-line.entity';
 import { idempotencyKeyReused, orderStateConflict } from './order-problems';
 import { assertTransition, OrderStateConflictError, transitionOrder } from './order-status';
@@ -29,6 +30,7 @@ export class OrdersService {
     private readonly quotes: QuotesService,
     private readonly sagas: OrderSagas,
     private readonly outbox: OutboxWriter,
+    private readonly metrics: OrderMetrics,
   ) {}
 
   /**
@@ -104,6 +106,8 @@ export class OrdersService {
       if (!winner) throw new Error(`idempotency key ${key} conflicted but cannot be read`);
       return this.replay(winner, hash, key);
     }
+    // Committed, and by this request: a replay or a concurrent duplicate returned above.
+    this.metrics.countPlaced(quote.currency);
     return { order: (await this.load(this.db.manager, orderId))!, replayed: false };
   }
 

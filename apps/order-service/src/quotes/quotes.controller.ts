@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { Public, RateLimit, type RouteRateLimit } from '@ecotrack/platform';
 import { ApiBadRequestResponse, ApiOkResponse, ApiServiceUnavailableResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import { CreateQuoteDto, QuoteDto } from './dto/quote.dto';
+import { QuoteMetrics } from './quote-metrics';
 import { QuotesService } from './quotes.service';
 
 /**
@@ -16,7 +17,10 @@ export const QUOTE_LIMIT: RouteRateLimit = { perMinute: 60 };
 @ApiTags('quotes')
 @Controller('v1/quotes')
 export class QuotesController {
-  constructor(private readonly quotes: QuotesService) {}
+  constructor(
+    private readonly quotes: QuotesService,
+    private readonly metrics: QuoteMetrics,
+  ) {}
 
   /** Prices a basket (no order is written): totals and carbon footprint. */
   @Post()
@@ -27,7 +31,9 @@ export class QuotesController {
   @ApiUnprocessableEntityResponse({ description: 'Unknown product or mixed currencies (problem+json)' })
   @ApiTooManyRequestsResponse({ description: 'Too many quotes from this client (user, else IP address) this minute (problem+json, Retry-After)' })
   @ApiServiceUnavailableResponse({ description: 'product-service did not answer (problem+json)' })
-  create(@Body() request: CreateQuoteDto): Promise<QuoteDto> {
-    return this.quotes.quote(request);
+  async create(@Body() request: CreateQuoteDto): Promise<QuoteDto> {
+    const quote = await this.quotes.quote(request);
+    this.metrics.countQuote(quote.currency);
+    return quote;
   }
 }

@@ -6,6 +6,7 @@ import { PaymentGatewaysModule } from '../providers/payment-gateways.module';
 import { service } from '../service';
 import { PaymentAnnouncements } from './payment-announcements';
 import { PaymentFields } from './payment-fields';
+import { PaymentMetrics } from './payment-metrics';
 import { Payment } from './payment.entity';
 import { PaymentsController } from './payments.controller';
 import { PaymentsService } from './payments.service';
@@ -26,7 +27,7 @@ import { PaymentsService } from './payments.service';
     }),
   ],
   controllers: [PaymentsController],
-  providers: [PaymentsService, PaymentAnnouncements, PaymentFields],
+  providers: [PaymentsService, PaymentAnnouncements, PaymentFields, PaymentMetrics],
   exports: [PaymentsService, PaymentAnnouncements],
 })
 export class PaymentsModule {}

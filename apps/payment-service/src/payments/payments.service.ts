@@ -7,6 +7,7 @@ import { PaymentGateways } from '../providers/payment-gateways.module';
 import type { CreatePaymentDto } from './dto/create-payment.dto';
 import { PaymentAnnouncements } from './payment-announcements';
 import { PaymentFields, type PaymentRecord } from './payment-fields';
+import { PaymentMetrics } from './payment-metrics';
 import { Payment, type PaymentStatus } from './payment.entity';
 import { IllegalTransitionError, PaymentNotFoundError, type PaymentOperation } from './payment.errors';
 
@@ -50,6 +51,7 @@ export class PaymentsService {
     private readonly gateways: PaymentGateways,
     private readonly announcements: PaymentAnnouncements,
     private readonly fields: PaymentFields,
+    private readonly metrics: PaymentMetrics,
   ) {}
 
   /** Admin API: authorizes under a new id; a provider error leaves no row. */
@@ -88,19 +90,24 @@ export class PaymentsService {
 
   /** Authorizes at the provider and records AUTHORIZED. Provider errors propagate; nothing is written then. */
   async authorizeNew(manager: EntityManager, request: NewPayment): Promise<PaymentRecord> {
-    const authorization = await this.gateways.get(request.provider).authorize({
-      orderId: request.orderId,
-      amountCents: request.amountCents,
-      currency: request.currency,
-      paymentMethodToken: request.paymentMethodToken,
-      idempotencyKey: idempotencyKey(request.paymentId, 'authorize'),
-    });
-    return this.insert(manager, request, {
+    const gateway = this.gateways.get(request.provider);
+    const authorization = await this.metrics.call(request.provider, 'authorize', () =>
+      gateway.authorize({
+        orderId: request.orderId,
+        amountCents: request.amountCents,
+        currency: request.currency,
+        paymentMethodToken: request.paymentMethodToken,
+        idempotencyKey: idempotencyKey(request.paymentId, 'authorize'),
+      }),
+    );
+    const authorized = await this.insert(manager, request, {
       status: 'AUTHORIZED',
       providerReference: authorization.providerReference,
       authorizationReference: authorization.authorizationReference,
       paymentMethod: authorization.paymentMethod ?? null,
     });
+    this.metrics.countSucceeded(manager, request.provider, 'authorize', request);
+    return authorized;
   }
 
   /** Records an authorization that failed (declined, provider unavailable), so a resend is answered from here. */
@@ -139,6 +146,8 @@ export class PaymentsService {
     // The encrypted fields are not touched by a transition: no need to decrypt them again.
     const after = Object.assign(await manager.findOneByOrFail(Payment, { id: payment.id }), { failureReason: payment.failureReason, paymentMethod: payment.paymentMethod });
     await this.announcements.announce(manager, after, step.from, step.to, cause);
+    // callGateway checked these are set.
+    this.metrics.countSucceeded(manager, payment.provider!, operation, { amountCents: payment.amountCents!, currency: payment.currency! });
     return after;
   }
 
@@ -176,13 +185,15 @@ export class PaymentsService {
     const gateway = this.gateways.get(provider);
     const key = idempotencyKey(payment.id, operation);
     const authorizationReference = payment.authorizationReference ?? payment.providerReference ?? '';
-    switch (operation) {
-      case 'capture':
-        return gateway.capture({ authorizationReference, amountCents, currency, idempotencyKey: key });
-      case 'void':
-        return gateway.void({ authorizationReference, idempotencyKey: key });
-      case 'refund':
-        return gateway.refund({ captureReference: payment.captureReference ?? payment.providerReference ?? '', amountCents, currency, idempotencyKey: key });
-    }
+    return this.metrics.call(provider, operation, () => {
+      switch (operation) {
+        case 'capture':
+          return gateway.capture({ authorizationReference, amountCents, currency, idempotencyKey: key });
+        case 'void':
+          return gateway.void({ authorizationReference, idempotencyKey: key });
+        case 'refund':
+          return gateway.refund({ captureReference: payment.captureReference ?? payment.providerReference ?? '', amountCents, currency, idempotencyKey: key });
+      }
+    });
   }
 }

@@ -4,6 +4,7 @@ import { SEALED_FIELDS_KEY } from '@ecotrack/events';
 import { FieldEncryptionModule, sealedFieldsCipherProvider } from '@ecotrack/field-encryption';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { service } from '../service';
+import { AccountMetrics } from './account-metrics';
 import { AccountsController } from './accounts.controller';
 import { AccountsService } from './accounts.service';
 import { EmailVerificationController } from './email-verification.controller';
@@ -26,6 +27,7 @@ import { VerificationMails } from './verification-mails';
   controllers: [AccountsController, EmailVerificationController],
   providers: [
     AccountsService,
+    AccountMetrics,
     PasswordHasher,
     VerificationMails,
     EmailVerificationService,

@@ -10,6 +10,7 @@ import type { RegisterUserDto } from './dto/register-user.dto';
 import { PasswordHasher } from './password-hasher';
 import { User, type Role } from './user.entity';
 import { VerificationMails } from './verification-mails';
+import { AccountMetrics } from './account-metrics';
 
 /** A user with the personal fields decrypted: what the API shows. Never saved as such. */
 export type Account = User & { displayName: string };
@@ -29,6 +30,7 @@ export class AccountsService {
     private readonly cipher: TransitCipher,
     private readonly verificationMails: VerificationMails,
     @Inject(APP_CONFIG) private readonly config: UserConfig,
+    private readonly metrics: AccountMetrics,
   ) {}
 
   /**
@@ -64,7 +66,10 @@ export class AccountsService {
       await this.verificationMails.record(tx, user.id, verification);
       return Object.assign(user, { displayName: request.displayName });
     });
-    if (created) return created;
+    if (created) {
+      this.metrics.countRegistration();
+      return created;
+    }
     const replayed = await this.replay(request);
     if (replayed) return replayed;
     throw new ConflictException('an account with this email already exists');

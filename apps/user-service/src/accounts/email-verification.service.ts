@@ -7,6 +7,7 @@ import { problem, RATE_LIMITED_PROBLEM_TYPE } from '@ecotrack/platform';
 import type { TransitCipher } from '@ecotrack/secrets';
 import type { Repository } from 'typeorm';
 import type { UserConfig } from '../config';
+import { AccountMetrics } from './account-metrics';
 import { AccountsService } from './accounts.service';
 import { User } from './user.entity';
 import { hashVerificationToken, VerificationMails } from './verification-mails';
@@ -50,6 +51,7 @@ export class EmailVerificationService {
     private readonly outbox: OutboxWriter,
     @Inject(SEALED_FIELDS_CIPHER) private readonly sealer: TransitCipher,
     @Inject(APP_CONFIG) private readonly config: UserConfig,
+    private readonly metrics: AccountMetrics,
   ) {}
 
   /** Another verification mail for the caller; at most EMAIL_VERIFICATION_MAILS_PER_DAY in any 24 hours. */
@@ -85,10 +87,12 @@ export class EmailVerificationService {
       [tokenHash],
     );
     if (!found) {
+      this.metrics.countInvalidToken();
       throw new HttpException(problem(400, { type: VerificationProblemType.invalidToken, title: 'Invalid verification token', detail: 'the token is unknown or no longer valid' }), 400);
     }
     if (found.used) return;
     if (found.expired && !found.verified) {
+      this.metrics.countInvalidToken();
       throw new HttpException(
         problem(400, { type: VerificationProblemType.expiredToken, title: 'Verification token expired', detail: 'the token has expired; ask for a new verification mail' }),
         400,
@@ -101,6 +105,7 @@ export class EmailVerificationService {
       await tx.query(`UPDATE email_verification_tokens SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL`, [tokenHash]);
       const [, verified]: [unknown, number] = await tx.query(`UPDATE users SET email_verified_at = now() WHERE id = $1 AND email_verified_at IS NULL`, [found.user_id]);
       if (verified === 0) return;
+      this.metrics.countVerified(tx);
       // The other mails' tokens are moot now.
       await tx.query(`DELETE FROM email_verification_tokens WHERE user_id = $1 AND used_at IS NULL`, [found.user_id]);
       await this.outbox.write(tx, { topic: topics.user.events, type: 'EmailVerified', aggregateId: found.user_id, payload: { userId: found.user_id, name: sealedName } });

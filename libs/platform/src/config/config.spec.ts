@@ -26,6 +26,12 @@ describe('loadConfig', () => {
     expect(config.HTTP_BODY_LIMIT_BYTES).toBe(1_048_576);
   });
 
+  it('DATABASE_SLOW_QUERY_MS: 500 by default, a whole number of milliseconds from 1', () => {
+    expect(loadConfig({}, valid).DATABASE_SLOW_QUERY_MS).toBe(500);
+    expect(loadConfig({}, { ...valid, DATABASE_SLOW_QUERY_MS: '25' }).DATABASE_SLOW_QUERY_MS).toBe(25);
+    for (const bad of ['0', '-5', '1.5', 'slow']) expect(problemsOf({ ...valid, DATABASE_SLOW_QUERY_MS: bad })).toEqual([expect.stringMatching(/^DATABASE_SLOW_QUERY_MS: /)]);
+  });
+
   it('names a missing variable', () => {
     const { DATABASE_URL: _omitted, ...env } = valid;
     expect(problemsOf(env)).toEqual(['DATABASE_URL: is required but not set']);

@@ -39,6 +39,8 @@ export const platformConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: urlWithScheme('postgres', 'postgresql'),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  /** Statements slower than this are counted (ecotrack_db_slow_queries_total) and logged at warn with their text. */
+  DATABASE_SLOW_QUERY_MS: z.coerce.number().int().min(1).default(500),
   REDIS_URL: urlWithScheme('redis', 'rediss'),
   KAFKA_BROKERS: brokerList,
   HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),

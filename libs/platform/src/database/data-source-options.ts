@@ -1,4 +1,6 @@
+import type { Client } from 'pg';
 import type { DataSourceOptions, EntitySchema, MixedList } from 'typeorm';
+import { AfterCommitSubscriber } from './after-commit';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- TypeORM's own type for entity classes
 type EntityList = MixedList<string | Function | EntitySchema>;
@@ -11,6 +13,8 @@ export interface DatabaseSettings {
   poolMax?: number;
   entities: EntityList;
   migrations?: MigrationList;
+  /** The pool's connection class (QueryMetrics.clientClass: timed statements); pg's own without it. */
+  client?: typeof Client;
 }
 
 /**
@@ -24,6 +28,8 @@ export function postgresOptions(settings: DatabaseSettings): DataSourceOptions {
     applicationName: settings.applicationName,
     entities: settings.entities,
     migrations: settings.migrations ?? [],
+    // afterCommit(): actions (metrics of committed facts) that must wait for COMMIT.
+    subscribers: [AfterCommitSubscriber],
     migrationsTableName: 'schema_migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,
@@ -34,6 +40,7 @@ export function postgresOptions(settings: DatabaseSettings): DataSourceOptions {
       idleTimeoutMillis: 30_000,
       // A runaway query must not hold a connection forever.
       statement_timeout: 15_000,
+      ...(settings.client ? { Client: settings.client } : {}),
     },
   };
 }

@@ -1,10 +1,21 @@
-import { Inject, Injectable, Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, Module, Optional, type DynamicModule, type OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { METRICS_REGISTRY } from '@ecotrack/telemetry';
+import type { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type DependencyCheck, DependencyRegistry, SECRET_SOURCE, type SecretSource, SERVICE_INFO, type ServiceInfo } from '@ecotrack/core';
 import type { PlatformConfig } from '../config/config';
 import { postgresOptions, type DatabaseSettings } from './data-source-options';
 import { connectionTarget, followDatabaseLogins } from './follow-database-logins';
+import { registerPoolMetrics } from './pool-metrics';
+import { QueryMetrics } from './query-metrics';
+
+/** Statement timings and slow-statement warnings of the service's pool (none without a metrics registry). */
+function queryMetrics(registry: Registry | undefined, config: PlatformConfig): QueryMetrics | undefined {
+  if (!registry) return undefined;
+  const logger = new Logger('Database');
+  return new QueryMetrics(registry, config.DATABASE_SLOW_QUERY_MS, (fields, message) => logger.warn({ ...fields, msg: message }));
+}
 
 /** Connects on first check (not at module creation), so start-up can wait and retry. */
 @Injectable()
@@ -15,10 +26,12 @@ class PostgresCheck implements DependencyCheck, OnModuleInit {
     private readonly dataSource: DataSource,
     private readonly registry: DependencyRegistry,
     @Inject(SECRET_SOURCE) private readonly secrets: SecretSource | null,
+    @Optional() @Inject(METRICS_REGISTRY) private readonly metrics: Registry | undefined,
   ) {}
 
   onModuleInit(): void {
     this.registry.register(this);
+    if (this.metrics) registerPoolMetrics(this.metrics, this.dataSource);
     if (this.secrets?.database) followDatabaseLogins(this.dataSource, this.secrets.database);
   }
 
@@ -35,13 +48,14 @@ export class DatabaseModule {
       module: DatabaseModule,
       imports: [
         TypeOrmModule.forRootAsync({
-          inject: [APP_CONFIG, SERVICE_INFO, SECRET_SOURCE],
-          useFactory: (config: PlatformConfig, service: ServiceInfo, secrets: SecretSource | null) => {
+          inject: [APP_CONFIG, SERVICE_INFO, SECRET_SOURCE, { token: METRICS_REGISTRY, optional: true }],
+          useFactory: (config: PlatformConfig, service: ServiceInfo, secrets: SecretSource | null, metrics: Registry | undefined) => {
             const base = postgresOptions({
               url: config.DATABASE_URL,
               applicationName: service.name,
               poolMax: config.DATABASE_POOL_MAX,
               entities: options.entities,
+              client: queryMetrics(metrics, config)?.clientClass(),
             });
             const logins = secrets?.database;
             if (!logins) return { ...base, manualInitialization: true };

@@ -13,4 +13,6 @@ CREATE ROLE :"role" LOGIN PASSWORD :'pw';
 CREATE DATABASE :"db" OWNER :"role";
 REVOKE CONNECT, TEMPORARY ON DATABASE :"db" FROM PUBLIC;
 SQL
+  psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "ecotrack_${s}" -c 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements;'
 done
+psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres -c 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements;'

@@ -1,10 +1,12 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { OutboxWriter, topics } from '@ecotrack/events';
 import { APP_CONFIG } from '@ecotrack/core';
+import { afterCommit } from '@ecotrack/platform';
 import { SagaCoordinator } from '@ecotrack/saga';
 import type { EntityManager } from 'typeorm';
 import type { OrderConfig } from '../../config';
-import { transitionOrder } from '../order-status';
+import { OrderMetrics } from '../order-metrics';
+import { transitionOrderFigures } from '../order-status';
 import { cancelOrderSaga, type CancelOrderSagaData } from './cancel-order.saga';
 import { createOrderSaga, type CreateOrderSagaData } from './create-order.saga';
 
@@ -22,6 +24,7 @@ export class OrderSagas implements OnModuleInit {
     private readonly coordinator: SagaCoordinator,
     private readonly outbox: OutboxWriter,
     @Inject(APP_CONFIG) private readonly config: OrderConfig,
+    private readonly metrics: OrderMetrics,
   ) {}
 
   onModuleInit(): void {
@@ -53,7 +56,8 @@ export class OrderSagas implements OnModuleInit {
 
   /** Stock held and money taken: the order is a purchase. */
   private async confirmed(tx: EntityManager, order: CreateOrderSagaData): Promise<void> {
-    await transitionOrder(tx, order.orderId, 'CONFIRMED');
+    const confirmed = await transitionOrderFigures(tx, order.orderId, 'CONFIRMED');
+    if (confirmed) afterCommit(tx, () => this.metrics.countConfirmed(confirmed));
     await this.outbox.write(tx, {
       topic: topics.order.events,
       type: 'OrderConfirmed',
@@ -64,7 +68,9 @@ export class OrderSagas implements OnModuleInit {
 
   /** A step refused or nobody answered: what was held is given back, the customer learns why. */
   private async rejected(tx: EntityManager, order: CreateOrderSagaData, reason: string): Promise<void> {
-    await transitionOrder(tx, order.orderId, 'REJECTED', reason.slice(0, MAX_REASON_LENGTH));
+    if (await transitionOrderFigures(tx, order.orderId, 'REJECTED', reason.slice(0, MAX_REASON_LENGTH))) {
+      afterCommit(tx, () => this.metrics.countRejected(reason));
+    }
     await this.outbox.write(tx, {
       topic: topics.order.events,
       type: 'OrderRejected',
@@ -75,7 +81,8 @@ export class OrderSagas implements OnModuleInit {
 
   /** The money is back and the units are in stock again. */
   private async cancelled(tx: EntityManager, order: CancelOrderSagaData): Promise<void> {
-    await transitionOrder(tx, order.orderId, 'CANCELLED');
+    const cancelled = await transitionOrderFigures(tx, order.orderId, 'CANCELLED');
+    if (cancelled) afterCommit(tx, () => this.metrics.countCancelled(cancelled));
     await this.outbox.write(tx, {
       topic: topics.order.events,
       type: 'OrderCancelled',
