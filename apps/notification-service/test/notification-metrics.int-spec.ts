@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createEnvelope } from '@ecotrack/events';
 import { openBaoSecretSource } from '@ecotrack/secrets';
-import { METRICS_REGISTRY } from '@ecotrack/telemetry';
+import { METRICS_REGISTRY, metricValue } from '@ecotrack/telemetry';
 import { startInProcess, startMailpit, startTestIdentity, waitUntil, type MailpitMock, type TestIdentity } from '@ecotrack/testing';
 import { randomUUID } from 'node:crypto';
 import type { Registry } from 'prom-client';
@@ -27,12 +27,7 @@ describe('notification business metrics (PostgreSQL, SMTP to Mailpit)', () => {
   let db: DataSource;
   const userIds: string[] = [];
 
-  const value = async (name: string, labels: Record<string, string>) => {
-    const metric = await app.get<Registry>(METRICS_REGISTRY).getSingleMetric(name.replace(/_(count|sum)$/, ''))!.get();
-    return (
-      metric.values.find((sample) => ((sample as { metricName?: string }).metricName ?? metric.name) === name && Object.entries(labels).every(([key, wanted]) => sample.labels[key] === wanted))?.value ?? 0
-    );
-  };
+  const value = (name: string, labels: Record<string, string> = {}) => metricValue(app.get<Registry>(METRICS_REGISTRY), name, labels);
   const outcomes = async () => ({
     sent: await value('ecotrack_notifications_total', { channel: 'email', outcome: 'sent' }),
     failed: await value('ecotrack_notifications_total', { channel: 'email', outcome: 'failed' }),

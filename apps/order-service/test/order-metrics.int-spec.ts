@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SagaCoordinator } from '@ecotrack/saga';
-import { METRICS_REGISTRY } from '@ecotrack/telemetry';
+import { METRICS_REGISTRY, metricValue } from '@ecotrack/telemetry';
 import type { ServiceProcess } from '@ecotrack/testing';
 import { randomUUID } from 'node:crypto';
 import type { Registry } from 'prom-client';
@@ -24,10 +24,7 @@ describe('order business metrics (real PostgreSQL, the real product-service over
   const customers: string[] = [];
   const sagas: string[] = [];
 
-  const value = async (name: string, labels: Record<string, string> = {}) => {
-    const metric = await app.get<Registry>(METRICS_REGISTRY).getSingleMetric(name)!.get();
-    return metric.values.find((sample) => Object.entries(labels).every(([key, wanted]) => sample.labels[key] === wanted))?.value ?? 0;
-  };
+  const value = (name: string, labels: Record<string, string> = {}) => metricValue(app.get<Registry>(METRICS_REGISTRY), name, labels);
   const figures = async () => ({
     confirmed: await value('ecotrack_orders_confirmed_total', { currency: 'EUR' }),
     revenue: await value('ecotrack_revenue_minor_units_total', { currency: 'EUR' }),

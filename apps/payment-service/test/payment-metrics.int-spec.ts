@@ -1,5 +1,5 @@
 import type { CommandPayloads } from '@ecotrack/events';
-import { METRICS_REGISTRY } from '@ecotrack/telemetry';
+import { METRICS_REGISTRY, metricValue } from '@ecotrack/telemetry';
 import { SagaPlayer, STRIPE_DECLINED_PAYMENT_METHOD, type SagaIds } from '@ecotrack/testing';
 import { randomUUID } from 'node:crypto';
 import type { Registry } from 'prom-client';
@@ -19,12 +19,7 @@ describe('payment business metrics (saga commands; Stripe = stripe-mock behind t
   let player: SagaPlayer<CommandPayloads>;
   const orderIds: string[] = [];
 
-  const value = async (name: string, labels: Record<string, string>) => {
-    const metric = await participant.app.get<Registry>(METRICS_REGISTRY).getSingleMetric(name.replace(/_count$/, ''))!.get();
-    return (
-      metric.values.find((sample) => ((sample as { metricName?: string }).metricName ?? metric.name) === name && Object.entries(labels).every(([key, wanted]) => sample.labels[key] === wanted))?.value ?? 0
-    );
-  };
+  const value = (name: string, labels: Record<string, string> = {}) => metricValue(participant.app.get<Registry>(METRICS_REGISTRY), name, labels);
   const payments = (operation: string, outcome: string) => value('ecotrack_payments_total', { provider: 'stripe', operation, outcome });
   const calls = (operation: string) => value('ecotrack_payment_provider_request_duration_seconds_count', { provider: 'stripe', operation });
 

@@ -1,5 +1,5 @@
 import { SEALED_FIELDS_KEY, validateEnvelope } from '@ecotrack/events';
-import { METRICS_REGISTRY } from '@ecotrack/telemetry';
+import { METRICS_REGISTRY, metricValue } from '@ecotrack/telemetry';
 import { transitAs } from '@ecotrack/testing';
 import { randomBytes } from 'node:crypto';
 import type { Registry } from 'prom-client';
@@ -15,10 +15,7 @@ describe('user-service business metrics', () => {
   let ipCounter = 0;
   const newIp = () => `198.51.100.${++ipCounter}`;
 
-  const value = async (name: string, labels: Record<string, string> = {}) => {
-    const metric = await suite.sut.app.get<Registry>(METRICS_REGISTRY).getSingleMetric(name)!.get();
-    return metric.values.find((sample) => Object.entries(labels).every(([key, wanted]) => sample.labels[key] === wanted))?.value ?? 0;
-  };
+  const value = (name: string, labels: Record<string, string> = {}) => metricValue(suite.sut.app.get<Registry>(METRICS_REGISTRY), name, labels);
   const logins = async () =>
     Object.fromEntries(await Promise.all(['success', 'invalid_credentials', 'rate_limited'].map(async (outcome) => [outcome, await value('ecotrack_user_logins_total', { outcome })])));
   const login = (email: string, password = PASSWORD, remoteAddress = newIp()) =>

@@ -81,3 +81,18 @@ export class MetricsModule {
     };
   }
 }
+
+/**
+ * The current value of the series `name` with these labels (summed when several match), read from
+ * the registry without a scrape: 0 when nothing was recorded. A histogram's series are read by
+ * their `_count`, `_sum` or `_bucket` name. For tests and checks that a fact was counted.
+ */
+export async function metricValue(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const metric = registry.getSingleMetric(name.replace(/_(count|sum|bucket)$/, ''));
+  if (!metric) throw new Error(`metricValue: no metric ${name} in the registry`);
+  const { name: metricName, values } = await metric.get();
+  return values
+    .filter((sample) => ((sample as { metricName?: string }).metricName ?? metricName) === name)
+    .filter((sample) => Object.entries(labels).every(([key, wanted]) => sample.labels[key] === wanted))
+    .reduce((sum, sample) => sum + sample.value, 0);
+}

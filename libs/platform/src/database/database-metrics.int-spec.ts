@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
+import { metricValue } from '@ecotrack/telemetry';
 import { afterCommit } from './after-commit';
 import { postgresOptions } from './data-source-options';
 import { registerPoolMetrics } from './pool-metrics';
@@ -14,14 +15,7 @@ describe('database metrics (real PostgreSQL)', () => {
   const queries = new QueryMetrics(registry, SLOW_MS, (...entry) => logged.push(entry));
   let db: DataSource;
 
-  /** The sum of a series' values (a histogram's by its _count/_sum/_bucket name) with these labels. */
-  const sample = async (name: string, labels: Record<string, string> = {}) => {
-    const metric = await registry.getSingleMetric(name.replace(/_(count|sum|bucket)$/, ''))!.get();
-    const matching = metric.values.filter(
-      (value) => ((value as { metricName?: string }).metricName ?? metric.name) === name && Object.entries(labels).every(([key, wanted]) => value.labels[key] === wanted),
-    );
-    return matching.reduce((sum, value) => sum + value.value, 0);
-  };
+  const sample = (name: string, labels: Record<string, string> = {}) => metricValue(registry, name, labels);
   const observed = (operation: string) => sample('ecotrack_db_query_duration_seconds_count', { operation });
 
   beforeAll(async () => {
