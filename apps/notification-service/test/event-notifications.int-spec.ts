@@ -11,6 +11,7 @@ import { AppModule } from '../src/app.module';
 import { NotificationDispatcher } from '../src/dispatch/notification-dispatcher';
 import { INTERRUPTED_REASON, NO_ADDRESS_REASON } from '../src/notifications/notifications.service';
 import { service } from '../src/service';
+import { smtpSettings } from './smtp-settings';
 
 interface NotificationRow {
   id: string;
@@ -67,11 +68,7 @@ describe('notification-service: domain events → one notification each (Kafka, 
   const startedAt = new Date();
 
   const env = () => ({
-    NODE_ENV: 'test',
-    JWT_JWKS_URL: identity.jwksUrl,
-    EMAIL_PROVIDER: 'smtp',
-    SMTP_URL: mailpit.smtpUrl,
-    EMAIL_FROM: 'noreply@example.com',
+    ...smtpSettings(identity, mailpit),
     NOTIFICATION_RETRY_POLL_MS: '100',
     NOTIFICATION_RETRY_BASE_MS: '200',
   });

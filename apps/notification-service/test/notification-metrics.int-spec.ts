@@ -11,6 +11,7 @@ import { AppModule } from '../src/app.module';
 import { EventNotificationHandlers } from '../src/events/event-notifications.handlers';
 import type { NotifyingEvent } from '../src/events/event-notifications';
 import { service } from '../src/service';
+import { smtpSettings } from './smtp-settings';
 
 const WAIT = { timeoutMs: 30_000, intervalMs: 50 };
 
@@ -51,11 +52,7 @@ describe('notification business metrics (PostgreSQL, SMTP to Mailpit)', () => {
     mailpit = await startMailpit();
     identity = await startTestIdentity(process.env.REDIS_URL!);
     const settings = {
-      NODE_ENV: 'test',
-      JWT_JWKS_URL: identity.jwksUrl,
-      EMAIL_PROVIDER: 'smtp',
-      SMTP_URL: mailpit.smtpUrl,
-      EMAIL_FROM: 'noreply@example.com',
+      ...smtpSettings(identity, mailpit),
       NOTIFICATION_RETRY_POLL_MS: '100',
       NOTIFICATION_EVENTS_ENABLED: 'false',
     };

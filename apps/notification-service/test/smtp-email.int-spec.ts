@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import { AppModule } from '../src/app.module';
 import { notificationConfig } from '../src/config';
 import { service } from '../src/service';
+import { smtpSettings } from './smtp-settings';
 
 interface MailpitSummary {
   ID: string;
@@ -75,11 +76,7 @@ describe('notification-service email over SMTP, received by Mailpit', () => {
     mailpit = await startMailpit({ chaos: true });
     identity = await startTestIdentity(process.env.REDIS_URL!);
     const env = {
-      NODE_ENV: 'test',
-      JWT_JWKS_URL: identity.jwksUrl,
-      EMAIL_PROVIDER: 'smtp',
-      SMTP_URL: mailpit.smtpUrl,
-      EMAIL_FROM: 'noreply@example.com',
+      ...smtpSettings(identity, mailpit),
       NOTIFICATION_MAX_ATTEMPTS: '5',
       NOTIFICATION_RETRY_BASE_MS: '1000',
       NOTIFICATION_RETRY_POLL_MS: '50',
