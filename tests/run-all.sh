@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, bottom to top (DESIGN.md): static checks, unit, offline
-# Kubernetes validation, the chart on a real API server, integration (real infrastructure), the contracts
+# Kubernetes validation (with the alert rules' unit tests and the Alertmanager config), the collector configs, the chart on a real API server, integration (real infrastructure), the contracts
 # (Pact: consumers, then every provider verified, the negative proofs and the promotion gate), end-to-end (the
 # running stack), the images' journey, schema fuzzing (the running stack), the benchmark's smoke, saga (the order saga and its fault
 # matrix), a search of every log for secret values, lifecycle. Ends with one line "ecotrack: N passed, N failed".
