@@ -57,7 +57,7 @@ class Reservations implements OnModuleInit {
 
 @Module({
   imports: [
-    EventsModule.forRoot({ produces: [commands, replies], groupId, relay: { pollIntervalMs: 200 }, consumer: { maxWaitTimeMs: 200, lagSampleIntervalMs: 200 } }),
+    EventsModule.forRoot({ produces: [commands, replies], groupId, relay: { pollIntervalMs: 200 }, consumer: { maxWaitTimeMs: 200, lagSampleIntervalMs: 600_000 } }), // the lag is sampled when the consumer runs, not one interval later
   ],
   providers: [Reservations],
 })

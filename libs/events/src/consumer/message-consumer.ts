@@ -368,12 +368,13 @@ export class MessageConsumer {
     for (const unlisten of life.unlisten) unlisten();
   }
 
+  /** The first sample at once, so the lag is known from the moment the consumer runs (not one interval later), then every interval. */
   private startLagSampling(): void {
     clearInterval(this.lagTimer);
     if (this.settings.lagSampleIntervalMs <= 0) return;
-    this.lagTimer = setInterval(() => {
-      this.sampleLag().catch((error) => this.logger.debug(`lag sample failed: ${describeError(error)}`));
-    }, this.settings.lagSampleIntervalMs);
+    const sample = () => void this.sampleLag().catch((error) => this.logger.debug(`lag sample failed: ${describeError(error)}`));
+    this.lagTimer = setInterval(sample, this.settings.lagSampleIntervalMs);
     this.lagTimer.unref();
+    sample();
   }
 }
