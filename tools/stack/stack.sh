@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# EcoTrack local infrastructure: PostgreSQL, Redis, Kafka (KRaft), OpenBao, Alertmanager, Prometheus, Jaeger.
+# EcoTrack local infrastructure: PostgreSQL, Redis, Kafka (KRaft), OpenBao, Alertmanager, Prometheus, Jaeger,
+# and the backups of PostgreSQL and OpenBao.
 #
 #   tools/stack/stack.sh up|down|status|install|env
 #   tools/stack/stack.sh start|stop|kill <component>   one component (fault tests: broker or database restarts)
+#   tools/stack/stack.sh backup [full|diff|incr]       a backup now; restore [--to TIME] [--openbao] (components/backup.sh)
 #
 # Native mode (default): every component runs as a plain process bound to 127.0.0.1, with
 # its data, logs and pid files under $ECOTRACK_STATE_DIR (default <repo>/.stack) and tool
@@ -20,7 +22,7 @@ source "$ROOT/tools/stack/lib/common.sh"
 source "$STACK_DIR/lib/stack-env.sh"
 source "$STACK_DIR/lib/docker.sh"
 # In start order; down stops them in reverse.
-COMPONENTS=(postgres redis kafka openbao alertmanager prometheus jaeger)
+COMPONENTS=(postgres redis kafka openbao alertmanager prometheus jaeger backup)
 for component in "${COMPONENTS[@]}"; do source "$STACK_DIR/components/$component.sh"; done
 
 # component <name> <action>: the component's own function, or the supervisor's default.
@@ -47,9 +49,10 @@ cmd_up() {
   if docker_available; then compose_up; return 0; fi
   cmd_install
   load_secrets
-  for c in "${COMPONENTS[@]}"; do component "$c" start; done
+  for c in "${COMPONENTS[@]}"; do [[ $c == backup ]] || component "$c" start; done
   write_stack_env "$PG_PORT" "$REDIS_PORT" "$KAFKA_PORT" "$OPENBAO_PORT" "$PROMETHEUS_PORT" "$JAEGER_PORT" "$OTLP_HTTP_PORT" "$OTLP_GRPC_PORT"
   openbao_configure
+  component backup start   # last: the repository's key is kept in the configured OpenBao
   log "up: all components ready in $((SECONDS - t0))s"
 }
 
@@ -94,5 +97,7 @@ case "${1:-}" in
   install) cmd_install ;;
   env) cmd_env ;;
   start|stop|kill) cmd_component "$1" "${2:-}" ;;
-  *) echo "usage: $0 up|down|status|install|env|start|stop|kill <component>" >&2; exit 2 ;;
+  backup) shift; load_secrets; backup_now "$@" ;;
+  restore) shift; backup_restore "$@" ;;
+  *) echo "usage: $0 up|down|status|install|env|start|stop|kill <component>|backup [full|diff|incr]|restore [--to TIME] [--openbao]" >&2; exit 2 ;;
 esac

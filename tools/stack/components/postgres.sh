@@ -58,6 +58,7 @@ max_connections = 200
 CONF
   fi
   pg_preload_statements "$data/postgresql.conf"
+  pg_archive_to_repository "$data/postgresql.conf"
   printf '[stack] postgres: starting on %s:%s ...' "$HOST" "$PG_PORT"
   # The server writes its log where it can reach; $LOGS/postgres.log points there.
   touch "$PG_HOME/postgres.log"; chown postgres: "$PG_HOME/postgres.log"
@@ -67,6 +68,13 @@ CONF
     pg_as_postgres "$bindir/pg_ctl" -D "$data" -l "$PG_HOME/postgres.log" -w -t 60 \
       -o "-p $PG_PORT -k $(pg_sockdir)" start >/dev/null ) </dev/null || { echo; tail -n 20 "$PG_HOME/postgres.log" >&2; die "postgres: failed to start"; }
   pg_sync_pid
+  # After a restore (components/backup.sh) the server answers read-only until it has replayed the WAL.
+  local i; for i in $(seq 1 600); do
+    pg_recovering || break
+    pg_sync_pid; running postgres || { echo; tail -n 5 "$PG_HOME/postgres.log" >&2; die "postgres: stopped during recovery"; }
+    sleep 0.5
+  done
+  pg_recovering && die "postgres: still recovering after 5 minutes (see $LOGS/postgres.log)"
   echo " ready (pid $(read_pid postgres))"
   postgres_bootstrap
   postgres_enable_statements
@@ -85,6 +93,21 @@ pg_stat_statements.track = all
 CONF
 }
 
+# Continuous archiving into the backup repository (components/backup.sh, docs/dr.md): every WAL
+# segment, and at least every 30 s while anything is written, so a restore loses at most about that
+# much (the RPO goal is 60 s). Until the backup component has written its configuration, archiving
+# fails and PostgreSQL keeps the segments: nothing is skipped.
+pg_archive_to_repository() {
+  local conf="$1"
+  grep -q "^archive_mode *= *on" "$conf" && return 0
+  cat >> "$conf" <<CONF
+# --- EcoTrack: WAL archived to the pgBackRest repository (docs/dr.md) ---
+archive_mode = on
+archive_command = '$(pgbr_archive_command)'
+archive_timeout = 30s
+CONF
+}
+
 # The view in each service database (idempotent: every start checks).
 postgres_enable_statements() {
   local s
@@ -92,6 +115,9 @@ postgres_enable_statements() {
     echo "CREATE EXTENSION IF NOT EXISTS pg_stat_statements;" | pg_psql -d "$s" >/dev/null
   done
 }
+
+# Until recovery ends (or while the server does not answer yet).
+pg_recovering() { [[ "$(pg_psql -d postgres -At -c 'SELECT pg_is_in_recovery()' 2>/dev/null)" != f ]]; }
 
 # Once per cluster: one login role + one database per service, and a superuser admin.
 postgres_bootstrap() {

@@ -16,6 +16,14 @@ prometheus_config() {
   local rewrites=(-e "s/\"localhost:[0-9]+\"/\"$HOST:$PROMETHEUS_PORT\"/" -e "s/\"alertmanager:[0-9]+\"/\"$HOST:$PROMETHEUS_ALERTMANAGER_PORT\"/") s
   for s in "${SERVICES[@]}"; do rewrites+=(-e "s/\"$s-service:[0-9]+\"/\"$HOST:$(service_port "$s-service")\"/"); done
   sed -E "${rewrites[@]}" "$STACK_DIR/prometheus/prometheus.yml"
+  # Only the native stack has the backup agent (components/backup.sh); compose has no backups.
+  cat <<YAML
+
+  - job_name: ecotrack-backup
+    static_configs:
+      - targets: ["$HOST:$(port BACKUP_AGENT)"]
+        labels: { service: backup }
+YAML
 }
 
 prometheus_start() {
