@@ -75,6 +75,7 @@ describe('the port table (tools/ports.env)', () => {
     expect(nativeTargets).toEqual([
       '127.0.0.1:19090',
       ...SERVICES.map((service) => `127.0.0.1:${service === 'payment-service' ? 13004 : table[portName(service)]}`),
+      `127.0.0.1:${table.BACKUP_AGENT}`, // the backup agent, native stack only
     ]);
   });
 
