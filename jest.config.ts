@@ -11,6 +11,8 @@ import type { Config } from 'jest';
  *                  `node tools/contracts/pacts.js check` holds them equal to the committed contracts/)
  *   pact-provider  tests/contracts (the rest): every pact verified against its real provider; the negative
  *                  proofs and the promotion gate
+ *   dr          *.dr-spec.ts   disaster recovery: point-in-time restore, the drill (PostgreSQL and OpenBao lost and
+ *                              restored under order load) and the replica's failover, on the saga layer's processes
  *   lifecycle   *.lifecycle-spec.ts  stops and restarts the stack; runs last
  * A unit spec sits beside its code, a project's integration specs in its test/, and what spans
  * several services or the whole repository in tests/ (README "Tests").
@@ -81,6 +83,13 @@ const config: Config = {
       displayName: 'e2e',
       testMatch: ['<rootDir>/{apps,libs,tools,tests}/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/libs/testing/src/jest/e2e-setup.ts',
+    },
+    {
+      ...shared,
+      displayName: 'dr',
+      testMatch: ['<rootDir>/{apps,libs,tools,tests}/**/*.dr-spec.ts'],
+      globalSetup: '<rootDir>/libs/testing/src/jest/saga-setup.ts',
+      slowTestThreshold: 300,
     },
     {
       ...shared,

@@ -4,6 +4,7 @@
 #
 #   tools/stack/stack.sh up|down|status|install|env
 #   tools/stack/stack.sh start|stop|kill <component>   one component (fault tests: broker or database restarts)
+#   tools/stack/stack.sh lose postgres|openbao         the drills' disaster: killed, storage deleted
 #   tools/stack/stack.sh backup [full|diff|incr]       a backup now; restore [--to TIME] [--openbao] (components/backup.sh)
 #
 # Native mode (default): every component runs as a plain process bound to 127.0.0.1, with
@@ -87,7 +88,19 @@ cmd_component() {
     start) load_secrets; component "$c" start; if [[ $c == openbao && -f $STATE/stack.env ]]; then openbao_configure; fi ;;
     stop) component "$c" stop ;;
     kill) component "$c" kill; log "$c: killed" ;;
+    lose) component_lose "$c" ;;
   esac
+}
+
+# The disaster of the recovery drills: the process crashes and its storage is gone (PostgreSQL's data
+# directory with the WAL not yet archived, OpenBao's raft storage). Only a restore brings them back.
+component_lose() {
+  case $1 in
+    postgres) component postgres kill; pg_paths; rm -rf "$PG_HOME/data" ;;
+    openbao) component openbao kill; rm -rf "$STATE/openbao/data" ;;
+    *) die "lose: only postgres or openbao (the others' data is re-driven or re-filled, docs/dr.md)" ;;
+  esac
+  log "$1: lost (process killed, storage deleted)"
 }
 
 case "${1:-}" in
@@ -96,8 +109,8 @@ case "${1:-}" in
   status) cmd_status ;;
   install) cmd_install ;;
   env) cmd_env ;;
-  start|stop|kill) cmd_component "$1" "${2:-}" ;;
+  start|stop|kill|lose) cmd_component "$1" "${2:-}" ;;
   backup) shift; load_secrets; backup_now "$@" ;;
   restore) shift; backup_restore "$@" ;;
-  *) echo "usage: $0 up|down|status|install|env|start|stop|kill <component>|backup [full|diff|incr]|restore [--to TIME] [--openbao]" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|status|install|env|start|stop|kill|lose <component>|backup [full|diff|incr]|restore [--to TIME] [--openbao]" >&2; exit 2 ;;
 esac

@@ -92,7 +92,22 @@ export async function startPlatform(infra: InfraEnv, options: PlatformOptions = 
   };
 }
 
-/** Stops or crashes one infrastructure component of the native stack and starts it again (tools/stack/stack.sh). */
-export function stackComponent(action: 'start' | 'stop' | 'kill', component: 'postgres' | 'redis' | 'kafka'): void {
-  execFileSync('bash', [path.join(WORKSPACE_ROOT, 'tools/stack/stack.sh'), action, component], { stdio: 'inherit' });
+const stack = (...args: string[]) => execFileSync('bash', [path.join(WORKSPACE_ROOT, 'tools/stack/stack.sh'), ...args], { stdio: 'inherit' });
+
+/**
+ * Stops or crashes one infrastructure component of the native stack and starts it again; `lose` is
+ * the recovery drills' disaster: killed, and its storage deleted (tools/stack/stack.sh).
+ */
+export function stackComponent(action: 'start' | 'stop' | 'kill' | 'lose', component: 'postgres' | 'redis' | 'kafka' | 'openbao'): void {
+  stack(action, component);
+}
+
+/** A backup now: PostgreSQL (pgBackRest) and an OpenBao snapshot (tools/stack/components/backup.sh). */
+export function stackBackup(type: 'full' | 'diff' | 'incr' = 'diff'): void {
+  stack('backup', type);
+}
+
+/** PostgreSQL restored to `to` (any time `date -d` reads) or to the latest archived point; with openbao, OpenBao first from its newest snapshot. */
+export function stackRestore(options: { to?: string; openbao?: boolean } = {}): void {
+  stack('restore', ...(options.to ? ['--to', options.to] : []), ...(options.openbao ? ['--openbao'] : []));
 }
