@@ -313,6 +313,23 @@ describe('notification-service: domain events → one notification each (Kafka, 
     expect((await mailsTo(user.email)).filter((m) => m.Subject === 'Your order is confirmed')).toHaveLength(1);
   });
 
+  it('the same fact announced again under a new event id, its first notification gone (a database restored to an earlier point): no second email', async () => {
+    const user = await registered();
+    const orderId = randomUUID();
+    const draft = { type: 'OrderConfirmed' as const, aggregateId: orderId, payload: { orderId, userId: user.id, totalCents: 100, currency: 'EUR' } };
+    const first = await produce(topics.order.events, draft);
+    expect(await settled(first.id)).toMatchObject({ status: 'sent' });
+    // What a restore forgets: the notification and the inbox row; the saga confirms again, a new event.
+    await db.query(`DELETE FROM notifications WHERE source_event_id = $1`, [first.id]);
+    await db.query(`DELETE FROM inbox WHERE message_id = $1`, [first.id]);
+
+    const again = await produce(topics.order.events, draft);
+    expect(again.id).not.toBe(first.id);
+    expect(await settled(again.id)).toMatchObject({ status: 'failed', failure_reason: `duplicate: order-confirmed:${orderId} was announced already` });
+    await twoDispatcherPasses();
+    expect((await mailsTo(user.email)).filter((m) => m.Subject === 'Your order is confirmed')).toHaveLength(1);
+  });
+
   it('OrderRejected: the email names the reason (escaped in the HTML part)', async () => {
     const user = await registered();
     const orderId = randomUUID();

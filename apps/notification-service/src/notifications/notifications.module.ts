@@ -6,6 +6,7 @@ import { PreferencesModule } from '../preferences/preferences.module';
 import { ChannelsModule } from '../providers/channels.module';
 import { PushModule } from '../push/push.module';
 import { service } from '../service';
+import { AnnouncedFacts } from './announced-facts';
 import { Notification } from './notification.entity';
 import { NotificationsController } from './notifications.controller';
 import { NotificationMetrics } from './notification-metrics';
@@ -23,6 +24,7 @@ import { SealedData } from './sealed-data';
   providers: [
     NotificationsService,
     NotificationMetrics,
+    AnnouncedFacts,
     // Our own commit signal (not the relay's): fires after a commit that recorded a queued notification.
     { provide: NOTIFICATIONS_RECORDED, useFactory: () => new OutboxCommitSignal() },
     // Sealed fields of user.events (address, token, name): decrypt only; the service does not start without OpenBao.

@@ -15,6 +15,7 @@ import { PushSubscriptionsService } from '../push/push-subscriptions.service';
 import { isTemplateName, renderTemplate, validateTemplateData, type RenderedMessage, type TemplateData, type TemplateName } from '../templates/templates';
 import type { CreateNotificationDto } from './dto/create-notification.dto';
 import { Notification } from './notification.entity';
+import { announcedFact, AnnouncedFacts } from './announced-facts';
 import { NotificationMetrics } from './notification-metrics';
 import { SealedData, type SealedFields } from './sealed-data';
 
@@ -60,6 +61,8 @@ interface ClaimedNotification {
   attempts: number;
   claimId: string;
   occurredAt: Date | null;
+  /** The domain event it answers; null when it was sent over HTTP. */
+  sourceEventId: string | null;
 }
 
 type Outcome =
@@ -127,6 +130,7 @@ export class NotificationsService {
     @Inject(NOTIFICATIONS_RECORDED) private readonly recorded: OutboxCommitSignal,
     @Inject(APP_CONFIG) private readonly config: NotificationConfig,
     private readonly metrics: NotificationMetrics,
+    private readonly announced: AnnouncedFacts,
   ) {}
 
   async send(request: CreateNotificationDto): Promise<Notification> {
@@ -146,7 +150,7 @@ export class NotificationsService {
     const deliver = this.sender(request.channel);
     const claimId = randomUUID();
     const id = (await this.insert(manager, { ...base, status: 'queued', provider: deliver.provider, failureReason: null, claimId }))!;
-    await this.attempt({ id, ...base, sealedData: null, attempts: 1, claimId }, message);
+    await this.attempt({ id, ...base, sealedData: null, attempts: 1, claimId, sourceEventId: null }, message);
     return this.get(id);
   }
 
@@ -295,7 +299,7 @@ export class NotificationsService {
                         WHERE status = 'queued' AND claim_id IS NULL AND next_attempt_at <= now()
                         ORDER BY next_attempt_at
                         LIMIT $1 FOR UPDATE SKIP LOCKED)
-       RETURNING n.id, n.user_id, n.channel, n.template, n.recipient, n.data, n.sealed_data, n.attempts, n.claim_id, n.occurred_at`,
+       RETURNING n.id, n.user_id, n.channel, n.template, n.recipient, n.data, n.sealed_data, n.attempts, n.claim_id, n.occurred_at, n.source_event_id`,
       [limit, this.config.NOTIFICATION_CLAIM_LEASE_MS / 1000],
     );
     return updatedRows<Record<string, unknown>>(result).map((row) => ({
@@ -309,6 +313,7 @@ export class NotificationsService {
       attempts: row.attempts as number,
       claimId: row.claim_id as string,
       occurredAt: row.occurred_at as Date | null,
+      sourceEventId: row.source_event_id as string | null,
     }));
   }
 
@@ -339,8 +344,32 @@ export class NotificationsService {
       await this.finish(row, { status: 'failed', reason: `error: cannot render: ${reasonOf(error)}` }).catch(() => undefined);
       return;
     }
+    if (await this.announcedAlready(row)) return;
     // attempt() writes every outcome it reaches; what it throws is for the log.
     await this.attempt(row, message).catch((error: unknown) => this.logger.warn(`notification ${row.id}: ${reasonOf(error)}`));
+  }
+
+  /**
+   * An event's announcement (an order's outcome, a receipt) goes out once, even when a restore of
+   * the database made the saga announce it again under a new event (AnnouncedFacts). True when the
+   * row is finished here: a repeat (failed as a duplicate), or Redis away (retried later, like a provider outage).
+   */
+  private async announcedAlready(row: ClaimedNotification): Promise<boolean> {
+    const fact = row.sourceEventId ? announcedFact(row) : undefined;
+    if (!fact) return false;
+    let ours: boolean;
+    try {
+      ours = await this.announced.claim(fact, row.id);
+    } catch (error) {
+      const reason = `unavailable: cannot check whether ${fact} was announced: ${reasonOf(error)}`;
+      const retry = row.attempts < this.config.NOTIFICATION_MAX_ATTEMPTS;
+      await this.finish(row, retry ? { status: 'retry', reason, delayMs: backoffMs(row.attempts, this.config.NOTIFICATION_RETRY_BASE_MS) } : { status: 'failed', reason }).catch(() => undefined);
+      return true;
+    }
+    if (ours) return false;
+    this.logger.warn(`notification ${row.id}: ${fact} was announced already (a restored database announced it again); not sent`);
+    await this.finish(row, { status: 'failed', reason: `duplicate: ${fact} was announced already` }).catch(() => undefined);
+    return true;
   }
 
   /** One provider call under `row`'s claim; the outcome is written under the same claim. */
