@@ -22,6 +22,8 @@ export const FINAL: readonly OrderStatus[] = ['CONFIRMED', 'REJECTED', 'CANCELLE
 export interface Customer {
   id: string;
   email: string;
+  /** To log in again (the recovery tests end sessions). */
+  password: string;
   token: string;
 }
 
@@ -132,7 +134,7 @@ export async function newCustomer(world: SagaWorld, tag = 'customer'): Promise<C
   const password = `pw-${hex(12)}`;
   const registered = await call(`${world.platform.url('user-service')}/v1/users`, { body: { email, displayName: `Saga ${tag}`, password } });
   if (registered.status !== 201) throw new Error(`register ${email}: ${registered.status}`);
-  return { id: registered.body.id, email, token: await login(world.platform, email, password) };
+  return { id: registered.body.id, email, password, token: await login(world.platform, email, password) };
 }
 
 /** A product with this stock (admin API); returns its id. */

@@ -4,7 +4,7 @@
 #
 #   tools/stack/stack.sh up|down|status|install|env
 #   tools/stack/stack.sh start|stop|kill <component>   one component (fault tests: broker or database restarts)
-#   tools/stack/stack.sh lose postgres|openbao         the drills' disaster: killed, storage deleted
+#   tools/stack/stack.sh lose postgres|openbao|redis   the drills' disaster: killed, storage deleted
 #   tools/stack/stack.sh backup [full|diff|incr]       a backup now; restore [--to TIME] [--openbao] (components/backup.sh)
 #
 # Native mode (default): every component runs as a plain process bound to 127.0.0.1, with
@@ -93,12 +93,14 @@ cmd_component() {
 }
 
 # The disaster of the recovery drills: the process crashes and its storage is gone (PostgreSQL's data
-# directory with the WAL not yet archived, OpenBao's raft storage). Only a restore brings them back.
+# directory with the WAL not yet archived, OpenBao's raft storage, Redis's files). A restore brings
+# PostgreSQL and OpenBao back; Redis starts empty.
 component_lose() {
   case $1 in
     postgres) component postgres kill; pg_paths; rm -rf "$PG_HOME/data" ;;
     openbao) component openbao kill; rm -rf "$STATE/openbao/data" ;;
-    *) die "lose: only postgres or openbao (the others' data is re-driven or re-filled, docs/dr.md)" ;;
+    redis) component redis kill; rm -rf "$STATE/redis/data" ;;   # not backed up: sessions, cache, counters (docs/dr.md)
+    *) die "lose: postgres, openbao or redis (Kafka's messages are re-driven from the outboxes, docs/dr.md)" ;;
   esac
   log "$1: lost (process killed, storage deleted)"
 }
