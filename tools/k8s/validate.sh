@@ -298,6 +298,8 @@ routes_to() { # receivers (comma-separated, in order), alert labels...
 check "route: a critical alert pages" routes_to pager alertname=EcoTrackServiceDown severity=critical namespace=ecotrack service=order-service
 check "route: a warning is a ticket" routes_to tickets alertname=EcoTrackDatabaseSlowQueries severity=warning namespace=ecotrack service=product-service
 check "route: payment-service reaches the payments team and the pager" routes_to payments,pager alertname=EcoTrackServiceDown severity=critical namespace=ecotrack service=payment-service
+check "route: WAL archiving failing pages" routes_to pager alertname=EcoTrackWalArchiveFailing severity=critical service=backup
+check "route: a stale backup is a ticket" routes_to tickets alertname=EcoTrackBackupTooOld severity=warning namespace=ecotrack service=backup target=openbao
 check "route: info is kept, not sent" routes_to blackhole alertname=Anything severity=info namespace=ecotrack
 expect_fail "routes test fails on a wrong receiver" "did not match" routes_to tickets alertname=EcoTrackServiceDown severity=critical service=order-service
 
