@@ -17,6 +17,10 @@
 #                                  for --token-audience). The chart's CronJob rotating the
 #                                  database root credentials (values.yaml secretsRotation) runs
 #                                  as ServiceAccount secrets-rotator: pass secrets-rotator
+#   --snapshot-service-account SA  optional: role openbao-snapshot (policy openbao-snapshot: read of
+#                                  sys/storage/raft/snapshot) for SA in --namespace, same token
+#                                  audience. The chart's daily snapshot CronJob (values.yaml
+#                                  backup.openbao) runs as ServiceAccount openbao-snapshot: pass that
 #   --token-audience AUD           audience of the services' (and the rotator's) projected
 #                                  tokens (openbao: the chart's openbaoAuth.token.audience;
 #                                  "" for the API server's)
@@ -46,6 +50,7 @@ TOKEN_AUDIENCE=openbao
 ESO_NAMESPACE=external-secrets
 ESO_SA=external-secrets
 ROTATOR_SA=""
+SNAPSHOT_SA=""
 KUBERNETES_HOST=https://kubernetes.default.svc
 KUBERNETES_CA_FILE=""
 DB_HOST=""
@@ -65,6 +70,7 @@ while (( $# )); do
     --eso-namespace) ESO_NAMESPACE="${2:?}"; shift 2 ;;
     --eso-service-account) ESO_SA="${2:?}"; shift 2 ;;
     --rotator-service-account) ROTATOR_SA="${2:?}"; shift 2 ;;
+    --snapshot-service-account) SNAPSHOT_SA="${2:?}"; shift 2 ;;
     --kubernetes-host) KUBERNETES_HOST="${2:?}"; shift 2 ;;
     --kubernetes-ca-file) KUBERNETES_CA_FILE="${2:?}"; shift 2 ;;
     --database-host) DB_HOST="${2:?}"; shift 2 ;;
@@ -155,6 +161,11 @@ roles=$(( ${#ECOTRACK_SERVICES[@]} + 1 ))
 if [[ -n "$ROTATOR_SA" ]]; then
   # The chart's CronJob logs in with a projected token for the services' audience.
   ensure_kubernetes_role secrets-rotator "$ROTATOR_SA" "$NAMESPACE" secrets-rotator "$TOKEN_TTL" "$TOKEN_MAX_TTL" kubernetes "$TOKEN_AUDIENCE"
+  roles=$((roles + 1))
+fi
+if [[ -n "$SNAPSHOT_SA" ]]; then
+  # The chart's snapshot CronJob, like the rotator: a projected token for the services' audience.
+  ensure_kubernetes_role openbao-snapshot "$SNAPSHOT_SA" "$NAMESPACE" openbao-snapshot "$TOKEN_TTL" "$TOKEN_MAX_TTL" kubernetes "$TOKEN_AUDIENCE"
   roles=$((roles + 1))
 fi
 bao_log "kubernetes auth: $roles roles (services in $NAMESPACE, external-secrets in $ESO_NAMESPACE)"

@@ -42,7 +42,7 @@ const names = allAlerts.map((a) => a.alert);
 const recorded = new Set(yamlFiles('helm/ecotrack/files/prometheus-rules').flatMap((f) => rulesOf(f).flatMap((r) => (r.record ? [r.record] : []))));
 
 /**
- * The metric catalog (issue 16's, every series also labelled `service`), and the known exporters'.
+ * The metric catalog (issue 16's, every series also labelled `service`; issue 17's backup agent), and the known exporters'.
  * A histogram brings its _bucket, _count and _sum.
  */
 const CATALOG = [
@@ -59,11 +59,15 @@ const CATALOG = [
   'ecotrack_payments_total', 'ecotrack_refunded_minor_units_total', 'ecotrack_payment_provider_request_duration_seconds',
   'ecotrack_notifications_total', 'ecotrack_notification_delivery_seconds',
   'ecotrack_db_pool_connections', 'ecotrack_db_pool_waiting_requests', 'ecotrack_db_pool_max_connections', 'ecotrack_db_query_duration_seconds', 'ecotrack_db_slow_queries_total',
+  // The local backup agent's (issue 17, service="backup"; docs/observability/metrics.md, "Backup and recovery").
+  'ecotrack_backup_last_success_timestamp_seconds', 'ecotrack_backup_runs_total',
+  'ecotrack_wal_archived_total', 'ecotrack_wal_archive_failures_total', 'ecotrack_wal_last_archived_timestamp_seconds',
 ];
 const EXPORTERS = [
   /^up$/, // Prometheus itself, per target
   /^(process|nodejs)_[a-z0-9_]+$/, // prom-client's default metrics in every service
   /^certmanager_certificate_[a-z_]+$/, // cert-manager
+  /^kube_cronjob_status_last_successful_time$/, // kube-state-metrics: the chart's backup CronJobs on EKS
 ];
 const known = (metric: string) =>
   recorded.has(metric) || CATALOG.includes(metric.replace(/_(bucket|count|sum)$/, '')) || CATALOG.includes(metric) || EXPORTERS.some((e) => e.test(metric));

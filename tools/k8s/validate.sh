@@ -153,6 +153,7 @@ expect_fail "chart rejects pools that may exceed PostgreSQL's max_connections" "
   render prod --set infrastructure.postgres.maxConnections=500
 expect_fail "chart rejects a memory limit that leaves V8 too little heap" "leaves 32 MiB of V8 heap" \
   render dev --set serviceDefaults.resources.limits.memory=160Mi
+expect_fail "schema requires a backup bucket and KMS key for OpenBao snapshots" "/backup/aws/" render dev --set backup.openbao.enabled=true
 expect_fail "schema rejects a heap share outside 10-95 %" "heapPercentOfMemoryLimit" render dev --set serviceDefaults.node.heapPercentOfMemoryLimit=100
 
 # ---------------------------------------------------------------------------------
@@ -172,6 +173,9 @@ check "kubeconform prod with Deployments and a canary track" kubeconform_clean "
 # before the release with the same labels) is checked too, and Gatekeeper sees it below.
 render prod --set namespace.create=true >"$WORK/prod-namespace.yaml"
 check "kubeconform prod with the chart's Namespace" kubeconform_clean "$WORK/prod-namespace.yaml"
+# Backups of a self-managed PostgreSQL (backup.postgres.provider pgbackrest; prod has OpenBao's on).
+render prod --set backup.postgres.provider=pgbackrest >"$WORK/prod-pgbackrest.yaml"
+check "kubeconform prod with pgBackRest backups" kubeconform_clean "$WORK/prod-pgbackrest.yaml"
 check "kubeconform deploy/argocd" kubeconform_clean deploy/argocd
 # Gatekeeper: templates are validated; constraint kinds have no schema (Gatekeeper
 # generates them from the templates), so they are the only kinds skipped, and only here.
@@ -200,6 +204,7 @@ gator_clean() { # rendered file: gator prints one line per violation, whatever i
 check "gator test prod: 0 violations" gator_clean "$WORK/prod.yaml"
 check "gator test prod with the chart's Namespace: 0 violations" gator_clean "$WORK/prod-namespace.yaml"
 check "gator test prod with Deployments and a canary: 0 violations" gator_clean "$WORK/prod-canary.yaml"
+check "gator test prod with pgBackRest backups: 0 violations" gator_clean "$WORK/prod-pgbackrest.yaml"
 # The referential policy bites: prod without NetworkPolicies must be reported.
 render prod --set networkPolicy.enabled=false --set namespace.create=true >"$WORK/prod-nonetpol.yaml"
 expect_fail "gator flags a namespace without NetworkPolicy" "has no NetworkPolicy" gator_clean "$WORK/prod-nonetpol.yaml"
@@ -298,6 +303,8 @@ routes_to() { # receivers (comma-separated, in order), alert labels...
 check "route: a critical alert pages" routes_to pager alertname=EcoTrackServiceDown severity=critical namespace=ecotrack service=order-service
 check "route: a warning is a ticket" routes_to tickets alertname=EcoTrackDatabaseSlowQueries severity=warning namespace=ecotrack service=product-service
 check "route: payment-service reaches the payments team and the pager" routes_to payments,pager alertname=EcoTrackServiceDown severity=critical namespace=ecotrack service=payment-service
+check "route: WAL archiving failing pages" routes_to pager alertname=EcoTrackWalArchiveFailing severity=critical service=backup
+check "route: a stale backup is a ticket" routes_to tickets alertname=EcoTrackBackupTooOld severity=warning namespace=ecotrack service=backup target=openbao
 check "route: info is kept, not sent" routes_to blackhole alertname=Anything severity=info namespace=ecotrack
 expect_fail "routes test fails on a wrong receiver" "did not match" routes_to tickets alertname=EcoTrackServiceDown severity=critical service=order-service
 

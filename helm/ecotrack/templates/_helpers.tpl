@@ -487,7 +487,8 @@ init container that keeps running) when istio.nativeSidecar, else as a regular c
 (istio-validation, the CNI's check, runs as an init container with the proxy's resources: never
 more than the sidecar next to the app.)
 Params: root, containers (a list of resources {requests, limits} of the regular containers),
-init (the resources of the largest init container step, or nothing).
+init (the resources of the largest init container step, or nothing), noSidecar (a pod that opts out
+of injection).
 Returns YAML: {requests.cpu: <millicores>, requests.memory: <MiB>, limits.cpu, limits.memory}.
 */}}
 {{- define "ecotrack.podQuota" -}}
@@ -503,7 +504,7 @@ Returns YAML: {requests.cpu: <millicores>, requests.memory: <MiB>, limits.cpu, l
 {{- $init := 0 -}}
 {{- with $.init }}{{ $init = include $amount (index (index . $kind) $resource) | int }}{{ end -}}
 {{- $sidecar := 0 -}}
-{{- if $istio.enabled }}{{ $sidecar = include $amount (index (index $istio.proxy.resources $kind) $resource) | int }}{{ end -}}
+{{- if and $istio.enabled (not $.noSidecar) }}{{ $sidecar = include $amount (index (index $istio.proxy.resources $kind) $resource) | int }}{{ end -}}
 {{- $pod := 0 -}}
 {{- if and $istio.enabled (not $istio.nativeSidecar) -}}
 {{- $pod = max $init (add $regular $sidecar) -}}
@@ -525,7 +526,8 @@ would stall). Counted:
   Deployment's 25 % surge and the canary Deployment with its own surge; each pod's effective
   resources (ecotrack.podQuota: app, init containers, Istio sidecar);
 - a migrations Job per service with a database (one pod of global.initResources);
-- the rotation CronJob's pod (concurrencyPolicy Forbid: one at a time);
+- the rotation CronJob's pod (concurrencyPolicy Forbid: one at a time), and the backup CronJobs'
+  (ecotrack.backupPods);
 then namespace.resourceQuota.headroomPercent on top. namespace.resourceQuota.hard may raise a
 computed entry, never lower it (the render fails), and adds the others.
 tools/k8s/test/cluster-agreement.int-spec.ts recomputes the need from the rendered pods.
@@ -564,6 +566,10 @@ Returns YAML: the spec.hard map.
 {{- $_ := set $need "pods" (add $need.pods 1) -}}
 {{- range $k := $keys }}{{ $_ := set $need $k (add (index $need $k) (index $job $k)) }}{{ end -}}
 {{- end -}}
+{{- range $job := include "ecotrack.backupPods" . | fromYamlArray -}}
+{{- $_ := set $need "pods" (add $need.pods 1) -}}
+{{- range $k := $keys }}{{ $_ := set $need $k (add (index $need $k) (index $job $k)) }}{{ end -}}
+{{- end -}}
 {{- $hard := dict -}}
 {{- range $k, $value := $rq.hard }}{{ $_ := set $hard $k (toString $value) }}{{ end -}}
 {{- range $k := append $keys "pods" -}}
@@ -595,4 +601,90 @@ moves every link (a fork, a docs site). The local stack does the same with file:
 {{- $upstream := "https://github.com/ecotrack/ecotrack/blob/main/docs/runbooks/" -}}
 {{- $base := printf "%s/" (trimSuffix "/" .root.Values.metrics.prometheusRule.runbookBaseUrl) -}}
 {{- .content | replace (printf "runbook_url: %s" $upstream) (printf "runbook_url: %s" $base) -}}
+{{- end -}}
+
+{{/*
+IRSA role ARN of a backup ServiceAccount: the given ARN, else
+arn:aws:iam::<serviceAccount.awsAccountId>:role/ecotrack-<environment>-<name> (the services' naming).
+Params: root, name, roleArn.
+*/}}
+{{- define "ecotrack.backupRoleArn" -}}
+{{- .roleArn | default (printf "arn:aws:iam::%s:role/ecotrack-%s-%s" (toString .root.Values.serviceAccount.awsAccountId) .root.Values.global.environment .name) -}}
+{{- end -}}
+
+{{/*
+Image of a backup container: image.repository, else <global.image.registry>/<global.image.repository>/<name>
+(our registry, the only one Gatekeeper admits); the tag must be set and not `latest`.
+Params: root, image ({repository, tag}), name, value (the values path, for the error).
+*/}}
+{{- define "ecotrack.backupImage" -}}
+{{- $g := .root.Values.global.image -}}
+{{- $tag := .image.tag | toString -}}
+{{- if or (eq $tag "") (eq $tag "latest") -}}
+{{- fail (printf "%s.tag must be set and must not be 'latest'" .value) -}}
+{{- end -}}
+{{- printf "%s:%s" (.image.repository | default (printf "%s/%s/%s" $g.registry $g.repository .name)) $tag -}}
+{{- end -}}
+
+{{/*
+NetworkPolicy egress rules every backup pod needs: DNS; with Istio, what its sidecar needs like the
+services' (istiod, user-service's JWKS) when it has one; S3 and STS on 443 at public addresses
+(egress.internet: an S3 gateway endpoint keeps them) and at backup.aws.privateEndpointCidrs.
+Params: root, sidecar (bool).
+*/}}
+{{- define "ecotrack.backupEgress" -}}
+{{- $v := .root.Values -}}
+# DNS.
+- to:
+    - namespaceSelector:
+        matchLabels:
+          kubernetes.io/metadata.name: {{ $v.infrastructure.dns.namespace }}
+  ports:
+    - {port: 53, protocol: UDP}
+    - {port: 53, protocol: TCP}
+{{- if and $v.istio.enabled .sidecar }}
+# istiod: configuration (xDS) and certificates of the sidecar.
+- to:
+    - namespaceSelector:
+        matchLabels:
+          kubernetes.io/metadata.name: istio-system
+  ports:
+    - {port: 15012, protocol: TCP}
+# user-service's JWKS, fetched by every sidecar of the namespace (RequestAuthentication).
+- to:
+    - podSelector:
+        matchLabels:
+          app.kubernetes.io/name: user-service
+  ports:
+    - {port: {{ (include "ecotrack.service" (dict "root" .root "name" "user-service") | fromYaml).port }}, protocol: TCP}
+{{- end }}
+# S3 and STS (IRSA's web identity exchange), HTTPS.
+- to:
+    - ipBlock:
+        cidr: {{ $v.egress.internet.cidr }}
+        except: {{ toJson $v.egress.internet.except }}
+    {{- range $v.backup.aws.privateEndpointCidrs }}
+    - ipBlock:
+        cidr: {{ . }}
+    {{- end }}
+  ports:
+    - {port: 443, protocol: TCP}
+{{- end -}}
+
+{{/*
+Backup pods (values `backup`) for the ResourceQuota: one list of pod quotas, one per CronJob
+(concurrencyPolicy Forbid: one pod of each at a time). The pgBackRest pods run without the Istio
+sidecar (templates/backup-pgbackrest.yaml). Param: root. Returns YAML: a list of ecotrack.podQuota maps.
+*/}}
+{{- define "ecotrack.backupPods" -}}
+{{- $b := .Values.backup -}}
+{{- $pods := list -}}
+{{- if eq $b.postgres.provider "pgbackrest" -}}
+{{- $pod := include "ecotrack.podQuota" (dict "root" . "containers" (list $b.postgres.pgbackrest.resources) "noSidecar" true) | fromYaml -}}
+{{- $pods = list $pod $pod -}}
+{{- end -}}
+{{- if $b.openbao.enabled -}}
+{{- $pods = append $pods (include "ecotrack.podQuota" (dict "root" . "containers" (list $b.openbao.resources) "init" $b.openbao.resources) | fromYaml) -}}
+{{- end -}}
+{{- toYaml $pods -}}
 {{- end -}}

@@ -444,7 +444,7 @@ interface FalcoItem {
   list?: string;
   condition?: string;
 }
-describe('Falco loads the rules, and they except exactly the rotation Job', () => {
+describe('Falco loads the rules, and they except exactly the rotation and backup Jobs', () => {
   let rules: FalcoItem[] = [];
   beforeAll(() => {
     let values: { customRules?: Record<string, string> } = {};
@@ -462,20 +462,37 @@ describe('Falco loads the rules, and they except exactly the rotation Job', () =
     expect(container?.condition).toContain(`k8s.ns.name = "${NAMESPACE}"`);
   });
 
-  it.each(ENVIRONMENTS)('%s: the rotation container is excepted from the shell and process rules by pod label, container and image', (environment) => {
-    const cronJob = render(environment).find((o) => o.kind === 'CronJob');
-    if (!cronJob) return; // no rotation in this environment
-    const template = podTemplateOf(cronJob)!;
-    const container = template.spec.containers[0];
-    const repository = container.image!.replace(/:[^:/]+$/, '');
-    const exception = rules.find((r) => r.macro && r.condition?.includes(`container.name = "${container.name}"`));
-    expect(exception?.condition).toContain(`k8s.pod.label[app.kubernetes.io/name] = "${template.metadata!.labels!['app.kubernetes.io/name']}"`);
-    expect(exception?.condition).toContain(`container.image.repository = "${repository}"`);
-    // It runs a shell and a non-node process: both rules must except it.
-    const command = [...(container.command ?? []), ...(container.args ?? [])].join(' ');
-    expect(command).toMatch(/\/bin\/sh/);
-    const unexcepted = rules.filter((r) => r.rule && /shell_binaries|ecotrack_binaries/.test(r.condition ?? '') && !r.condition!.includes(`not ${exception!.macro}`));
-    expect(unexcepted.map((r) => r.rule)).toEqual([]);
+  /** Every container of every CronJob (the rotation, the backups), in each environment and with pgBackRest on. */
+  const cronJobContainers = () =>
+    [...ENVIRONMENTS.map((e) => [e, render(e)] as const), ['prod with pgBackRest', render('prod', ['--set', 'backup.postgres.provider=pgbackrest'])] as const].flatMap(([label, objects]) =>
+      objects
+        .filter((o) => o.kind === 'CronJob')
+        .flatMap((cronJob) => {
+          const template = podTemplateOf(cronJob)!;
+          return containersOf(template).map((container) => ({ what: `${label}: ${cronJob.metadata.name}/${container.name}`, template, container }));
+        }),
+    );
+
+  it('the CronJobs checked below are the rotation and the backups', () => {
+    const names = new Set(cronJobContainers().map(({ what }) => what.replace(/^[^:]+: /, '')));
+    expect([...names].sort()).toEqual(['openbao-snapshot/snapshot', 'openbao-snapshot/upload', 'pgbackrest-full/backup', 'pgbackrest-diff/backup', 'secrets-rotator/rotate-root'].sort());
+  });
+
+  it('every CronJob container (a shell around bao, aws or pgbackrest) is excepted from the shell and process rules by pod label, container and image', () => {
+    const problems: string[] = [];
+    for (const { what, template, container } of cronJobContainers()) {
+      const repository = container.image!.replace(/:[^:/]+$/, '');
+      const label = `k8s.pod.label[app.kubernetes.io/name] = "${template.metadata!.labels!['app.kubernetes.io/name']}"`;
+      const exception = rules.find((r) => r.macro && r.condition?.includes(`container.name = "${container.name}"`) && r.condition.includes(label));
+      if (!exception?.condition?.includes(`container.image.repository = "${repository}"`)) {
+        problems.push(`${what}: no macro names its pod label, container and image ${repository}`);
+        continue;
+      }
+      // Both rules must except it: it runs a non-node process, and (but pgbackrest) a shell.
+      const unexcepted = rules.filter((r) => r.rule && /shell_binaries|ecotrack_binaries/.test(r.condition ?? '') && !r.condition!.includes(`not ${exception.macro}`));
+      problems.push(...unexcepted.map((r) => `${what}: rule "${r.rule}" does not except ${exception.macro}`));
+    }
+    expect(problems).toEqual([]);
   });
 
   it('the chart renders no Falco rules ConfigMap that no Falco would read', () => {

@@ -23,6 +23,11 @@ export const VARIANTS: Record<string, string[]> = {
   plain: [],
   'emissary+rollouts': ['--set', 'emissary.enabled=true', '--set', 'rollouts.enabled=true'],
   'deployments+canary': ['--set', 'rollouts.enabled=false', '--set', 'serviceDefaults.canary.enabled=true', '--set', 'serviceDefaults.canary.weight=10', '--set', 'serviceDefaults.canary.tag=0.1.1'],
+  // Every backup the chart can run: pgBackRest's Jobs (no sidecar) and OpenBao's snapshot (dev has neither on).
+  backups: [
+    '--set', 'backup.postgres.provider=pgbackrest', '--set', 'backup.openbao.enabled=true',
+    '--set', 'backup.aws.bucket=ecotrack-test-backups', '--set', 'backup.aws.kmsKeyArn=arn:aws:kms:eu-west-1:111122223333:alias/ecotrack-test-backups',
+  ],
 };
 
 export interface K8sObject {
