@@ -112,7 +112,7 @@ CONF
 postgres_enable_statements() {
   local s
   for s in postgres "${SERVICES[@]/#/ecotrack_}"; do
-    echo "CREATE EXTENSION IF NOT EXISTS pg_stat_statements;" | pg_psql -d "$s" >/dev/null
+    echo "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS pg_stat_statements;" | pg_psql -d "$s" >/dev/null
   done
 }
 
