@@ -132,7 +132,10 @@ export class SagaCoordinator {
   /** Applies a participant's reply, in the transaction that records it in the inbox. */
   async handleReply(tx: EntityManager, reply: SagaReply): Promise<ReplyOutcome> {
     const row = await this.load(tx, reply.sagaId);
-    if (!row) return 'unknown-saga';
+    if (!row) {
+      await this.undoOrphan(tx, reply);
+      return 'unknown-saga';
+    }
     if (row.awaiting_message_id !== reply.inReplyTo || !ACTIVE_STATUSES.includes(row.status)) {
       this.metrics?.countIgnoredReply(row.saga_name);
       return 'ignored';
@@ -140,6 +143,21 @@ export class SagaCoordinator {
     const applied = await this.apply(tx, row, { kind: 'reply', type: reply.type, payload: reply.payload });
     if (!applied) this.metrics?.countIgnoredReply(row.saga_name);
     return applied ? 'applied' : 'ignored';
+  }
+
+  /**
+   * A step done for a saga whose instance is gone (see Compensation.orphan): its compensation, built
+   * from the reply, goes out under the lost saga's id; the participant's answer to it finds no
+   * instance either and ends there.
+   */
+  private async undoOrphan(tx: EntityManager, reply: SagaReply): Promise<void> {
+    for (const saga of this.sagas.values()) {
+      const step = saga.steps.find((s) => s.succeeded === reply.type && s.compensation?.orphan);
+      if (!step) continue;
+      await this.sender.send(tx, step.compensation!.orphan!(reply.payload), { sagaId: reply.sagaId, sagaName: saga.name });
+      this.metrics?.countCompensation(saga.name, step.name);
+      return;
+    }
   }
 
   /**

@@ -27,6 +27,12 @@ export interface Compensation<Data> {
   done: ReplyType;
   /** Sends before the instance stops as FAILED; default: the coordinator's retry limit (SAGA_MAX_ATTEMPTS). */
   attempts?: number;
+  /**
+   * How to undo the step from its success reply alone, for a saga this service no longer knows: its
+   * instance was lost with the database (a restore to a point before it began, docs/dr.md) while
+   * its command, already in Kafka, was still carried out. Nobody else would ever undo it.
+   */
+  orphan?: (reply: ReplyPayload) => SagaCommand;
 }
 
 /**

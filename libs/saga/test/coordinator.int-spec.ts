@@ -109,7 +109,24 @@ describe('SagaCoordinator on real PostgreSQL', () => {
     const again = await db.transaction((tx) => coordinator.handleReply(tx, { sagaId, inReplyTo: reserve.id, type: 'InventoryReserved', payload: {} }));
     expect(again).toBe('ignored');
     expect(await instance(sagaId)).toMatchObject({ status: 'RUNNING', step_index: 1, version: 2 });
-    expect(await db.transaction((tx) => coordinator.handleReply(tx, { sagaId: randomUUID(), inReplyTo: reserve.id, type: 'InventoryReserved', payload: {} }))).toBe('unknown-saga');
+    expect(await db.transaction((tx) => coordinator.handleReply(tx, { sagaId: randomUUID(), inReplyTo: reserve.id, type: 'InventoryReservationFailed', payload: {} }))).toBe('unknown-saga');
+  });
+
+  it('a success reply of a saga it does not know (lost with a restored database): the step is undone from the reply alone; the answer to that ends there', async () => {
+    const lost = randomUUID();
+    const tripId = randomUUID();
+    const reply = { sagaId: lost, inReplyTo: randomUUID(), type: 'InventoryReserved' as const, payload: { reservationId: tripId, orderId: tripId } };
+    expect(await db.transaction((tx) => coordinator.handleReply(tx, reply))).toBe('unknown-saga');
+    expect(await lastCommand(lost)).toMatchObject({ type: 'ReleaseReservation', payload: { reservationId: tripId, reason: 'trip called off' } });
+    expect(await db.query('SELECT 1 FROM saga_instances WHERE id = $1', [lost])).toEqual([]);
+    // The participant's "released" finds no instance either: nothing more is sent.
+    const released = { sagaId: lost, inReplyTo: randomUUID(), type: 'ReservationReleased' as const, payload: { reservationId: tripId } };
+    expect(await db.transaction((tx) => coordinator.handleReply(tx, released))).toBe('unknown-saga');
+    expect(await db.query('SELECT count(*)::int AS n FROM sent_commands WHERE saga_id = $1', [lost])).toEqual([{ n: 1 }]);
+    // A failure reply of a lost saga did nothing to undo.
+    const refused = { sagaId: randomUUID(), inReplyTo: randomUUID(), type: 'InventoryReservationFailed' as const, payload: { reservationId: tripId, orderId: tripId, reason: 'none left' } };
+    expect(await db.transaction((tx) => coordinator.handleReply(tx, refused))).toBe('unknown-saga');
+    expect(await db.query('SELECT count(*)::int AS n FROM sent_commands WHERE saga_id = $1', [refused.sagaId])).toEqual([{ n: 0 }]);
   });
 
   it('a refusal compensates in reverse and rejects with the reason', async () => {

@@ -38,7 +38,7 @@ export function reserveAndAuthorize(timeouts: { reserveMs: number; authorizeMs: 
       invoke: tripCommands.reserve,
       succeeded: 'InventoryReserved',
       failed: 'InventoryReservationFailed',
-      compensation: { invoke: tripCommands.release, done: 'ReservationReleased' },
+      compensation: { invoke: tripCommands.release, done: 'ReservationReleased', orphan: (reply) => tripCommands.release({ tripId: String(reply.orderId) }) },
       timeoutMs: timeouts.reserveMs,
     },
     {

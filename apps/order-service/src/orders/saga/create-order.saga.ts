@@ -1,5 +1,5 @@
 import { topics } from '@ecotrack/events';
-import { defineSaga, type SagaDefinition, type SagaOutcomes } from '@ecotrack/saga';
+import { defineSaga, type ReplyPayload, type SagaDefinition, type SagaOutcomes } from '@ecotrack/saga';
 import { toPayments, toProducts } from './order-commands';
 
 /** What the saga carries from step to step; chosen ids make every retry idempotent. */
@@ -20,6 +20,9 @@ const reserveInventory = (order: CreateOrderSagaData) =>
   toProducts('ReserveInventory', order, { reservationId: order.reservationId, orderId: order.orderId, lines: order.lines });
 const releaseReservation = (order: CreateOrderSagaData) =>
   toProducts('ReleaseReservation', order, { reservationId: order.reservationId, reason: 'order rejected' });
+/** A reservation made for an order this service lost (a restore, docs/dr.md): nobody will confirm it. */
+const releaseOrphanReservation = (reply: ReplyPayload) =>
+  toProducts('ReleaseReservation', { orderId: String(reply.orderId) }, { reservationId: String(reply.reservationId), reason: 'order lost in a database restore' });
 const confirmReservation = (order: CreateOrderSagaData) => toProducts('ConfirmReservation', order, { reservationId: order.reservationId });
 
 const authorizePayment = (order: CreateOrderSagaData) =>
@@ -34,6 +37,8 @@ const authorizePayment = (order: CreateOrderSagaData) =>
   });
 /** Void before capture; payment-service refunds instead if a capture did go through. */
 const voidPayment = (order: CreateOrderSagaData) => toPayments('VoidPayment', order, { orderId: order.orderId, paymentId: order.paymentId });
+/** An authorization for an order this service lost: nobody will capture it. */
+const voidOrphanPayment = (reply: ReplyPayload) => toPayments('VoidPayment', { orderId: String(reply.orderId) }, { orderId: String(reply.orderId), paymentId: String(reply.paymentId) });
 const capturePayment = (order: CreateOrderSagaData) => toPayments('CapturePayment', order, { orderId: order.orderId, paymentId: order.paymentId });
 
 /**
@@ -51,7 +56,7 @@ export function createOrderSaga(stepTimeoutMs: number, outcomes: SagaOutcomes<Cr
         invoke: reserveInventory,
         succeeded: 'InventoryReserved',
         failed: 'InventoryReservationFailed',
-        compensation: { invoke: releaseReservation, done: 'ReservationReleased' },
+        compensation: { invoke: releaseReservation, done: 'ReservationReleased', orphan: releaseOrphanReservation },
         timeoutMs: stepTimeoutMs,
       },
       {
@@ -59,7 +64,7 @@ export function createOrderSaga(stepTimeoutMs: number, outcomes: SagaOutcomes<Cr
         invoke: authorizePayment,
         succeeded: 'PaymentAuthorized',
         failed: 'PaymentAuthorizationFailed',
-        compensation: { invoke: voidPayment, done: 'PaymentVoided' },
+        compensation: { invoke: voidPayment, done: 'PaymentVoided', orphan: voidOrphanPayment },
         timeoutMs: stepTimeoutMs,
       },
       {
