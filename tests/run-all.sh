@@ -3,7 +3,7 @@
 # Kubernetes validation (with the alert rules' unit tests and the Alertmanager config), the collector configs, the chart on a real API server, integration (real infrastructure), the contracts
 # (Pact: consumers, then every provider verified, the negative proofs and the promotion gate), end-to-end (the
 # running stack), the images' journey, schema fuzzing (the running stack), the benchmark's smoke, saga (the order saga and its fault
-# matrix), a search of every log for secret values, lifecycle. Ends with one line "ecotrack: N passed, N failed".
+# matrix), disaster recovery (point-in-time restore, the drill), a search of every log for secret values, lifecycle. Ends with one line "ecotrack: N passed, N failed".
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -70,6 +70,9 @@ step fuzz fuzz
 # number, no timing is asserted. While the stack still runs; it restarts each service to time its start.
 step bench-smoke ./ecotrack bench --smoke
 step saga jest_layer saga
+# Disaster recovery: a point-in-time restore between two orders, and the drill (PostgreSQL and
+# OpenBao lost under order load, restored; RPO and RTO printed, the saga's invariants checked).
+step dr jest_layer dr
 # No secret value (passwords, tokens, secret ids, every KV secret) in any log of the runs above, and
 # no email or display name of an account this run created in clear in any log, outbox row or Kafka
 # message; before lifecycle, which takes OpenBao (and the KV it reads the secrets from) down.

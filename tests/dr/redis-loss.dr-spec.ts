@@ -1,4 +1,4 @@
-import { stackComponent } from '@ecotrack/testing';
+import { SERVICES, stackComponent, waitUntil } from '@ecotrack/testing';
 import { call, newCustomer, newProduct, placeOrder, startSagaWorld, waitForOrders, type Customer, type SagaWorld } from '../saga/support';
 
 /**
@@ -29,6 +29,10 @@ describe('Redis lost (process killed, files deleted) and started empty', () => {
 
     stackComponent('lose', 'redis');
     stackComponent('start', 'redis');
+    // Until a service's client has reconnected it answers 503 (its readiness says why), then serves again.
+    for (const service of SERVICES) {
+      await waitUntil(`${service} ready again`, () => fetch(`${world.platform.url(service)}/health/ready`).then((r) => r.status, () => 0), (status) => status === 200, { timeoutMs: 60_000 });
+    }
 
     // The session the token names is gone: the token no longer works, a new login does.
     const stale = await call(`${users}/v1/users/me`, { token: customer.token });

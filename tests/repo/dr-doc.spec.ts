@@ -70,7 +70,11 @@ describe('docs/dr.md and the chart', () => {
   it('has the sections the local drill fills: the commands, and the measurements table', () => {
     const headings = doc.split('\n').filter((line) => line.startsWith('## '));
     expect(headings).toEqual(expect.arrayContaining(['## Local stack', '## Measured RPO and RTO']));
-    for (const command of ['./ecotrack backup', './ecotrack restore [--to <time>]', './ecotrack drill']) expect(doc).toContain(`\`${command}\``);
+    // Each recovery command as ./ecotrack's own usage writes it (its header), arguments and all.
+    const usage = read('ecotrack');
+    const commands = [...usage.matchAll(/^# {3}(\.\/ecotrack (?:backup|restore|drill)(?: \[[^\]]+\])*)/gm)].map((m) => m[1].replace('TIME', '<time>'));
+    expect(commands).toHaveLength(3);
+    for (const command of commands) expect(doc).toContain(`\`${command}\``);
     const measured = doc.slice(doc.indexOf('## Measured RPO and RTO'));
     expect(measured).toMatch(/^\| Drill \| RPO \| RTO \| Measured on \|$/m);
   });
