@@ -79,7 +79,7 @@ backup_ready() { curl -fsS -o /dev/null "http://$HOST:$BACKUP_AGENT_PORT/metrics
 # After OpenBao is configured (stack.sh up): the configuration, the stanza, a check that WAL reaches
 # the repository, then the agent (which takes the first full backup if there is none).
 backup_start() {
-  if running backup; then log "backup: agent already running (pid $(read_pid backup)) on $HOST:$BACKUP_AGENT_PORT"; return 0; fi
+  if running backup; then log "backup: already running (pid $(read_pid backup)) on $HOST:$BACKUP_AGENT_PORT (agent)"; return 0; fi
   check_ports_free backup "$BACKUP_AGENT_PORT"
   backup_write_config
   pgbr stanza-create >"$LOGS/backup-stanza.log" 2>&1 || { cat "$LOGS/backup-stanza.log" >&2; die "backup: stanza-create failed"; }
