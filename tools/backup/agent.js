@@ -8,7 +8,8 @@
  * `stack.sh backup <type>`, the same as `./ecotrack backup`.
  *
  * And it serves /metrics, read at each scrape from the truth rather than from its own memory: the
- * repository (`pgbackrest info`), the snapshots on disk, the runs' log, and pg_stat_archiver. A backup
+ * repository (`pgbackrest info`), the snapshots on disk, the runs' log, pg_stat_archiver, and the
+ * streaming replica as pg_stat_replication shows it. A backup
  * taken by hand counts the same as a scheduled one.
  */
 const { execFile } = require('node:child_process');
@@ -70,7 +71,13 @@ async function archiver() {
   await client.connect();
   try {
     const { rows } = await client.query(`SELECT archived_count, failed_count, extract(epoch FROM last_archived_time) AS last_archived FROM pg_stat_archiver`);
-    return rows[0];
+    // The streaming replica as the primary sees it: connected or not, and how far behind its replay is.
+    const replicas = await client.query(
+      `SELECT count(*) AS connected, coalesce(max(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)), 0) AS lag_bytes,
+              coalesce(max(extract(epoch FROM replay_lag)), 0) AS lag_seconds
+         FROM pg_stat_replication`,
+    );
+    return { ...rows[0], ...replicas.rows[0] };
   } finally {
     await client.end();
   }
@@ -103,6 +110,9 @@ const runs = new Gauge({
 const archived = new Gauge({ name: 'ecotrack_wal_archived_total', help: 'WAL segments archived to the repository (pg_stat_archiver)', registers: [registry] });
 const failures = new Gauge({ name: 'ecotrack_wal_archive_failures_total', help: 'Failed attempts to archive a WAL segment (pg_stat_archiver)', registers: [registry] });
 const lastArchived = new Gauge({ name: 'ecotrack_wal_last_archived_timestamp_seconds', help: 'When the newest WAL segment was archived (Unix seconds)', registers: [registry] });
+const replicaConnected = new Gauge({ name: 'ecotrack_replica_connected', help: 'Streaming replicas connected to the primary (pg_stat_replication)', registers: [registry] });
+const replicaLagBytes = new Gauge({ name: 'ecotrack_replica_lag_bytes', help: "WAL the replica has not replayed yet: the primary's position minus the replica's replay position", registers: [registry] });
+const replicaLagSeconds = new Gauge({ name: 'ecotrack_replica_lag_seconds', help: 'How long the replica took to replay what the primary wrote, as last reported (0 when idle)', registers: [registry] });
 const counterType = (metric) => (metric.type = 'counter'); // exposed as counters: they only grow
 [runs, archived, failures].forEach(counterType);
 
@@ -112,6 +122,9 @@ async function metrics() {
     archived.set(Number(stats.archived_count));
     failures.set(Number(stats.failed_count));
     if (stats.last_archived) lastArchived.set(Number(stats.last_archived));
+    replicaConnected.set(Number(stats.connected));
+    replicaLagBytes.set(Number(stats.lag_bytes));
+    replicaLagSeconds.set(Number(stats.lag_seconds));
   }
   return registry.metrics();
 }
