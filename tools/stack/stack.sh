@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # EcoTrack local infrastructure: PostgreSQL, Redis, Kafka (KRaft), OpenBao, Alertmanager, Prometheus, Jaeger,
-# and the backups of PostgreSQL and OpenBao.
+# the backups of PostgreSQL and OpenBao, and PostgreSQL's streaming replica.
 #
 #   tools/stack/stack.sh up|down|status|install|env
 #   tools/stack/stack.sh start|stop|kill <component>   one component (fault tests: broker or database restarts)
 #   tools/stack/stack.sh lose postgres|openbao|redis   the drills' disaster: killed, storage deleted
+#   tools/stack/stack.sh failover                      the replica promoted into the lost primary's place (components/replica.sh)
 #   tools/stack/stack.sh backup [full|diff|incr]       a backup now; restore [--to TIME] [--openbao] (components/backup.sh)
 #
 # Native mode (default): every component runs as a plain process bound to 127.0.0.1, with
@@ -23,7 +24,7 @@ source "$ROOT/tools/stack/lib/common.sh"
 source "$STACK_DIR/lib/stack-env.sh"
 source "$STACK_DIR/lib/docker.sh"
 # In start order; down stops them in reverse.
-COMPONENTS=(postgres redis kafka openbao alertmanager prometheus jaeger backup)
+COMPONENTS=(postgres redis kafka openbao alertmanager prometheus jaeger backup replica)
 for component in "${COMPONENTS[@]}"; do source "$STACK_DIR/components/$component.sh"; done
 
 # component <name> <action>: the component's own function, or the supervisor's default.
@@ -50,10 +51,11 @@ cmd_up() {
   if docker_available; then compose_up; return 0; fi
   cmd_install
   load_secrets
-  for c in "${COMPONENTS[@]}"; do [[ $c == backup ]] || component "$c" start; done
+  for c in "${COMPONENTS[@]}"; do [[ $c == backup || $c == replica ]] || component "$c" start; done
   write_stack_env "$PG_PORT" "$REDIS_PORT" "$KAFKA_PORT" "$OPENBAO_PORT" "$PROMETHEUS_PORT" "$JAEGER_PORT" "$OTLP_HTTP_PORT" "$OTLP_GRPC_PORT"
   openbao_configure
-  component backup start   # last: the repository's key is kept in the configured OpenBao
+  component backup start   # the repository's key is kept in the configured OpenBao
+  component replica start  # last: it reads the archive the backup component set up
   log "up: all components ready in $((SECONDS - t0))s"
 }
 
@@ -114,5 +116,6 @@ case "${1:-}" in
   start|stop|kill|lose) cmd_component "$1" "${2:-}" ;;
   backup) shift; load_secrets; backup_now "$@" ;;
   restore) shift; backup_restore "$@" ;;
-  *) echo "usage: $0 up|down|status|install|env|start|stop|kill|lose <component>|backup [full|diff|incr]|restore [--to TIME] [--openbao]" >&2; exit 2 ;;
+  failover) load_secrets; replica_failover ;;
+  *) echo "usage: $0 up|down|status|install|env|start|stop|kill|lose <component>|backup [full|diff|incr]|restore [--to TIME] [--openbao]|failover" >&2; exit 2 ;;
 esac

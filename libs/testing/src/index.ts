@@ -9,7 +9,7 @@ export { startTestIdentity, type TestIdentity } from './test-identity';
 export { transitAs, type TransitAs } from './transit';
 export { newTestKey, signToken, testKeyFromPem, unsignedToken, withPayload, type TestKey } from './tokens';
 export { mailpitBinary, startMailpit, startPrism, startStripeMock, stripeMockBinary, VENDOR_APIS, type MailpitMock, type VendorMock } from './vendor-mocks';
-export { stackBackup, stackComponent, stackRestore, startPlatform, type Platform, type PlatformOptions } from './platform';
+export { stackBackup, stackComponent, stackFailover, stackRestore, startPlatform, type Platform, type PlatformOptions } from './platform';
 export { freePort, port, portName, portTable, PORTS_FILE, SERVICE_PORTS } from './ports';
 export { startStripeFront, STRIPE_DECLINED_PAYMENT_METHOD, type StripeFront, type StripeFrontRequest } from './stripe-front';
 export { clientAt, type AddressedClient, type AddressedResponse } from './client-address';

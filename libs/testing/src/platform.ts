@@ -98,13 +98,18 @@ const stack = (...args: string[]) => execFileSync('bash', [path.join(WORKSPACE_R
  * Stops or crashes one infrastructure component of the native stack and starts it again; `lose` is
  * the recovery drills' disaster: killed, and its storage deleted (tools/stack/stack.sh).
  */
-export function stackComponent(action: 'start' | 'stop' | 'kill' | 'lose', component: 'postgres' | 'redis' | 'kafka' | 'openbao'): void {
+export function stackComponent(action: 'start' | 'stop' | 'kill' | 'lose', component: 'postgres' | 'redis' | 'kafka' | 'openbao' | 'replica'): void {
   stack(action, component);
 }
 
 /** A backup now: PostgreSQL (pgBackRest) and an OpenBao snapshot (tools/stack/components/backup.sh). */
 export function stackBackup(type: 'full' | 'diff' | 'incr' = 'diff'): void {
   stack('backup', type);
+}
+
+/** The primary is gone: the streaming replica is promoted into its place (its data directory and its address). */
+export function stackFailover(): void {
+  stack('failover');
 }
 
 /** PostgreSQL restored to `to` (any time `date -d` reads) or to the latest archived point; with openbao, OpenBao first from its newest snapshot. */

@@ -43,6 +43,7 @@ backup_cipher_pass() {
 # Retention: two full backups and the differentials and WAL that depend on them. start-fast: a backup
 # begins with an immediate checkpoint instead of waiting for the next one.
 backup_write_config() {
+  pg_paths   # here, not only inside $(...): the config names $PG_HOME
   local home pass; home="$(backup_home)"; pass="$(backup_cipher_pass)"
   mkdir -p "$home/pgbackrest"/{log,lock,spool} "$home/openbao"
   chmod 755 "$home"; chmod 700 "$home/openbao"
@@ -181,8 +182,11 @@ backup_restore() {
   done
   load_secrets
   stop_daemon backup   # no scheduled backup in the middle of a restore
+  # The replica follows a history the restore leaves: it is made anew from the restored primary.
+  replica_stop; rm -rf "$(replica_home)/data"
   (( with_openbao )) && backup_restore_openbao
   backup_restore_postgres "$target"
   openbao_configure
   backup_start
+  replica_start
 }
