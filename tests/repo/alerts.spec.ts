@@ -61,6 +61,7 @@ const CATALOG = [
   'ecotrack_db_pool_connections', 'ecotrack_db_pool_waiting_requests', 'ecotrack_db_pool_max_connections', 'ecotrack_db_query_duration_seconds', 'ecotrack_db_slow_queries_total',
   // The local backup agent's (issue 17, service="backup"; docs/observability/metrics.md, "Backup and recovery").
   'ecotrack_backup_last_success_timestamp_seconds', 'ecotrack_backup_runs_total',
+  'ecotrack_replica_connected', 'ecotrack_replica_lag_bytes', 'ecotrack_replica_lag_seconds',
   'ecotrack_wal_archived_total', 'ecotrack_wal_archive_failures_total', 'ecotrack_wal_last_archived_timestamp_seconds',
 ];
 const EXPORTERS = [
