@@ -13,7 +13,7 @@ import path from 'node:path';
 const ecotrack = (command: string) =>
   spawnSync('bash', [path.join(WORKSPACE_ROOT, 'ecotrack'), command], { cwd: WORKSPACE_ROOT, encoding: 'utf8', timeout: 20 * 60_000 });
 
-const COMPONENTS = ['postgres', 'redis', 'kafka', 'openbao', 'alertmanager', 'prometheus', 'jaeger', 'backup', 'stripe-mock', 'mailpit',
+const COMPONENTS = ['postgres', 'redis', 'kafka', 'openbao', 'alertmanager', 'prometheus', 'jaeger', 'backup', 'replica', 'stripe-mock', 'mailpit',
   'user-service', 'product-service', 'order-service', 'payment-service', 'notification-service'];
 const MOCKS = ['stripe-mock', 'mailpit'];
 // Every port of the table (where the stack runs them: ECOTRACK_<NAME>_PORT moves one) but the PayPal mocks,
