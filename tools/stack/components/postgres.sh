@@ -59,6 +59,7 @@ CONF
   fi
   pg_preload_statements "$data/postgresql.conf"
   pg_archive_to_repository "$data/postgresql.conf"
+  pg_keep_wal_for_replica "$data/postgresql.conf"
   printf '[stack] postgres: starting on %s:%s ...' "$HOST" "$PG_PORT"
   # The server writes its log where it can reach; $LOGS/postgres.log points there.
   touch "$PG_HOME/postgres.log"; chown postgres: "$PG_HOME/postgres.log"
@@ -106,6 +107,14 @@ archive_mode = on
 archive_command = '$(pgbr_archive_command)'
 archive_timeout = 30s
 CONF
+}
+
+# The replica (components/replica.sh) and its first copy need recent segments the primary would
+# otherwise recycle at a checkpoint; whatever is older, the replica reads from the archive.
+pg_keep_wal_for_replica() {
+  local conf="$1"
+  grep -q "^wal_keep_size" "$conf" && return 0
+  echo "wal_keep_size = 256MB   # EcoTrack: for the streaming replica (components/replica.sh)" >> "$conf"
 }
 
 # The view in each service database (idempotent: every start checks).

@@ -17,9 +17,18 @@ replica_psql() { pg_as_postgres "$(pg_bindir)/psql" -X -q -v ON_ERROR_STOP=1 -h 
 replica_create() {
   local home data; home="$(replica_home)"; data="$home/data"
   log "replica: copying the primary (pg_basebackup)"
-  rm -rf "$data"; mkdir -p "$home/run"; chown -R postgres: "$home"
-  pg_as_postgres "$(pg_bindir)/pg_basebackup" -D "$data" -h "$(pg_sockdir)" -p "$PG_PORT" -U postgres -X stream -R \
-    >"$LOGS/replica-basebackup.log" 2>&1 || { cat "$LOGS/replica-basebackup.log" >&2; die "replica: pg_basebackup failed"; }
+  mkdir -p "$home/run"; chown -R postgres: "$home"
+  # A checkpoint of the primary between the copy's start and its WAL stream's start (the backup
+  # agent's first full backup, say) can recycle a segment the copy needs: then it starts over.
+  local attempt
+  for attempt in 1 2 3; do
+    rm -rf "$data"
+    pg_as_postgres "$(pg_bindir)/pg_basebackup" -D "$data" -h "$(pg_sockdir)" -p "$PG_PORT" -U postgres -X stream -R \
+      >"$LOGS/replica-basebackup.log" 2>&1 && break
+    (( attempt < 3 )) || { cat "$LOGS/replica-basebackup.log" >&2; die "replica: pg_basebackup failed"; }
+    log "replica: the copy failed ($(tail -n 1 "$LOGS/replica-basebackup.log")); again"
+    sleep 2
+  done
   # A primary that was once restored still carries pgBackRest's recovery target in its auto.conf
   # (ignored there); copied to a standby it would end recovery at that old target and promote it.
   sed -i '/^recovery_target/d; /^restore_command = /d' "$data/postgresql.auto.conf"
